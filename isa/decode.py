@@ -1,0 +1,255 @@
+"""Table-driven decoder and formatter: machine code bytes -> Instruction, text as llvm-objdump 19 prints it."""
+from __future__ import annotations
+import json, struct
+from functools import lru_cache
+from pathlib import Path
+from isa.encodings import ENCODINGS, Encoding, family
+from isa.instruction import Instruction, Operand
+from isa.operand_text import LITERAL_RULES, sreg, vreg, sint
+from isa import implicit
+
+TABLES = Path(__file__).parent / "tables"
+WRITE_FIELDS = {"vdst", "sdst", "sdata", "vdstx", "vdsty"}
+
+
+@lru_cache(maxsize=None)
+def load_table(fam: str) -> dict:
+  return json.loads((TABLES / f"{fam}.json").read_text())
+
+
+class Disassembler:
+  def __init__(self, arch: str):
+    self.arch, self.family = arch, family(arch)
+    t = load_table(self.family)
+    self.encodings: tuple[Encoding, ...] = ENCODINGS[self.family]
+    self.ops = {name: {int(k): v for k, v in ops.items()} for name, ops in t["encodings"].items()}
+    self.classes = t["classes"]
+    self.special = t.get("special", {})
+    # word0 >> 23 selects the few encodings that can match; order inside keeps the table's priority
+    self._by_top = [[e for e in self.encodings if (top << 23) & e.mask & 0xFF800000 == e.match & e.mask & 0xFF800000]
+                    for top in range(512)]
+
+  def encoding_of(self, w0: int) -> Encoding | None:
+    for e in self._by_top[w0 >> 23]:
+      if w0 & e.mask == e.match: return e
+    return None
+
+  def disassemble(self, code: bytes, base: int = 0) -> list[Instruction]:
+    """Decode a whole code range; unknown words print as `.long 0x...` and decoding goes on."""
+    n = len(code) // 4
+    words = struct.unpack_from(f"<{n}I", code) + (0, 0, 0)
+    out, i = [], 0
+    while i < n:
+      inst = self.decode_at(words, i, base + 4 * i, n)
+      out.append(inst)
+      i += len(inst.words)
+    return out
+
+  def decode_at(self, words, i: int, pc: int, n: int) -> Instruction:
+    w0 = words[i]
+    enc = self.encoding_of(w0)
+    entry = None
+    if enc is not None:
+      op = enc.opcode.get(w0)
+      if enc.name == "VOPD":
+        x, y = self.ops["VOPDX"].get(op), self.ops["VOPDY"].get(enc.field("opy").get(w0))
+        entry = x and y and {"x": x, "y": y, "ops": x["ops"] + y["ops"], "lit": x.get("lit") or y.get("lit")}
+      else:
+        entry = self.ops.get(enc.name, {}).get(op)
+    if entry is None or i + enc.words > n:
+      return _long(pc, w0)
+    v = w0 | (words[i + 1] << 32 if enc.words == 2 else 0)
+    try:
+      return _format(self, enc, entry, v, words, i, pc, n)
+    except _Unsupported:
+      return _long(pc, w0)
+
+
+class _Unsupported(Exception): pass
+
+
+def _long(pc: int, w: int) -> Instruction:
+  return Instruction(pc, (w,), ".long", f".long 0x{w:x}")
+
+
+def _format(d: Disassembler, enc: Encoding, entry: dict, v: int, words, i: int, pc: int, n: int) -> Instruction:
+  name = enc.name
+  f = {fl.name: fl.get(v) for fl in enc.fields}
+  nwords = enc.words
+  literal = None
+  srcs = [s for s in entry["ops"] if isinstance(s, list) and s[0] in f and enc.field(s[0]).kind in ("src9", "ssrc8")]
+  if entry.get("lit") or any(f[s[0]] == 255 for s in srcs):
+    if i + nwords >= n: raise _Unsupported
+    literal = words[i + nwords]; nwords += 1
+  if name in ("VOP1", "VOP2", "VOPC", "VOP3", "VOP3P") and any(f[s[0]] in (233, 234, 250) for s in srcs
+                                                             if s[0] == "src0"):
+    raise _Unsupported  # DPP forms: not in the tables yet
+  ws = tuple(words[i:i + nwords])
+  if name == "VOPD":
+    f["vdsty"] = f["vdsty"] << 1 | (f["vdstx"] & 1 ^ 1)
+    halves = [(e["m"], _operands(d, enc, e, e["ops"], f, literal, pc)) for e in (entry["x"], entry["y"])]
+    text = " :: ".join(m + " " + ", ".join(o.text for o in ops) for m, ops in halves)
+    operands = tuple(halves[0][1] + halves[1][1])
+    reads, writes = zip(*(implicit.reads_writes(m, ops) for m, ops in halves))
+    return Instruction(pc, ws, halves[0][0] + "::" + halves[1][0], text, operands, sum(reads, ()), sum(writes, ()))
+  mnemonic = entry["m"]
+  slots = entry["ops"]
+  if name in ("FLAT", "GLOBAL", "SCRATCH") and f["glc"] and "atomic" in mnemonic:
+    slots = entry.get("ops_rtn", slots)
+  operands, mods = _operands(d, enc, entry, slots, f, literal, pc), ""
+  if name in ("VOP3", "VOP3P"): operands, mods = _valu_mods(name, entry, f, operands, slots)
+  elif name == "DS": mods = _ds_mods(mnemonic, f)
+  elif name in ("FLAT", "GLOBAL", "SCRATCH"): operands, mods = _flat(name, f, operands, slots)
+  elif name == "SMEM": operands, mods = _smem(f, operands, slots)
+  text = mnemonic + (" " + ", ".join(o.text for o in operands) if operands else "") + mods
+  operands = implicit.fix_roles(mnemonic, operands)
+  reads, writes = implicit.reads_writes(mnemonic, operands)
+  target, flow = implicit.control_flow(mnemonic, f.get("simm16"), pc)
+  return Instruction(pc, ws, mnemonic, text, tuple(operands), reads, writes, target, flow)
+
+
+def _operands(d: Disassembler, enc: Encoding, entry: dict, slots: list, f: dict, literal, pc: int) -> list[Operand]:
+  operands = []
+  cls = entry.get("cls", {})
+  mnemonic = entry["m"]
+  for slot in slots:
+    if isinstance(slot, str):
+      operands.append(Operand(slot, implicit.fixed_regs(slot))); continue
+    field, width = slot[0], slot[1]
+    if field == "simm16":
+      operands.append(Operand(_simm16(d, mnemonic, f["simm16"], width, pc), ())); continue
+    if field == "literal":
+      operands.append(Operand(LITERAL_RULES[width](literal), ())); continue
+    if field == "vdsty":
+      operands.append(Operand(*vreg(f["vdsty"], 1), True)); continue
+    kind = enc.field(field).kind
+    val = f[field]
+    if kind in ("src9", "ssrc8"):
+      text, regs = _src(d, val, width, cls.get(field), literal)
+    elif kind == "sdst7" or (kind == "vgpr8" and slot[2] == "s"):
+      text, regs = sreg(val, width)
+    elif kind == "sbase6":
+      text, regs = sreg(val * 2, width)
+    else:
+      text, regs = vreg(val, width)
+    operands.append(Operand(text, regs, field in WRITE_FIELDS))
+  return operands
+
+
+def _src(d: Disassembler, val: int, width: int, cls_id, literal) -> tuple[str, tuple[str, ...]]:
+  if val >= 256: return vreg(val - 256, width)
+  if val == 255:
+    rule = d.classes[cls_id]["rule"] if cls_id is not None else "b32"
+    return LITERAL_RULES[rule or "hex32"](literal), ()
+  if 128 <= val <= 208 or 240 <= val <= 248:
+    text = d.classes[cls_id]["inline"].get(str(val)) if cls_id is not None else None
+    return text or (str(val - 128) if val <= 192 else str(192 - val)), ()
+  return sreg(val, width)
+
+
+def _valu_mods(name: str, entry: dict, f: dict, operands: list[Operand], slots) -> tuple[list[Operand], str]:
+  m = entry.get("mods", {})
+  src_pos = [p for p, s in enumerate(slots) if isinstance(s, list) and s[0] in ("src0", "src1", "src2")]
+  nsrc = len(src_pos)
+  neg, absm = f["neg"], f.get("abs", 0)
+  if name == "VOP3P" and isinstance(m.get("neg"), list):  # mix ops: neg_lo/neg_hi are -x and |x|
+    absm = f["neg_hi"]
+  out = list(operands)
+  for k, p in enumerate(src_pos):
+    t = out[p].text
+    if absm >> k & 1 and "abs" in m or (name == "VOP3P" and isinstance(m.get("neg_hi"), list) and absm >> k & 1):
+      t = f"|{t}|"
+    if neg >> k & 1 and isinstance(m.get("neg"), list): t = "-" + t
+    if t != out[p].text: out[p] = Operand(t, out[p].regs, out[p].write)
+  s = ""
+  if name == "VOP3":
+    if isinstance(m.get("opsel"), dict) and f["opsel"]:
+      n = m["opsel"]["op_sel"]
+      bits = [f["opsel"] >> k & 1 for k in range(n - 1)] + [f["opsel"] >> 3 & 1]
+      s += f" op_sel:[{','.join(map(str, bits))}]"
+    if "clamp" in m and f["clamp"]: s += " clamp"
+    if "omod" in m and f["omod"]: s += (" mul:2", " mul:4", " div:2")[f["omod"] - 1]
+    return out, s
+  hi = f["opsel_hi"] | f["opsel_hi2"] << 2
+  lst = lambda x: "[" + ",".join(str(x >> k & 1) for k in range(nsrc)) + "]"
+  full = (1 << nsrc) - 1
+  if isinstance(m.get("opsel"), dict) and f["opsel"] & full: s += f" op_sel:{lst(f['opsel'])}"
+  if "op_sel_hi" in m.get("base", {}):
+    if hi & full != full: s += f" op_sel_hi:{lst(hi)}"
+  elif "opsel_hi" in m and hi & full: s += f" op_sel_hi:{lst(hi)}"
+  if isinstance(m.get("neg"), dict) and f["neg"] & full: s += f" neg_lo:{lst(f['neg'])}"
+  if isinstance(m.get("neg_hi"), dict) and f["neg_hi"] & full: s += f" neg_hi:{lst(f['neg_hi'])}"
+  if "clamp" in m and f["clamp"]: s += " clamp"
+  return out, s
+
+
+def _ds_mods(mnemonic: str, f: dict) -> str:
+  s = ""
+  if "2addr" in mnemonic:
+    if f["offset0"]: s += f" offset0:{f['offset0']}"
+    if f["offset1"]: s += f" offset1:{f['offset1']}"
+  elif f["offset0"] | f["offset1"] << 8:
+    s += f" offset:{f['offset0'] | f['offset1'] << 8}"
+  return s + (" gds" if f["gds"] else "")
+
+
+def _flat(name: str, f: dict, operands: list[Operand], slots) -> tuple[list[Operand], str]:
+  out = []
+  for o, slot in zip(operands, slots):
+    field = slot[0] if isinstance(slot, list) else None
+    if field == "saddr" and f["saddr"] in (124, 125) and name != "FLAT":
+      o = Operand("off", ())
+    elif field == "addr" and name == "GLOBAL" and f["saddr"] in (124, 125):
+      o = Operand(*vreg(f["addr"], 2))
+    elif (field == "addr" or o.text == "off") and name == "SCRATCH":
+      o = Operand(*vreg(f["addr"], 1)) if f["sve"] else Operand("off", ())
+    out.append(o)
+  off = sint(f["offset"], 13)
+  s = f" offset:{off}" if off else ""
+  s += "".join(f" {k}" for k in ("glc", "slc", "dlc") if f[k])
+  return out, s
+
+
+def _smem(f: dict, operands: list[Operand], slots) -> tuple[list[Operand], str]:
+  off = sint(f["offset"], 21)
+  out, s = [], ""
+  for o, slot in zip(operands, slots):
+    if isinstance(slot, list) and slot[0] == "soffset":
+      if f["soffset"] == 124:
+        o = Operand(_hex(off) if off else "null", ())
+      elif off:
+        s += f" offset:{_hex(off)}"
+    out.append(o)
+  s += "".join(f" {k}" for k in ("glc", "dlc") if f[k])
+  return out, s
+
+
+def _hex(v: int) -> str: return f"-0x{-v:x}" if v < 0 else f"0x{v:x}"
+
+
+WAITCNT_FIELDS = {"gfx11": (("vmcnt", 10, 6), ("expcnt", 0, 3), ("lgkmcnt", 4, 6))}
+DELAY_ID = ["NO_DEP", "VALU_DEP_1", "VALU_DEP_2", "VALU_DEP_3", "VALU_DEP_4", "TRANS32_DEP_1", "TRANS32_DEP_2",
+            "TRANS32_DEP_3", "FMA_ACCUM_CYCLE_1", "SALU_CYCLE_1", "SALU_CYCLE_2", "SALU_CYCLE_3"]
+DELAY_SKIP = ["SAME", "NEXT", "SKIP_1", "SKIP_2", "SKIP_3", "SKIP_4"]
+
+
+def _simm16(d: Disassembler, mnemonic: str, imm: int, style: str, pc: int) -> str:
+  if style == "hex": return f"0x{imm:x}"
+  if style == "dec": return str(imm)
+  if style == "sdec": return str(sint(imm, 16))
+  if style == "ihex": return str(imm) if imm <= 64 else f"0x{imm:x}"
+  table = d.special.get(mnemonic)
+  if table is not None: return table.get(str(imm), str(imm))
+  if mnemonic == "s_waitcnt":
+    fields = WAITCNT_FIELDS[d.family]
+    vals = [(nm, imm >> lo & ((1 << bits) - 1), (1 << bits) - 1) for nm, lo, bits in fields]
+    shown = [f"{nm}({x})" for nm, x, mx in vals if x != mx] or [f"{nm}({x})" for nm, x, _ in vals]
+    return " ".join(shown)
+  if mnemonic == "s_delay_alu":
+    id0, skip, id1 = imm & 0xF, imm >> 4 & 7, imm >> 7 & 0xF
+    if imm >> 11 or id0 >= len(DELAY_ID) or id1 >= len(DELAY_ID) or skip >= len(DELAY_SKIP): return f"0x{imm:x}"
+    parts = ([f"instid0({DELAY_ID[id0]})"] if id0 else []) + ([f"instskip({DELAY_SKIP[skip]})"] if skip else []) + \
+            ([f"instid1({DELAY_ID[id1]})"] if id1 else [])
+    return " | ".join(parts) or "0"
+  raise _Unsupported
+

@@ -1,0 +1,86 @@
+"""Instruction encodings as data: how the bits of each format are laid out.
+
+Bit positions count over the instruction's first two 32-bit words read as one little-endian
+64-bit value (word0 is bits 0..31, word1 bits 32..63). Per-opcode facts (mnemonic, operand
+widths and types) live in the generated tables under isa/tables/; this file is the hand-written
+part: the field layouts from the ISA manuals, checked against LLVM by isa/gen_tables.py.
+"""
+from __future__ import annotations
+from dataclasses import dataclass
+
+# field kinds: how a field's value turns into operand text
+#   src9   9-bit VALU source: sgpr / special / inline constant / 255 literal / 256+ vgpr
+#   ssrc8  8-bit SALU source (same as src9 without vgprs)
+#   sdst7  7-bit scalar destination          vgpr8  8-bit VGPR number
+#   sbase6 SGPR pair number (x2)              srsrc5 SGPR quad number (x4)
+#   simm   raw immediate (printed as the opcode's table says)
+
+
+@dataclass(frozen=True)
+class Field:
+  name: str
+  lo: int
+  hi: int
+  kind: str = "imm"
+
+  def get(self, v: int) -> int: return (v >> self.lo) & ((1 << (self.hi - self.lo + 1)) - 1)
+  @property
+  def mask(self) -> int: return ((1 << (self.hi - self.lo + 1)) - 1) << self.lo
+
+
+@dataclass(frozen=True)
+class Encoding:
+  name: str
+  mask: int            # on word0
+  match: int
+  words: int           # 1 or 2, literal not counted
+  opcode: Field
+  fields: tuple[Field, ...]
+
+  def field(self, name: str) -> Field: return next(f for f in self.fields if f.name == name)
+
+
+def _enc(name, mask, match, words, op, *fields):
+  return Encoding(name, mask, match, words, Field("op", *op), tuple(Field(*f) for f in fields))
+
+
+_VOP3_SRCS = (("src0", 32, 40, "src9"), ("src1", 41, 49, "src9"), ("src2", 50, 58, "src9"))
+
+# RDNA3 (gfx11). Order matters: the first encoding whose (mask, match) fits word0 wins.
+GFX11 = (
+  _enc("SOP1", 0xFF800000, 0xBE800000, 1, (8, 15), ("sdst", 16, 22, "sdst7"), ("ssrc0", 0, 7, "ssrc8")),
+  _enc("SOPC", 0xFF800000, 0xBF000000, 1, (16, 22), ("ssrc0", 0, 7, "ssrc8"), ("ssrc1", 8, 15, "ssrc8")),
+  _enc("SOPP", 0xFF800000, 0xBF800000, 1, (16, 22), ("simm16", 0, 15)),
+  _enc("SOPK", 0xF0000000, 0xB0000000, 1, (23, 27), ("sdst", 16, 22, "sdst7"), ("simm16", 0, 15)),
+  _enc("SOP2", 0xC0000000, 0x80000000, 1, (23, 29), ("sdst", 16, 22, "sdst7"), ("ssrc0", 0, 7, "ssrc8"),
+       ("ssrc1", 8, 15, "ssrc8")),
+  _enc("SMEM", 0xFC000000, 0xF4000000, 2, (18, 25), ("sdata", 6, 12, "sdst7"), ("sbase", 0, 5, "sbase6"),
+       ("soffset", 57, 63, "sdst7"), ("offset", 32, 52), ("glc", 14, 14), ("dlc", 13, 13)),
+  _enc("VOP1", 0xFE000000, 0x7E000000, 1, (9, 16), ("vdst", 17, 24, "vgpr8"), ("src0", 0, 8, "src9")),
+  _enc("VOPC", 0xFE000000, 0x7C000000, 1, (17, 24), ("src0", 0, 8, "src9"), ("vsrc1", 9, 16, "vgpr8")),
+  _enc("VOP2", 0x80000000, 0x00000000, 1, (25, 30), ("vdst", 17, 24, "vgpr8"), ("src0", 0, 8, "src9"),
+       ("vsrc1", 9, 16, "vgpr8")),
+  _enc("VOP3", 0xFC000000, 0xD4000000, 2, (16, 25), ("vdst", 0, 7, "vgpr8"), ("sdst", 8, 14, "sdst7"), *_VOP3_SRCS,
+       ("abs", 8, 10), ("opsel", 11, 14), ("clamp", 15, 15), ("omod", 59, 60), ("neg", 61, 63)),
+  _enc("VOP3P", 0xFF000000, 0xCC000000, 2, (16, 22), ("vdst", 0, 7, "vgpr8"), *_VOP3_SRCS,
+       ("neg_hi", 8, 10), ("opsel", 11, 13), ("opsel_hi2", 14, 14), ("clamp", 15, 15), ("opsel_hi", 59, 60),
+       ("neg", 61, 63)),
+  _enc("VOPD", 0xFC000000, 0xC8000000, 2, (22, 25), ("opy", 17, 21), ("src0x", 0, 8, "src9"),
+       ("vsrc1x", 9, 16, "vgpr8"), ("src0y", 32, 40, "src9"), ("vsrc1y", 41, 48, "vgpr8"),
+       ("vdsty", 49, 55), ("vdstx", 56, 63, "vgpr8")),
+  _enc("DS", 0xFC000000, 0xD8000000, 2, (18, 25), ("vdst", 56, 63, "vgpr8"), ("addr", 32, 39, "vgpr8"),
+       ("data0", 40, 47, "vgpr8"), ("data1", 48, 55, "vgpr8"), ("offset0", 0, 7), ("offset1", 8, 15), ("gds", 17, 17)),
+  *(_enc(name, 0xFC030000, 0xDC000000 | seg << 16, 2, (18, 24), ("vdst", 56, 63, "vgpr8"), ("addr", 32, 39, "vgpr8"),
+         ("data", 40, 47, "vgpr8"), ("saddr", 48, 54, "sdst7"), ("offset", 0, 12), ("dlc", 13, 13), ("glc", 14, 14),
+         ("slc", 15, 15), ("sve", 55, 55)) for seg, name in enumerate(("FLAT", "SCRATCH", "GLOBAL"))),
+)
+
+ENCODINGS = {"gfx11": GFX11}
+
+
+def family(arch: str) -> str:
+  """gfx1100 -> gfx11; the tables are per ISA family."""
+  if arch.startswith("gfx11"): return "gfx11"
+  if arch.startswith("gfx12"): return "gfx12"
+  if arch.startswith("gfx94") or arch.startswith("gfx95"): return "gfx94"
+  raise ValueError(f"unsupported target {arch}")

@@ -1,0 +1,274 @@
+"""Generate isa/tables/<family>.json by asking LLVM 19 about every opcode.
+
+    python -m isa.gen_tables gfx11        # needs llvm-mc-19 and llvm-objdump-19
+
+LLVM is used as an oracle only: each probe is a hand-built encoding placed at its own symbol in
+an object file, so llvm-objdump restarts decoding at every probe and its words tell how many
+dwords the instruction took. For each opcode we learn the mnemonic, which encoding fields show
+up as which operands (and how many registers wide), and a signature of how each source operand
+prints constants; the runtime decoder (isa/decode.py) formats operands from these facts.
+"""
+from __future__ import annotations
+import json, re, subprocess, sys, tempfile
+from pathlib import Path
+from isa.encodings import ENCODINGS, Encoding
+from isa.operand_text import LITERAL_RULES
+
+MCPU = {"gfx11": "gfx1100", "gfx12": "gfx1200", "gfx94": "gfx942"}
+PAD = 0x12345678  # filler after each probe: read as the literal when an opcode takes one
+
+
+def objdump_probes(probes: list[bytes], mcpu: str) -> list[tuple[str, int] | None]:
+  """Disassemble each probe on its own: (text, dwords used) or None when LLVM rejects it."""
+  src = [".text"]
+  for i, b in enumerate(probes):
+    src.append(f".type p{i},@function\np{i}: .byte {','.join(map(str, b))}")
+  with tempfile.TemporaryDirectory() as d:
+    Path(d, "p.s").write_text("\n".join(src) + "\n")
+    subprocess.run(["llvm-mc-19", "-triple=amdgcn-amd-amdhsa", f"-mcpu={mcpu}", "-filetype=obj", f"{d}/p.s",
+                    "-o", f"{d}/p.o"], check=True)
+    out = subprocess.run(["llvm-objdump-19", "-d", f"--mcpu={mcpu}", f"{d}/p.o"], capture_output=True,
+                         text=True, check=True).stdout
+  res: list = [None] * len(probes)
+  cur = None
+  for line in out.splitlines():
+    if m := re.match(r"^[0-9a-f]+ <p(\d+)>:", line):
+      cur = int(m.group(1))
+    elif cur is not None and line.startswith("\t"):
+      text, rest = re.split(r"//\s*[0-9A-Fa-f]+:", line[1:], maxsplit=1)
+      words = rest.split(";")[0].split("<")[0].split()
+      text = " ".join(text.split())
+      res[cur] = None if text.startswith(".long") or "/*" in text else (text, len(words))
+      cur = None
+  return res
+
+
+def split_operands(text: str) -> tuple[str, list[str]]:
+  """'v_add_f32_e64 v0, -v1, |v2| clamp' -> ('v_add_f32_e64', ['v0', '-v1', '|v2| clamp'])."""
+  mnem, _, rest = text.partition(" ")
+  toks, depth, cur = [], 0, ""
+  i = 0
+  while i < len(rest):
+    c = rest[i]
+    depth += c in "([" ; depth -= c in ")]"
+    if depth == 0 and rest.startswith(", ", i):
+      toks.append(cur); cur = ""; i += 2; continue
+    cur += c; i += 1
+  if cur: toks.append(cur)
+  return mnem, toks
+
+
+def word_bytes(v: int, nwords: int, literal: int = PAD) -> bytes:
+  return v.to_bytes(4 * nwords, "little") + literal.to_bytes(4, "little") + PAD.to_bytes(4, "little")
+
+
+REG = re.compile(r"^-?\|?([vs])(?:\[(\d+):(\d+)\]|(\d+))")
+PROBE = {"vdsty": (8, 17), "src9": (256 + 16, 16), "ssrc8": (16, 16), "sdst7": (16, 16), "vgpr8": (16, 16), "sbase6": (8, 16)}
+INLINE = list(range(128, 209)) + list(range(240, 249))
+LITERALS = [0x3F800000, 0x40, 0xFFFFFFF0, 0x12345678, 0x3C00, 0x3FF00000, 0xFFFF, 0x3F80, 0]
+# modifier bits probed one at a time on VALU encodings: (field, value)
+# ("all" = one bit per source operand the opcode has)
+MOD_PROBES = {"VOP3": [("opsel", 0xF), ("clamp", 1), ("omod", 1), ("neg", "all"), ("abs", "all")],
+              "VOP3P": [("opsel", "all"), ("opsel_hi", 3), ("opsel_hi2", 1), ("neg_hi", "all"), ("neg", "all"),
+                        ("clamp", 1)]}
+DEFAULTS = {"FLAT": {"saddr": 124}}  # field values an opcode needs to decode at all
+
+
+def parse_reg(tok: str) -> tuple[str, int, int] | None:
+  """'v[10:11]' -> ('v', 10, 2); '-|s10|' -> ('s', 10, 1)."""
+  m = REG.match(tok.split(" ")[0])
+  if not m: return None
+  if m.group(4): return m.group(1), int(m.group(4)), 1
+  return m.group(1), int(m.group(2)), int(m.group(3)) - int(m.group(2)) + 1
+
+
+def probe_word(enc: Encoding, op: int, **fields: int) -> int:
+  v = enc.match | (op << enc.opcode.lo)
+  for name, val in {**DEFAULTS.get(enc.name, {}), **fields}.items():
+    v &= ~enc.field(name).mask
+    v |= (val & (enc.field(name).mask >> enc.field(name).lo)) << enc.field(name).lo
+  return v
+
+
+def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int | None = None) -> dict[int, dict]:
+  """Per opcode: mnemonic, printed operands as (field, width) or fixed text, source constant samples.
+
+  half: for VOPD, 0 learns the X opcodes (opx) and 1 the Y opcodes (opy) from that side of the '::'."""
+  if half is not None:
+    enc = _vopd_view(enc, half)
+  # opcodes whose bits would select an earlier (more specific) encoding belong to that one
+  opcodes = [op for op in range(1 << (enc.opcode.hi - enc.opcode.lo + 1))
+             if not any(probe_word(enc, op) & e.mask == e.match for e in earlier)]
+  def probe(probes, mcpu):  # for VOPD keep one side of 'x :: y'
+    res = objdump_probes(probes, mcpu)
+    return res if half is None else [(r[0].split(" :: ")[half], r[1]) if r else None for r in res]
+  zero = probe([word_bytes(probe_word(enc, op), enc.words) for op in opcodes], mcpu)
+  ops = {op: {"m": split_operands(r[0])[0], "text0": r[0], "words0": r[1], "base": {}}
+         for op, r in zip(opcodes, zero) if r}
+  # opcodes whose sources must be VGPRs (v_readlane_b32...): retry with v0 in every 9-bit source
+  vsrc = {f.name: 256 for f in enc.fields if f.kind == "src9"}
+  retry = [op for op in opcodes if op not in ops] if vsrc else []
+  for op, r in zip(retry, probe([word_bytes(probe_word(enc, op, **vsrc), enc.words) for op in retry], mcpu)):
+    if r: ops[op] = {"m": split_operands(r[0])[0], "text0": r[0], "words0": r[1], "base": vsrc}
+  reg_fields = [f for f in enc.fields if f.kind in PROBE]
+  keys = [(op, f) for op in ops for f in reg_fields]
+  res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], f.name: PROBE[f.kind][0]}), enc.words)
+               for op, f in keys], mcpu)
+  for op, info in ops.items():
+    info["toks"] = [t.split(" ")[0] for t in split_operands(info["text0"])[1]]
+    info["slots"] = [None] * len(info["toks"])
+  for (op, f), r in zip(keys, res):
+    info = ops[op]
+    if r is None: continue
+    t1 = [t.split(" ")[0] for t in split_operands(r[0])[1]]
+    changed = [i for i, (a, b) in enumerate(zip(info["toks"], t1)) if a != b]
+    if len(t1) != len(info["toks"]) or len(changed) != 1: continue
+    reg = parse_reg(t1[changed[0]])
+    if reg and reg[1] == PROBE[f.kind][1]: info["slots"][changed[0]] = [f.name, reg[2], reg[0]]
+  # a source that takes no VGPR: probe it with an SGPR instead
+  keys = [(op, f) for op, info in ops.items() for f in reg_fields
+          if f.kind == "src9" and not any(s and s[0] == f.name for s in info["slots"])]
+  res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], f.name: 16}), enc.words) for op, f in keys], mcpu)
+  for (op, f), r in zip(keys, res):
+    info = ops[op]
+    if r is None: continue
+    t1 = [t.split(" ")[0] for t in split_operands(r[0])[1]]
+    changed = [i for i, (a, b) in enumerate(zip(info["toks"], t1)) if a != b]
+    if len(t1) == len(info["toks"]) and len(changed) == 1 and (reg := parse_reg(t1[changed[0]])) and reg[1] == 16:
+      info["slots"][changed[0]] = [f.name, reg[2], reg[0]]
+  # how each source operand prints constants: inline constants and literals
+  keys = [(op, slot[0], v, lit) for op, info in ops.items() for slot in info["slots"]
+          if slot and enc.field(slot[0]).kind in ("src9", "ssrc8")
+          for v, lit in [(v, PAD) for v in INLINE] + [(255, lit) for lit in LITERALS]]
+  res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], name: v}), enc.words, lit)
+               for op, name, v, lit in keys], mcpu)
+  for (op, name, v, lit), r in zip(keys, res):
+    info = ops[op]
+    pos = next(i for i, s in enumerate(info["slots"]) if s and s[0] == name)
+    toks = split_operands(r[0])[1] if r else []
+    sample = toks[pos].split(" ")[0] if len(toks) > pos else None
+    info.setdefault("consts", {}).setdefault(name, {})[str(v) if v != 255 else f"lit{lit:x}"] = sample
+  # modifiers: which bits print, and how
+  nsrc = {op: sum(1 for sl in info["slots"] if sl and sl[0] in ("src0", "src1", "src2")) for op, info in ops.items()}
+  probes = [(op, f, (1 << nsrc[op]) - 1 if val == "all" else val) for op in ops
+            for f, val in MOD_PROBES.get(enc.name, [])]
+  res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], f: val}), enc.words) for op, f, val in probes], mcpu)
+  for (op, f, val), r in zip(probes, res):
+    ops[op].setdefault("mods", {})[f] = None if r is None else r[0]
+  # immediate fields (SOPP/SOPK simm16): how two sample values print
+  if any(f.name == "simm16" for f in enc.fields):
+    k = len(IMM_SAMPLES)
+    res = probe([word_bytes(probe_word(enc, op, simm16=v), enc.words) for op in ops for v in IMM_SAMPLES], mcpu)
+    for i, op in enumerate(ops):
+      info = ops[op]
+      outs = [split_operands(r[0])[1] if r else [] for r in res[k * i:k * i + k]]
+      for pos, tok in enumerate(info["toks"]):
+        seen = {v: o[pos] for v, o in zip(IMM_SAMPLES, outs) if len(o) > pos}
+        if info["slots"][pos] is None and seen.get(0x123, tok) != tok:
+          info["slots"][pos] = ["simm16", imm_style(seen)]
+  return ops
+
+
+def _mod_dict(text: str) -> dict[str, int]:
+  """'v_x v0, v1 op_sel:[1,0,0] clamp' -> {'op_sel': 3, 'clamp': 1} (value: number of entries)."""
+  toks = split_operands(text)[1]
+  words = toks[-1].split(" ")[1:] if toks else []
+  return {w.partition(":")[0]: (w.count(",") + 1 if "[" in w else 1) for w in words}
+
+
+def mod_forms(info: dict) -> dict:
+  """Which modifier bits print, as {field: {printed key: entries}}; neg/abs: indices of operands they mark."""
+  base_toks = [t.split(" ")[0] for t in split_operands(info["text0"])[1]]
+  base = _mod_dict(info["text0"])
+  out: dict = {"base": base} if base else {}
+  for f, text in info["mods"].items():
+    if text is None: continue
+    toks = [t.split(" ")[0] for t in split_operands(text)[1]]
+    marked = [i for i, (a, b) in enumerate(zip(base_toks, toks)) if a != b
+              and info["slots"][i] and info["slots"][i][0] in ("src0", "src1", "src2")]
+    changed = {k: n for k, n in _mod_dict(text).items() if base.get(k) != n or k not in base}
+    if marked: out[f] = marked
+    elif changed: out[f] = changed
+  return out
+
+
+IMM_SAMPLES = [0x0123, 0xFFF0, 0, 0x40, 0x41]
+IMM_RULES = {"hex": lambda v: f"0x{v:x}", "dec": str, "sdec": lambda v: str(v - 0x10000 if v & 0x8000 else v),
+             "ihex": lambda v: str(v) if v <= 64 else f"0x{v:x}"}
+
+
+def imm_style(seen: dict[int, str]) -> str:
+  """Which rule prints a 16-bit immediate the way LLVM printed the samples; 'special' if none does."""
+  return next((n for n, f in IMM_RULES.items() if all(f(v) == t for v, t in seen.items())), "special")
+
+
+LIT_TOKENS = {"0x12345678": "b32", "0x5678": "f16"}  # how PAD prints where an opcode always takes a literal
+
+
+def classify(samples: dict[str, str | None]) -> tuple[str | None, dict[str, str]]:
+  lits = {int(k[3:], 16): t for k, t in samples.items() if k.startswith("lit") and t is not None}
+  rule = next((n for n, f in LITERAL_RULES.items() if all(f(v) == t for v, t in lits.items())), None)
+  return rule, {k: t for k, t in samples.items() if not k.startswith("lit")}
+
+
+def _vopd_view(enc: Encoding, half: int) -> Encoding:
+  """VOPD seen as one of its two halves: that half's opcode field and operand fields."""
+  from dataclasses import replace
+  from isa.encodings import Field
+  names = ("src0x", "vsrc1x", "vdstx") if half == 0 else ("src0y", "vsrc1y", "vdsty")
+  fields = tuple(Field(f.name, f.lo, f.hi, "vdsty" if f.name == "vdsty" else f.kind) for f in enc.fields
+                 if f.name in names)
+  op = enc.opcode if half == 0 else enc.field("opy")
+  other = enc.field("opy") if half == 0 else enc.opcode
+  # the other half's opcode stays 0 (v_dual_fmac_f32), whose operands are all registers
+  return replace(enc, opcode=Field("op", op.lo, op.hi), fields=fields + (Field("other", other.lo, other.hi),))
+
+
+SPECIAL_IMM = {"s_sendmsg": 1 << 12, "s_sendmsghalt": 1 << 12, "s_version": 1 << 8}  # values worth tabulating
+
+
+def learn_special(enc: Encoding, op: int, count: int, mcpu: str) -> dict[str, str]:
+  """value -> text for an immediate LLVM prints symbolically; values printed as plain decimals are left out."""
+  res = objdump_probes([word_bytes(probe_word(enc, op, simm16=v), enc.words) for v in range(count)], mcpu)
+  out = {}
+  for v, r in enumerate(res):
+    toks = split_operands(r[0])[1] if r else []
+    if toks and toks[-1] != str(v): out[str(v)] = toks[-1]
+  return out
+
+
+def build_table(fam: str) -> dict:
+  encs = ENCODINGS[fam]
+  classes: list[dict] = []
+  out: dict = {"family": fam, "mcpu": MCPU[fam], "classes": classes, "encodings": {}}
+  jobs = [(enc.name, enc, i, None) for i, enc in enumerate(encs) if enc.name != "VOPD"]
+  jobs += [(f"VOPD{xy}", enc, i, h) for i, enc in enumerate(encs) if enc.name == "VOPD" for h, xy in enumerate("XY")]
+  for tname, enc, i, half in jobs:
+    ops = learn_encoding(enc, list(encs[:i]), MCPU[fam], half)
+    table = {}
+    for op, info in sorted(ops.items()):
+      entry: dict = {"m": info["m"], "ops": [s if s else ["literal", LIT_TOKENS[tok]] if tok in LIT_TOKENS else tok
+                                             for s, tok in zip(info["slots"], info["toks"])]}
+      if info["words0"] > enc.words: entry["lit"] = True     # takes a literal even without src 255
+      for name, samples in info.get("consts", {}).items():
+        rule, inline = classify(samples)
+        cls = {"rule": rule, "inline": inline}
+        if cls not in classes: classes.append(cls)
+        entry.setdefault("cls", {})[name] = classes.index(cls)
+      if info.get("mods"): entry["mods"] = mod_forms(info)
+      table[op] = entry
+    if "simm16" in [f.name for f in enc.fields]:
+      for op, entry in table.items():
+        if ["simm16", "special"] in entry["ops"] and entry["m"] in SPECIAL_IMM:
+          out.setdefault("special", {})[entry["m"]] = learn_special(enc, op, SPECIAL_IMM[entry["m"]], MCPU[fam])
+    out["encodings"][tname] = table
+    print(f"{fam} {tname}: {len(table)} opcodes", file=sys.stderr)
+  return out
+
+
+if __name__ == "__main__":
+  for fam in sys.argv[1:] or ["gfx11"]:
+    path = Path(__file__).parent / "tables" / f"{fam}.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(build_table(fam), separators=(",", ":")) + "\n")
+    print(f"wrote {path}", file=sys.stderr)

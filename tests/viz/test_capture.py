@@ -1,0 +1,166 @@
+"""viz.capture: real tinygrad captures load without tinygrad, hostile pickles are refused before anything runs."""
+from __future__ import annotations
+import io, os, pickle, random, sys, uuid
+import pytest
+from isa.elf import load_code_object
+from viz.capture import (CaptureError, CaptureFile, Device, Inert, Program, SafeUnpickler, TraceBuffer,
+                         load_capture, safe_loads, save_capture)
+
+FOLDER_ARCH = {"gfx1100": "gfx1100", "gfx1200": "gfx1201", "gfx950": "gfx950"}   # the gfx1200 card reports gfx1201
+FOLDER_SES = {"gfx1100": 6, "gfx1200": 4, "gfx950": 32}   # trace buffers per dispatch: SEs (x XCDs on gfx950)
+
+def test_real_capture(capture_path):
+  cap = load_capture(capture_path)
+  arch = FOLDER_ARCH[capture_path.parent.name]
+  assert cap.source_format == "tinygrad" and cap.path == str(capture_path)
+  assert "tinygrad" not in sys.modules
+  amd = cap.device("AMD")
+  assert amd is not None and amd.arch == arch and amd.props["gfx_target_version"] > 0 and cap.device("CPU").arch == ""
+  assert cap.programs and cap.traces
+  for p in cap.programs:
+    assert p.device == "AMD" and p.lib[:4] == b"\x7fELF" and p.base > 0 and isinstance(p.tag, int)
+    co = cap.code_object(p)
+    assert co.arch == arch and co.kernel(p.name) is not None
+  for (device, kern_tag, exec_tag), traces in cap.dispatches().items():
+    assert cap.program(kern_tag, device) is not None and isinstance(exec_tag, int)
+    assert sorted(t.se for t in traces) == list(range(FOLDER_SES[capture_path.parent.name]))
+    assert any(t.itrace for t in traces)
+    assert all(isinstance(t.blob, bytes) and t.blob for t in traces)
+  names = capture_path.stem.split("_")[1]
+  if names == "sync": assert [p.name for p in cap.programs] == ["custom_lds_sync", "E_32_4"]
+  if names == "handwritten": assert [p.name for p in cap.programs] == ["custom_handwritten"]
+
+def test_real_captures_cover_all_archs(real_captures):
+  assert {p.parent.name for p in real_captures} >= set(FOLDER_ARCH)
+
+def test_own_format_round_trip(real_captures, tmp_path):
+  for src in real_captures:
+    cap = load_capture(src)
+    cap.meta["source"] = src.name
+    out = tmp_path / f"{src.parent.name}_{src.stem}.amdviz"
+    save_capture(cap, out)
+    again = load_capture(out)
+    assert again.source_format == "amdviz" and again.meta == {"source": src.name}
+    assert (again.devices, again.programs, again.traces) == (cap.devices, cap.programs, cap.traces)
+    assert load_capture(out.read_bytes()).programs == cap.programs
+    seen = set()
+    class Spy(SafeUnpickler):
+      def find_class(self, module, name): seen.add((module, name)); return super().find_class(module, name)
+    Spy(io.BytesIO(out.read_bytes())).load()
+    assert seen == {("viz.capture", c) for c in ("CaptureFile", "Device", "Program", "TraceBuffer")}   # nothing else referenced
+
+def test_own_format_takes_fields_by_name(tmp_path):
+  """Unknown fields are dropped and missing ones defaulted, so later format versions stay readable."""
+  tb = TraceBuffer("AMD", 3, 1, b"\x01\x02")
+  tb.__dict__["future_field"] = 42
+  del tb.__dict__["exec_tag"]
+  f = CaptureFile(devices=[Device("AMD", "gfx1100", {})], programs=[Program("AMD", "k", b"\x7fELF", 0x1000, 3)], traces=[tb])
+  cap = load_capture(pickle.dumps(f))
+  (t,) = cap.traces
+  assert t == TraceBuffer("AMD", 3, 1, b"\x01\x02", True, None) and not hasattr(t, "future_field")
+  with pytest.raises(CaptureError, match="version"): load_capture(pickle.dumps(CaptureFile(version=99)))
+  with pytest.raises(CaptureError, match="bad capture"): load_capture(pickle.dumps(CaptureFile(programs=[Program("AMD", "k", "not bytes")])))
+
+def test_bare_elf(real_captures, tmp_path):
+  cap = load_capture(real_captures[0])
+  lib = cap.programs[0].lib
+  path = tmp_path / "kernel.hsaco"; path.write_bytes(lib)
+  elf = load_capture(path)
+  assert elf.source_format == "elf" and elf.traces == [] and len(elf.programs) == 1
+  assert elf.devices[0].arch == load_code_object(lib).arch
+  assert elf.programs[0].lib == lib and elf.programs[0].name == load_code_object(lib).kernels[0].name
+
+def test_bare_minimal_elf_needs_arch(real_captures):
+  lib = next(p.lib for c in real_captures for p in load_capture(c).programs if p.name == "custom_handwritten")
+  with pytest.raises(CaptureError, match=r"^bad code object: unknown target: e_flags mach 0x0 and no arch given$"): load_capture(lib)
+  cap = load_capture(lib, arch="gfx1201")
+  assert cap.devices[0].arch == "gfx1201" and cap.code_object(cap.programs[0]).kernels[0].entry_pc == 0x100
+
+# ---------------------------------------------------------------------------------------------------
+# hostile and broken input
+
+class Reduce:
+  """Pickles as a call of `fn(*args)`."""
+  def __init__(self, fn, *args): self.fn, self.args = fn, args
+  def __reduce__(self): return self.fn, self.args
+
+def short(text: str) -> bytes:   # SHORT_BINUNICODE
+  b = text.encode(); return b"\x8c" + bytes([len(b)]) + b
+
+def pickle_global_call(module: str, name: str, *args) -> bytes:
+  """module.name(*args) as a protocol-4 pickle, written by hand so the target need not be importable here."""
+  return b"\x80\x04" + short(module) + short(name) + b"\x93" + pickle.dumps(tuple(args), 3)[2:-1] + b"R."
+
+def pickle_newobj(module: str, name: str, then: bytes) -> bytes:
+  """module.name.__new__() followed by the opcodes `then` acting on the new object."""
+  return b"\x80\x04" + short(module) + short(name) + b"\x93)\x81" + then + b"."
+
+@pytest.fixture
+def canary(tmp_path):
+  path = tmp_path / f"pwned-{uuid.uuid4().hex}"
+  yield path
+  assert not path.exists(), "a refused pickle ran code"
+
+def test_refuses_os_system(canary):
+  data = pickle.dumps([Reduce(os.system, f"touch {canary}")])
+  with pytest.raises(CaptureError, match=r"^refusing to load (posix|nt|os)\.system: not an allowed capture type$"): load_capture(data)
+
+@pytest.mark.parametrize("module,name", [("builtins", "eval"), ("builtins", "exec"), ("builtins", "getattr"), ("builtins", "__import__"),
+  ("builtins", "open"), ("subprocess", "call"), ("tinygrad.helpers", "getenv"), ("tinygrad.runtime.ops_amd", "AMDDevice"),
+  ("tinygrad.device", "Device"), ("decimal", "Decimal.__new__"), ("copyreg", "_reconstructor"), ("viz.capture", "save_capture"),
+  ("viz.capture", "load_capture"), ("viz.capture", "Path"), ("tinygradx.helpers", "UOp"), ("tinygrad.runtime.autogen.amd.rdna3.ins", "s_endpgm"),
+  ("tinygrad.runtime.autogen.amd.rdna3.ins", "__class__")])
+def test_refuses_globals(module, name, canary):
+  data = pickle_global_call(module, name, f"open('{canary}', 'w')")
+  with pytest.raises(CaptureError, match=rf"^refusing to load {module}\.{name}: not an allowed capture type$".replace("(", r"\(")): load_capture(data)
+
+def test_refuses_extension_registry_and_persistent_ids(canary):
+  import copyreg
+  copyreg.add_extension("os", "system", 0xf0)
+  try:
+    data = b"\x80\x02\x82\xf0" + pickle.dumps((f"touch {canary}",), 2)[2:-1] + b"R."
+    with pytest.raises(CaptureError, match="refusing to load os.system"): load_capture(data)
+  finally: copyreg.remove_extension("os", "system", 0xf0)
+  with pytest.raises(CaptureError, match="persistent id"): load_capture(b"\x80\x02X\x01\x00\x00\x00aQ.")
+
+def test_allowed_tinygrad_names_stay_inert(canary):
+  """An allowed tinygrad class name only ever stores its args: REDUCE, NEWOBJ, BUILD and item ops call nothing."""
+  data = pickle_global_call("tinygrad.uop.ops", "UOp", f"touch {canary}", 1, b"x")
+  ops = safe_loads(data)
+  assert isinstance(ops, Inert) and ops.origin == "tinygrad.uop.ops.UOp" and ops._args == (f"touch {canary}", 1, b"x")
+  assert safe_loads(pickle_newobj("tinygrad.dtype", "DType", b"}" + short("name") + short("void") + b"sb")).fields() == {"name": "void"}
+  slots = b"}" + short("a") + b"K\x01s}" + short("b") + b"K\x02s\x86b"   # BUILD with a (dict, slots) pair
+  assert safe_loads(pickle_newobj("tinygrad.dtype", "DType", slots)).fields() == {"a": 1, "b": 2}
+  for item_op in (b"K\x01a", b"K\x01K\x02s", b"(K\x01e"):   # APPEND, SETITEM, APPENDS onto a placeholder: refused
+    with pytest.raises(CaptureError, match="^not a valid capture pickle"): safe_loads(pickle_newobj("tinygrad.dtype", "DType", item_op))
+
+def test_hostile_field_values():
+  """Allowed classes carrying nonsense fields give CaptureError, not TypeError from deeper down."""
+  def events(cls: str, module: str, fields: bytes) -> bytes:   # [cls() with BUILD state {fields}]
+    return b"\x80\x04(" + short(module) + short(cls) + b"\x93)\x81}" + fields + b"bl."
+  with pytest.raises(CaptureError, match="^bad capture"): load_capture(events("ProfileDeviceEvent", "tinygrad.device", short("device") + b"]K\x01as"))
+  with pytest.raises(CaptureError, match="^bad capture: program #0"):
+    load_capture(events("ProfileProgramEvent", "tinygrad.device", short("device") + short("AMD") + b"s" + short("name") + short("k") + b"s" + short("lib") + short("text") + b"s"))
+  ok = load_capture(events("ProfileSQTTEvent", "tinygrad.runtime.ops_amd", short("device") + short("AMD") + b"s" + short("se") + b"K\x02s" + short("blob") + b"C\x02\x01\x02s"))
+  assert ok.traces == [TraceBuffer("AMD", None, 2, b"\x01\x02", True, None)]
+
+def test_garbage_and_truncation(real_captures, tmp_path):
+  with pytest.raises(CaptureError, match="^capture not found: "): load_capture(tmp_path / "missing.pkl")
+  with pytest.raises(CaptureError, match="^cannot read capture "): load_capture(tmp_path)
+  with pytest.raises(CaptureError, match="^empty capture"): load_capture(b"")
+  with pytest.raises(CaptureError, match="^not a valid capture pickle"): load_capture(b"hello world, not a pickle")
+  with pytest.raises(CaptureError, match="^not a capture: the pickle holds a dict"): load_capture(pickle.dumps({"a": 1}))
+  data = real_captures[0].read_bytes()
+  with pytest.raises(CaptureError, match="^truncated pickle"): load_capture(data[:len(data) // 2])
+  rng = random.Random(7)
+  for n in rng.sample(range(len(data)), 300):
+    with pytest.raises(CaptureError) as e: load_capture(data[:n])
+    assert "\n" not in str(e.value)
+  for _ in range(300):
+    b = bytearray(data)
+    for _ in range(rng.choice((1, 4))): b[rng.randrange(len(b))] = rng.randrange(256)
+    try: load_capture(bytes(b))
+    except CaptureError as e: assert "\n" not in str(e)
+  for _ in range(200):
+    try: load_capture(b"\x80\x04" + rng.randbytes(rng.randrange(1, 300)))
+    except CaptureError as e: assert "\n" not in str(e)

@@ -1,0 +1,4 @@
+import sys
+from viz.cli import main
+
+sys.exit(main())
