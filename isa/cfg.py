@@ -23,7 +23,8 @@ two places) no block dominates the others, so its retreating edge is back=False 
 `loops()` reports no natural loop for it.  Unreachable blocks are kept with
 reachable=False; their edges are never back edges.
 
-Everything is iterative: kernels reach 50k+ instructions and thousands of blocks.
+Everything is iterative: kernels reach 50k+ instructions and thousands of blocks.  The
+cyclic garbage collector is paused while building (see `_gc_paused`).
 """
 from __future__ import annotations
 import gc
@@ -137,8 +138,9 @@ def build_cfg(instructions: Sequence[Instruction], entry: int | None = None) -> 
 
 @contextmanager
 def _gc_paused():
-  """Tens of thousands of acyclic allocations next to a large decoded listing set off
-  full collections that cost as much as the build itself; nothing here makes cycles."""
+  """The build allocates tens of thousands of small acyclic objects; next to a large decoded
+  listing that sets off collections walking the whole heap, costing up to as much as the
+  build itself. Nothing here makes reference cycles, so collecting can wait."""
   was_enabled = gc.isenabled()
   gc.disable()
   try:
@@ -182,9 +184,9 @@ def _in_pc_order(instructions: Sequence[Instruction]) -> list[Instruction]:
   return insts
 
 
-def _index_of(pcs: list[int], pc) -> int | None:
+def _index_of(pcs: list[int], pc: int) -> int | None:
   """Index of the instruction starting at pc (bisect: no 50k-entry dict to build)."""
-  k = bisect_left(pcs, pc) if isinstance(pc, int) else len(pcs)
+  k = bisect_left(pcs, pc)
   return k if k < len(pcs) and pcs[k] == pc else None
 
 
@@ -194,7 +196,8 @@ def _leaders(insts, pcs, ends, entry_k) -> tuple[list[int], dict[int, int]]:
   leaders = {0, entry_k}
   leaders.update(compress(range(1, n), map(ne, ends, islice(pcs, 1, None))))  # after a hole
   external = {}
-  for k in [k for k, i in enumerate(insts) if i.flow]:
+  control = [k for k, i in enumerate(insts) if i.flow]   # a few percent: loop over these only
+  for k in control:
     leaders.add(k + 1)
     ins = insts[k]
     if ins.flow in TARGETED and ins.target is not None:
@@ -260,9 +263,9 @@ def _dominators(root: int, succ, pred) -> dict[int, int]:
   doms = [-1] * len(post)
   doms[top] = top
   changed = True
-  while changed:                                    # in reverse postorder: usually two passes
+  while changed:                                    # usually two passes
     changed = False
-    for b in range(top - 1, -1, -1):                # reverse postorder
+    for b in range(top - 1, -1, -1):                # reverse postorder, root excluded
       new = -1
       for p in preds[b]:
         if doms[p] < 0:                             # not processed yet

@@ -90,7 +90,8 @@ def probe_word(enc: Encoding, op: int, **fields: int) -> int:
   return v
 
 
-def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int | None = None) -> dict[int, dict]:
+def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int | None = None,
+                   defaults: dict | None = None) -> dict[int, dict]:
   """Per opcode: mnemonic, printed operands as (field, width) or fixed text, source constant samples.
 
   half: for VOPD, 0 learns the X opcodes (opx) and 1 the Y opcodes (opy) from that side of the '::'."""
@@ -102,11 +103,12 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
   def probe(probes, mcpu):  # for VOPD keep one side of 'x :: y'
     res = objdump_probes(probes, mcpu)
     return res if half is None else [(r[0].split(" :: ")[half], r[1]) if r else None for r in res]
-  zero = probe([word_bytes(probe_word(enc, op), enc.words) for op in opcodes], mcpu)
+  zero = probe([word_bytes(probe_word(enc, op, **(defaults or {})), enc.words) for op in opcodes], mcpu)
   ops = {op: {"m": split_operands(r[0])[0], "text0": r[0], "words0": r[1], "base": {}}
          for op, r in zip(opcodes, zero) if r}
   # opcodes whose sources must be VGPRs (v_readlane_b32...): retry with v0 in every 9-bit source
-  vsrc = {f.name: 256 for f in enc.fields if f.kind == "src9"}
+  for op, info in ops.items(): info["base"] = dict(defaults or {})
+  vsrc = {**(defaults or {}), **{f.name: 256 for f in enc.fields if f.kind == "src9"}}
   retry = [op for op in opcodes if op not in ops] if vsrc else []
   for op, r in zip(retry, probe([word_bytes(probe_word(enc, op, **vsrc), enc.words) for op in retry], mcpu)):
     if r: ops[op] = {"m": split_operands(r[0])[0], "text0": r[0], "words0": r[1], "base": vsrc}
@@ -237,6 +239,9 @@ def learn_special(enc: Encoding, op: int, count: int, mcpu: str) -> dict[str, st
   return out
 
 
+ATOMIC_RTN = {"FLAT", "GLOBAL", "SCRATCH"}
+
+
 def build_table(fam: str) -> dict:
   encs = ENCODINGS[fam]
   classes: list[dict] = []
@@ -246,9 +251,14 @@ def build_table(fam: str) -> dict:
   for tname, enc, i, half in jobs:
     ops = learn_encoding(enc, list(encs[:i]), MCPU[fam], half)
     table = {}
+    slots_of = lambda info: [s if s else ["literal", LIT_TOKENS[tok]] if tok in LIT_TOKENS else tok
+                             for s, tok in zip(info["slots"], info["toks"])]
+    # memory atomics return the old value when glc is set: one more operand
+    rtn = learn_encoding(enc, list(encs[:i]), MCPU[fam], defaults={"glc": 1}) if enc.name in ATOMIC_RTN else {}
     for op, info in sorted(ops.items()):
-      entry: dict = {"m": info["m"], "ops": [s if s else ["literal", LIT_TOKENS[tok]] if tok in LIT_TOKENS else tok
-                                             for s, tok in zip(info["slots"], info["toks"])]}
+      entry: dict = {"m": info["m"], "ops": slots_of(info)}
+      if op in rtn and "atomic" in info["m"] and slots_of(rtn[op]) != entry["ops"]:
+        entry["ops_rtn"] = slots_of(rtn[op])
       if info["words0"] > enc.words: entry["lit"] = True     # takes a literal even without src 255
       for name, samples in info.get("consts", {}).items():
         rule, inline = classify(samples)

@@ -9,7 +9,7 @@ from isa.cfg import build_cfg, to_json
 from isa.instruction import Instruction
 
 FLOW_OF = {"s_branch": "branch", "s_cbranch_scc1": "cbranch", "s_cbranch_execz": "cbranch",
-           "s_endpgm": "end", "s_setpc_b64": "indirect", "s_swappc_b64": "call", "s_trap": "trap"}
+           "s_endpgm": "end", "s_setpc_b64": "indirect", "s_swappc_b64": "call", "s_call_b64": "call", "s_trap": "trap"}
 
 
 def op(mnemonic="s_nop", to=None, size=4, target_pc=None):
@@ -140,6 +140,17 @@ def test_trap_and_call_fall_through():
   assert all(b.reachable for b in cfg.blocks)
 
 
+def test_call_target_is_a_leader_without_edge():
+  insts = program(op(), op("s_call_b64", to=4), op("s_endpgm"), op(), op(), op("s_setpc_b64"),
+                  op("s_call_b64", target_pc=0x8000))
+  cfg = build_cfg(insts)
+  assert [b.pcs for b in cfg.blocks] == [[0x100, 0x104], [0x108], [0x10C], [0x110, 0x114], [0x118]]
+  assert shape(cfg)[1] == [(0x100, 0x108, "fallthrough", False),   # intraprocedural: no call edge,
+                           (0x10C, 0x110, "fallthrough", False)]   # so the callee is unreachable
+  assert [b.reachable for b in cfg.blocks] == [True, True, False, False, False]
+  assert cfg.external_targets == {0x118: 0x8000}
+
+
 def test_cbranch_to_next_keeps_both_edges():
   insts = program(op("s_cbranch_execz", to=1), op("s_endpgm"))
   cfg = build_cfg(insts)
@@ -187,7 +198,7 @@ def random_program(draw):
   for _ in range(n):
     m = draw(st.sampled_from(MNEMONICS))
     size = draw(st.sampled_from([4, 4, 8]))
-    if FLOW_OF.get(m) in ("branch", "cbranch"):
+    if m in ("s_branch", "s_cbranch_scc1", "s_cbranch_execz", "s_call_b64"):
       if draw(st.integers(0, 9)) == 0:      # now and then: outside the listing or mid-instruction
         specs.append(op(m, size=size, target_pc=draw(st.sampled_from([0x0, 0x102, 0x100000]))))
       else:
