@@ -12,14 +12,21 @@ TABLES = Path(__file__).parent / "tables"
 WRITE_FIELDS = {"vdst", "sdst", "sdata", "vdstx", "vdsty"}
 
 
+class UnsupportedArch(ValueError): pass
+
+
 @lru_cache(maxsize=None)
 def load_table(fam: str) -> dict:
-  return json.loads((TABLES / f"{fam}.json").read_text())
+  path = TABLES / f"{fam}.json"
+  if not path.exists(): raise UnsupportedArch(f"no instruction tables for {fam} yet (have: "
+                                              f"{', '.join(sorted(p.stem for p in TABLES.glob('*.json')))})")
+  return json.loads(path.read_text())
 
 
 class Disassembler:
   def __init__(self, arch: str):
-    self.arch, self.family = arch, family(arch)
+    try: self.arch, self.family = arch, family(arch)
+    except ValueError as e: raise UnsupportedArch(str(e)) from None
     t = load_table(self.family)
     self.encodings: tuple[Encoding, ...] = ENCODINGS[self.family]
     self.ops = {name: {int(k): v for k, v in ops.items()} for name, ops in t["encodings"].items()}

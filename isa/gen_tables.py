@@ -68,7 +68,8 @@ INLINE = list(range(128, 209)) + list(range(240, 249))
 LITERALS = [0x3F800000, 0x40, 0xFFFFFFF0, 0x12345678, 0x3C00, 0x3FF00000, 0xFFFF, 0x3F80, 0]
 # modifier bits probed one at a time on VALU encodings: (field, value)
 # ("all" = one bit per source operand the opcode has)
-MOD_PROBES = {"VOP3": [("opsel", 0xF), ("clamp", 1), ("omod", 1), ("neg", "all"), ("abs", "all")],
+MOD_PROBES = {"VOP3": [("opsel", 0xF), ("clamp", 1), ("omod", 1), ("neg", 1), ("neg", 2), ("neg", 4), ("abs", 1),
+                       ("abs", 2), ("abs", 4)],
               "VOP3P": [("opsel", "all"), ("opsel_hi", 3), ("opsel_hi2", 1), ("neg_hi", "all"), ("neg", "all"),
                         ("clamp", 1)]}
 DEFAULTS = {"FLAT": {"saddr": 124}}  # field values an opcode needs to decode at all
@@ -108,10 +109,13 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
          for op, r in zip(opcodes, zero) if r}
   # opcodes whose sources must be VGPRs (v_readlane_b32...): retry with v0 in every 9-bit source
   for op, info in ops.items(): info["base"] = dict(defaults or {})
-  vsrc = {**(defaults or {}), **{f.name: 256 for f in enc.fields if f.kind == "src9"}}
-  retry = [op for op in opcodes if op not in ops] if vsrc else []
-  for op, r in zip(retry, probe([word_bytes(probe_word(enc, op, **vsrc), enc.words) for op in retry], mcpu)):
-    if r: ops[op] = {"m": split_operands(r[0])[0], "text0": r[0], "words0": r[1], "base": vsrc}
+  # (v_readlane_b32 wants a VGPR in src0 and an SGPR in src1: try every mix)
+  srcs = [f.name for f in enc.fields if f.kind == "src9"]
+  for mix in range(1, 1 << len(srcs)):
+    vsrc = {**(defaults or {}), **{n: 256 for k, n in enumerate(srcs) if mix >> k & 1}}
+    retry = [op for op in opcodes if op not in ops]
+    for op, r in zip(retry, probe([word_bytes(probe_word(enc, op, **vsrc), enc.words) for op in retry], mcpu)):
+      if r: ops[op] = {"m": split_operands(r[0])[0], "text0": r[0], "words0": r[1], "base": vsrc}
   reg_fields = [f for f in enc.fields if f.kind in PROBE]
   keys = [(op, f) for op in ops for f in reg_fields]
   res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], f.name: PROBE[f.kind][0]}), enc.words)
@@ -156,7 +160,7 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
             for f, val in MOD_PROBES.get(enc.name, [])]
   res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], f: val}), enc.words) for op, f, val in probes], mcpu)
   for (op, f, val), r in zip(probes, res):
-    ops[op].setdefault("mods", {})[f] = None if r is None else r[0]
+    ops[op].setdefault("mods", {}).setdefault(f, []).append(r[0] if r else None)
   # immediate fields (SOPP/SOPK simm16): how two sample values print
   if any(f.name == "simm16" for f in enc.fields):
     k = len(IMM_SAMPLES)
@@ -183,14 +187,15 @@ def mod_forms(info: dict) -> dict:
   base_toks = [t.split(" ")[0] for t in split_operands(info["text0"])[1]]
   base = _mod_dict(info["text0"])
   out: dict = {"base": base} if base else {}
-  for f, text in info["mods"].items():
-    if text is None: continue
-    toks = [t.split(" ")[0] for t in split_operands(text)[1]]
-    marked = [i for i, (a, b) in enumerate(zip(base_toks, toks)) if a != b
-              and info["slots"][i] and info["slots"][i][0] in ("src0", "src1", "src2")]
-    changed = {k: n for k, n in _mod_dict(text).items() if base.get(k) != n or k not in base}
-    if marked: out[f] = marked
-    elif changed: out[f] = changed
+  for f, texts in info["mods"].items():
+    for text in texts:
+      if text is None: continue
+      toks = [t.split(" ")[0] for t in split_operands(text)[1]]
+      marked = [i for i, (a, b) in enumerate(zip(base_toks, toks)) if a != b
+                and info["slots"][i] and info["slots"][i][0] in ("src0", "src1", "src2")]
+      changed = {k: n for k, n in _mod_dict(text).items() if base.get(k) != n or k not in base}
+      if marked: out[f] = sorted(set(out.get(f, [])) | set(marked))
+      elif changed: out[f] = changed
   return out
 
 

@@ -4,6 +4,7 @@ import argparse, json, sys
 from viz.api import ApiError, Workspace, route
 from viz.capture import CaptureError
 from isa.elf import CodeObjectError
+from isa.decode import UnsupportedArch
 
 
 def cmd_json(args) -> int:
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     return args.fn(args)
   except ApiError as e:
     print(f"amdviz: {e.message}", file=sys.stderr); return 2
-  except (CaptureError, CodeObjectError) as e:
+  except (CaptureError, CodeObjectError, UnsupportedArch) as e:
     print(f"amdviz: {e}", file=sys.stderr); return 1
   except BrokenPipeError:
     return 0
