@@ -44,7 +44,7 @@ class Disassembler:
   def disassemble(self, code: bytes, base: int = 0) -> list[Instruction]:
     """Decode a whole code range; unknown words print as `.long 0x...` and decoding goes on."""
     n = len(code) // 4
-    words = struct.unpack_from(f"<{n}I", code) + (0, 0, 0)
+    words = struct.unpack_from(f"<{n}I", code) + (0, 0, 0, 0)
     out, i = [], 0
     while i < n:
       inst = self.decode_at(words, i, base + 4 * i, n)
@@ -65,11 +65,12 @@ class Disassembler:
         entry = self.ops.get(enc.name, {}).get(op)
     if entry is None or i + enc.words > n:
       return _long(pc, w0)
-    v = w0 | (words[i + 1] << 32 if enc.words == 2 else 0)
+    v = w0
+    for k in range(1, enc.words): v |= words[i + k] << 32 * k
     try:
       return _format(self, enc, entry, v, words, i, pc, n)
-    except _Unsupported:
-      return _long(pc, w0)
+    except (_Unsupported, KeyError, IndexError, TypeError, ValueError):
+      return _long(pc, w0)   # a form the tables do not describe: show the word, keep decoding
 
 
 class _Unsupported(Exception): pass
@@ -101,13 +102,14 @@ def _format(d: Disassembler, enc: Encoding, entry: dict, v: int, words, i: int, 
     return Instruction(pc, ws, halves[0][0] + "::" + halves[1][0], text, operands, sum(reads, ()), sum(writes, ()))
   mnemonic = entry["m"]
   slots = entry["ops"]
-  if name in ("FLAT", "GLOBAL", "SCRATCH") and f["glc"] and "atomic" in mnemonic:
+  if name in ("FLAT", "GLOBAL", "SCRATCH") and (f["glc"] if "glc" in f else f["th"] & 1) and "atomic" in mnemonic:
     slots = entry.get("ops_rtn", slots)
   operands, mods = _operands(d, enc, entry, slots, f, literal, pc), ""
   if name in ("VOP3", "VOP3P"): operands, mods = _valu_mods(name, entry, f, operands, slots)
   elif name == "DS": mods = _ds_mods(mnemonic, f)
   elif name in ("FLAT", "GLOBAL", "SCRATCH"): operands, mods = _flat(name, f, operands, slots)
-  elif name == "SMEM": operands, mods = _smem(f, operands, slots)
+  elif name == "SMEM": operands, mods = _smem(f, operands, slots, enc)
+  if "policy" in entry: mods += _policy(entry["policy"], f)
   text = mnemonic + (" " + ", ".join(o.text for o in operands) if operands else "") + mods
   operands = implicit.fix_roles(mnemonic, operands)
   reads, writes = implicit.reads_writes(mnemonic, operands)
@@ -211,23 +213,30 @@ def _flat(name: str, f: dict, operands: list[Operand], slots) -> tuple[list[Oper
     elif (field == "addr" or o.text == "off") and name == "SCRATCH":
       o = Operand(*vreg(f["addr"], 1)) if f["sve"] else Operand("off", ())
     out.append(o)
-  off = sint(f["offset"], 13)
+  off = sint(f["offset"], 24 if "th" in f else 13)
   s = f" offset:{off}" if off else ""
-  s += "".join(f" {k}" for k in ("glc", "slc", "dlc") if f[k])
+  s += "".join(f" {k}" for k in ("glc", "slc", "dlc") if f.get(k))
   return out, s
 
 
-def _smem(f: dict, operands: list[Operand], slots) -> tuple[list[Operand], str]:
-  off = sint(f["offset"], 21)
+def _policy(policy: dict, f: dict) -> str:
+  """gfx12 th:/scope: modifiers, as learned per opcode."""
+  parts = [policy[k].get(str(f[k])) for k in ("th", "scope") if f.get(k) and k in policy]
+  return "".join(f" {p}" for p in parts if p)
+
+
+def _smem(f: dict, operands: list[Operand], slots, enc: Encoding) -> tuple[list[Operand], str]:
+  gfx12 = "th" in f
+  off = sint(f["offset"], enc.field("offset").hi - enc.field("offset").lo + 1)
   out, s = [], ""
   for o, slot in zip(operands, slots):
     if isinstance(slot, list) and slot[0] == "soffset":
       if f["soffset"] == 124:
-        o = Operand(_hex(off) if off else "null", ())
+        o = Operand(_hex(off) if off or gfx12 else "null", ())
       elif off:
         s += f" offset:{_hex(off)}"
     out.append(o)
-  s += "".join(f" {k}" for k in ("glc", "dlc") if f[k])
+  s += "".join(f" {k}" for k in ("glc", "dlc") if f.get(k))
   return out, s
 
 
@@ -235,9 +244,13 @@ def _hex(v: int) -> str: return f"-0x{-v:x}" if v < 0 else f"0x{v:x}"
 
 
 WAITCNT_FIELDS = {"gfx11": (("vmcnt", 10, 6), ("expcnt", 0, 3), ("lgkmcnt", 4, 6))}
+WAITCNT_FIELDS["gfx12"] = WAITCNT_FIELDS["gfx11"]
 DELAY_ID = ["NO_DEP", "VALU_DEP_1", "VALU_DEP_2", "VALU_DEP_3", "VALU_DEP_4", "TRANS32_DEP_1", "TRANS32_DEP_2",
             "TRANS32_DEP_3", "FMA_ACCUM_CYCLE_1", "SALU_CYCLE_1", "SALU_CYCLE_2", "SALU_CYCLE_3"]
 DELAY_SKIP = ["SAME", "NEXT", "SKIP_1", "SKIP_2", "SKIP_3", "SKIP_4"]
+# s_waitcnt_depctr / s_wait_alu fields: (name, low bit, bits); all-ones is each field's default
+DEPCTR = (("hold_cnt", 7, 1), ("sa_sdst", 0, 1), ("va_vdst", 12, 4), ("va_sdst", 9, 3), ("va_ssrc", 8, 1),
+          ("va_vcc", 1, 1), ("vm_vsrc", 2, 3))
 
 
 def _simm16(d: Disassembler, mnemonic: str, imm: int, style: str, pc: int) -> str:
@@ -251,6 +264,11 @@ def _simm16(d: Disassembler, mnemonic: str, imm: int, style: str, pc: int) -> st
     fields = WAITCNT_FIELDS[d.family]
     vals = [(nm, imm >> lo & ((1 << bits) - 1), (1 << bits) - 1) for nm, lo, bits in fields]
     shown = [f"{nm}({x})" for nm, x, mx in vals if x != mx] or [f"{nm}({x})" for nm, x, _ in vals]
+    return " ".join(shown)
+  if mnemonic in ("s_waitcnt_depctr", "s_wait_alu"):
+    if imm & 0x60: return f"0x{imm:x}"          # bits no field covers: LLVM prints the raw value
+    vals = [(nm, imm >> lo & ((1 << bits) - 1), (1 << bits) - 1) for nm, lo, bits in DEPCTR]
+    shown = [f"depctr_{nm}({x})" for nm, x, mx in vals if x != mx] or [f"depctr_{nm}({x})" for nm, x, _ in vals]
     return " ".join(shown)
   if mnemonic == "s_delay_alu":
     id0, skip, id1 = imm & 0xF, imm >> 4 & 7, imm >> 7 & 0xF

@@ -1,7 +1,7 @@
 """Instruction encodings as data: how the bits of each format are laid out.
 
-Bit positions count over the instruction's first two 32-bit words read as one little-endian
-64-bit value (word0 is bits 0..31, word1 bits 32..63). Per-opcode facts (mnemonic, operand
+Bit positions count over the instruction's 32-bit words read as one little-endian value
+(word0 is bits 0..31, word1 bits 32..63, word2 bits 64..95). Per-opcode facts (mnemonic, operand
 widths and types) live in the generated tables under isa/tables/; this file is the hand-written
 part: the field layouts from the ISA manuals, checked against LLVM by isa/gen_tables.py.
 """
@@ -33,7 +33,7 @@ class Encoding:
   name: str
   mask: int            # on word0
   match: int
-  words: int           # 1 or 2, literal not counted
+  words: int           # 1, 2 or 3 (gfx12 vector memory), literal not counted
   opcode: Field
   fields: tuple[Field, ...]
 
@@ -75,7 +75,19 @@ GFX11 = (
          ("slc", 15, 15), ("sve", 55, 55)) for seg, name in enumerate(("FLAT", "SCRATCH", "GLOBAL"))),
 )
 
-ENCODINGS = {"gfx11": GFX11}
+_VMEM12 = (("vdst", 32, 39, "vgpr8"), ("addr", 64, 71, "vgpr8"), ("data", 55, 62, "vgpr8"), ("saddr", 0, 6, "sdst7"),
+           ("offset", 72, 95), ("th", 52, 54), ("scope", 50, 51), ("sve", 49, 49), ("nv", 7, 7))
+
+# RDNA4 (gfx12): the ALU formats keep their gfx11 layouts; scalar and vector memory changed.
+GFX12 = tuple(e for e in GFX11 if e.name not in ("SMEM", "FLAT", "SCRATCH", "GLOBAL")) + (
+  _enc("SMEM", 0xFC000000, 0xF4000000, 2, (13, 18), ("sdata", 6, 12, "sdst7"), ("sbase", 0, 5, "sbase6"),
+       ("soffset", 57, 63, "sdst7"), ("offset", 32, 55), ("th", 23, 24), ("scope", 21, 22), ("nv", 20, 20)),
+  _enc("FLAT", 0xFF000000, 0xEC000000, 3, (14, 21), *_VMEM12),
+  _enc("SCRATCH", 0xFF000000, 0xED000000, 3, (14, 21), *_VMEM12),
+  _enc("GLOBAL", 0xFF000000, 0xEE000000, 3, (14, 21), *_VMEM12),
+)
+
+ENCODINGS = {"gfx11": GFX11, "gfx12": GFX12}
 
 
 def family(arch: str) -> str:

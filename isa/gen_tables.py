@@ -73,6 +73,8 @@ MOD_PROBES = {"VOP3": [("opsel", 0xF), ("clamp", 1), ("omod", 1), ("neg", 1), ("
               "VOP3P": [("opsel", "all"), ("opsel_hi", 3), ("opsel_hi2", 1), ("neg_hi", "all"), ("neg", "all"),
                         ("clamp", 1)]}
 DEFAULTS = {"FLAT": {"saddr": 124}}  # field values an opcode needs to decode at all
+# cache-policy fields (gfx12): every value is probed, its printed form kept per opcode
+POLICY_FIELDS = {"th": range(1, 8), "scope": range(1, 4)}
 
 
 def parse_reg(tok: str) -> tuple[str, int, int] | None:
@@ -109,13 +111,15 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
          for op, r in zip(opcodes, zero) if r}
   # opcodes whose sources must be VGPRs (v_readlane_b32...): retry with v0 in every 9-bit source
   for op, info in ops.items(): info["base"] = dict(defaults or {})
-  # (v_readlane_b32 wants a VGPR in src0 and an SGPR in src1: try every mix)
+  # (v_readlane_b32 wants a VGPR in src0 and an SGPR in src1; gfx12 WMMA wants op_sel_hi set: try every mix)
   srcs = [f.name for f in enc.fields if f.kind == "src9"]
-  for mix in range(1, 1 << len(srcs)):
-    vsrc = {**(defaults or {}), **{n: 256 for k, n in enumerate(srcs) if mix >> k & 1}}
-    retry = [op for op in opcodes if op not in ops]
-    for op, r in zip(retry, probe([word_bytes(probe_word(enc, op, **vsrc), enc.words) for op in retry], mcpu)):
-      if r: ops[op] = {"m": split_operands(r[0])[0], "text0": r[0], "words0": r[1], "base": vsrc}
+  extras = [{}] + ([{"opsel_hi": 3, "opsel_hi2": 1}] if enc.name == "VOP3P" else [])
+  for extra in extras:
+    for mix in range(0 if extra else 1, 1 << len(srcs)):
+      vsrc = {**(defaults or {}), **extra, **{n: 256 for k, n in enumerate(srcs) if mix >> k & 1}}
+      retry = [op for op in opcodes if op not in ops]
+      for op, r in zip(retry, probe([word_bytes(probe_word(enc, op, **vsrc), enc.words) for op in retry], mcpu)):
+        if r: ops[op] = {"m": split_operands(r[0])[0], "text0": r[0], "words0": r[1], "base": vsrc}
   reg_fields = [f for f in enc.fields if f.kind in PROBE]
   keys = [(op, f) for op in ops for f in reg_fields]
   res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], f.name: PROBE[f.kind][0]}), enc.words)
@@ -161,6 +165,14 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
   res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], f: val}), enc.words) for op, f, val in probes], mcpu)
   for (op, f, val), r in zip(probes, res):
     ops[op].setdefault("mods", {}).setdefault(f, []).append(r[0] if r else None)
+  # cache policy (gfx12 th/scope): the printed form of each value
+  policy = [(op, f, v) for op in ops for f, vals in POLICY_FIELDS.items() if f in [x.name for x in enc.fields]
+            for v in vals]
+  res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], f: v}), enc.words) for op, f, v in policy], mcpu)
+  for (op, f, v), r in zip(policy, res):
+    base_mods = _mod_words(ops[op]["text0"])
+    new = [w for w in _mod_words(r[0]) if w not in base_mods] if r else None
+    ops[op].setdefault("policy", {}).setdefault(f, {})[str(v)] = " ".join(new) if new is not None else None
   # immediate fields (SOPP/SOPK simm16): how two sample values print
   if any(f.name == "simm16" for f in enc.fields):
     k = len(IMM_SAMPLES)
@@ -173,6 +185,11 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
         if info["slots"][pos] is None and seen.get(0x123, tok) != tok:
           info["slots"][pos] = ["simm16", imm_style(seen)]
   return ops
+
+
+def _mod_words(text: str) -> list[str]:
+  toks = split_operands(text)[1]
+  return toks[-1].split(" ")[1:] if toks else []
 
 
 def _mod_dict(text: str) -> dict[str, int]:
@@ -259,7 +276,8 @@ def build_table(fam: str) -> dict:
     slots_of = lambda info: [s if s else ["literal", LIT_TOKENS[tok]] if tok in LIT_TOKENS else tok
                              for s, tok in zip(info["slots"], info["toks"])]
     # memory atomics return the old value when glc is set: one more operand
-    rtn = learn_encoding(enc, list(encs[:i]), MCPU[fam], defaults={"glc": 1}) if enc.name in ATOMIC_RTN else {}
+    rtn_bit = {"glc": 1} if "glc" in [f.name for f in enc.fields] else {"th": 1}
+    rtn = learn_encoding(enc, list(encs[:i]), MCPU[fam], defaults=rtn_bit) if enc.name in ATOMIC_RTN else {}
     for op, info in sorted(ops.items()):
       entry: dict = {"m": info["m"], "ops": slots_of(info)}
       if op in rtn and "atomic" in info["m"] and slots_of(rtn[op]) != entry["ops"]:
@@ -271,6 +289,7 @@ def build_table(fam: str) -> dict:
         if cls not in classes: classes.append(cls)
         entry.setdefault("cls", {})[name] = classes.index(cls)
       if info.get("mods"): entry["mods"] = mod_forms(info)
+      if info.get("policy"): entry["policy"] = info["policy"]
       table[op] = entry
     if "simm16" in [f.name for f in enc.fields]:
       for op, entry in table.items():

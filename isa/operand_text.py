@@ -43,12 +43,12 @@ def sreg(v: int, n: int) -> tuple[str, tuple[str, ...]]:
   """Scalar register operand `v` (encoding value) `n` dwords wide: (text, registers covered)."""
   if v < 106:
     if n == 1: return f"s{v}", (f"s{v}",)
-    lo = v - v % min(n, 4) if n > 1 else v   # LLVM shows misaligned tuples at their aligned base
+    lo = v - v % (2 if n < 4 else 4)          # LLVM shows misaligned tuples at their aligned base
     return f"s[{lo}:{lo + n - 1}]", tuple(f"s{i}" for i in range(lo, lo + n))
   if 108 <= v <= 123:
     t = v - 108
     if n == 1: return f"ttmp{t}", (f"ttmp{t}",)
-    lo = t - t % min(n, 4)
+    lo = t - t % (2 if n < 4 else 4)
     return f"ttmp[{lo}:{lo + n - 1}]", tuple(f"ttmp{i}" for i in range(lo, lo + n))
   if n == 1 or v not in SPECIAL64:
     name = SPECIAL32.get(v, f"s{v}")
