@@ -1,6 +1,6 @@
 """Compile the kernel corpus for every target and build variant; report instruction diversity.
 
-    python3 benchmarks/corpus_stats.py [--cache DIR] [--jobs N] [-v]
+    python3 benchmarks/corpus_stats.py [--cache DIR] [--jobs N] [--first-only] [-v]
 """
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cache", default=None, help="compile cache dir (default ~/.cache/amdviz-tests)")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--first-only", action="store_true", help="only each file's first build variant")
     ap.add_argument("-v", action="store_true", help="list each target's mnemonics")
     a = ap.parse_args()
-    jobs = [(f, t, opt, fl) for f in corpus_files() for t in TARGETS for opt, fl in corpus_builds(f)]
+    jobs = [(f, t, opt, fl) for f in corpus_files() for t in TARGETS for opt, fl in corpus_builds(f)[:1 if a.first_only else None]]
 
     def build(job):
         f, t, opt, fl = job

@@ -30,20 +30,24 @@ __kernel void big(__global float *out, __global int *iout, __global const float 
   int iacc = idx[i];
   uint h = i * 2654435761u;
   for (int it = 0; it < iters; ++it) {
+    // Addresses hang off a per-iteration base: anything loop-invariant in the unrolled body would be
+    // hoisted by LICM, keeping hundreds of values live and drowning the kernel in spills.
+    uint base = i + (uint)it * 977u + (h & 0xff);
     #pragma unroll
     for (int k = 0; k < %(unroll)d; ++k) {
-      float a = in[(i + k * 67 + it) & 0xfffff];
+      float a = in[(base + (uint)k * 67u) & 0xfffffu];
       int b = idx[(h + (uint)k * 131u) & 0xfffffu];
-      float4 q = v4[(i ^ (uint)k) & 0x3ffffu];
+      float4 q = v4[(base ^ (uint)k) & 0x3ffffu];
       acc = __builtin_fmaf(acc, a, (float)k * 0.37f) + q.x * q.y - q.z;
       iacc = (iacc ^ (b * (2 * k + 1))) + (iacc >> (k & 7)) + __builtin_popcount((uint)b);
       h = (h << 5) + h + (uint)b;
-      if (a > thr + (float)k) {                       // divergent branch with a store inside
+      if (a > thr + acc) {                            // divergent branch; it consumes acc, so the
+                                                      // fma chain cannot sink past it (pressure)
         acc2 += __builtin_sqrtf(__builtin_fabsf(a)) * q.w;
-        out[(i + (uint)k * 4096u) & 0xfffffu] = acc2;
+        out[(base + (uint)k * 4096u) & 0xfffffu] = acc2;
       } else if ((b & 3) == (k & 3)) {
         iacc += b & 7;
-        iout[(i + (uint)k * 8192u) & 0xfffffu] = iacc;
+        iout[(base + (uint)k * 8192u) & 0xfffffu] = iacc;
       }
       acc = __builtin_fminf(acc, 1.0e6f + (float)k) - (float)(iacc & 15);
     }
@@ -76,14 +80,14 @@ def build_big_kernel(out_path, mcpu: str = "gfx1100", target_insts: int = 60000)
     """Write `out_path` (.hsaco; the .cl source goes next to it) with >= ~target_insts instructions."""
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    # Calibrate with two small unroll factors: insts = base + per_step * unroll.
+    # Calibrate with two small unroll factors: insts ~= base + per_step * unroll (+1% margin).
+    lo, hi, n = 16, 96, []
     with tempfile.TemporaryDirectory() as td:
-        n = []
-        for u in (8, 24):
+        for u in (lo, hi):
             _compile(KERNEL % {"unroll": u}, Path(td) / "c.hsaco", mcpu)
             n.append(count_insts(Path(td) / "c.hsaco", mcpu))
-    per_step = max((n[1] - n[0]) / 16, 1.0)
-    unroll = max(1, round((target_insts - n[0]) / per_step + 8) + 1)
+    per_step = max((n[1] - n[0]) / (hi - lo), 1.0)
+    unroll = max(1, round((1.01 * target_insts - n[0]) / per_step) + lo)
     src = KERNEL % {"unroll": unroll}
     out.with_suffix(".cl").write_text(src)
     _compile(src, out, mcpu)

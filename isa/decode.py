@@ -89,9 +89,13 @@ def _format(d: Disassembler, enc: Encoding, entry: dict, v: int, words, i: int, 
   if entry.get("lit") or any(f[s[0]] == 255 for s in srcs):
     if i + nwords >= n: raise _Unsupported
     literal = words[i + nwords]; nwords += 1
-  if name in ("VOP1", "VOP2", "VOPC", "VOP3", "VOP3P") and any(f[s[0]] in (233, 234, 250) for s in srcs
-                                                             if s[0] == "src0"):
-    raise _Unsupported  # DPP forms: not in the tables yet
+  dpp = None
+  if f.get("src0") in (233, 234, 250) and any(s[0] == "src0" for s in srcs):
+    key = "dpp" if f["src0"] == 250 else "dpp8"
+    if key not in entry or literal is not None or i + nwords >= n: raise _Unsupported
+    dpp = (f["src0"], words[i + nwords]); nwords += 1
+    f["src0"] = 256 + (dpp[1] & 0xFF)
+    entry = {**entry, "m": entry[key]}
   ws = tuple(words[i:i + nwords])
   if name == "VOPD":
     f["vdsty"] = f["vdsty"] << 1 | (f["vdstx"] & 1 ^ 1)
@@ -106,6 +110,7 @@ def _format(d: Disassembler, enc: Encoding, entry: dict, v: int, words, i: int, 
     slots = entry.get("ops_rtn", slots)
   operands, mods = _operands(d, enc, entry, slots, f, literal, pc), ""
   if name in ("VOP3", "VOP3P"): operands, mods = _valu_mods(name, entry, f, operands, slots)
+  if dpp: operands, mods = _dpp(name, dpp, operands, slots, mods)
   elif name == "DS": mods = _ds_mods(mnemonic, f)
   elif name in ("FLAT", "GLOBAL", "SCRATCH"): operands, mods = _flat(name, f, operands, slots)
   elif name == "SMEM": operands, mods = _smem(f, operands, slots, enc)
@@ -190,6 +195,36 @@ def _valu_mods(name: str, entry: dict, f: dict, operands: list[Operand], slots) 
   if isinstance(m.get("neg_hi"), dict) and f["neg_hi"] & full: s += f" neg_hi:{lst(f['neg_hi'])}"
   if "clamp" in m and f["clamp"]: s += " clamp"
   return out, s
+
+
+DPP_ROW = {0x100: "row_shl", 0x110: "row_shr", 0x120: "row_ror"}
+
+
+def _dpp(name: str, dpp: tuple[int, int], operands: list[Operand], slots, mods: str) -> tuple[list[Operand], str]:
+  """DPP16 / DPP8 control dword: operand modifiers (VOP1/2/C) and the lane-pattern suffix."""
+  kind, w = dpp
+  if kind != 250:
+    lanes = ",".join(str(w >> (8 + 3 * k) & 7) for k in range(8))
+    return operands, f"{mods} dpp8:[{lanes}]" + (" fi:1" if kind == 234 else "")
+  ctrl = w >> 8 & 0x1FF
+  if ctrl < 0x100: c = "quad_perm:[" + ",".join(str(ctrl >> 2 * k & 3) for k in range(4)) + "]"
+  elif 0x101 <= ctrl <= 0x12F and ctrl & 0xF: c = f"{DPP_ROW[ctrl & 0x1F0]}:{ctrl & 0xF}"
+  elif ctrl == 0x140: c = "row_mirror"
+  elif ctrl == 0x141: c = "row_half_mirror"
+  elif 0x150 <= ctrl <= 0x15F: c = f"row_share:{ctrl & 0xF}"
+  elif 0x160 <= ctrl <= 0x16F: c = f"row_xmask:{ctrl & 0xF}"
+  else: raise _Unsupported
+  out = list(operands)
+  if name in ("VOP1", "VOP2", "VOPC"):  # DPP16 carries the neg/abs bits of src0 and src1
+    for k, field in enumerate(("src0", "vsrc1")):
+      p = next((j for j, sl in enumerate(slots) if isinstance(sl, list) and sl[0] == field), None)
+      if p is None: continue
+      t = out[p].text
+      if w >> (21 + 2 * k) & 1: t = f"|{t}|"
+      if w >> (20 + 2 * k) & 1: t = "-" + t
+      out[p] = Operand(t, out[p].regs, out[p].write)
+  s = f"{mods} {c} row_mask:0x{w >> 28:x} bank_mask:0x{w >> 24 & 0xF:x}"
+  return out, s + (" bound_ctrl:1" if w >> 19 & 1 else "") + (" fi:1" if w >> 18 & 1 else "")
 
 
 def _ds_mods(mnemonic: str, f: dict) -> str:

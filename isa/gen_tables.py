@@ -74,6 +74,7 @@ MOD_PROBES = {"VOP3": [("opsel", 0xF), ("clamp", 1), ("omod", 1), ("neg", 1), ("
                         ("clamp", 1)]}
 DEFAULTS = {"FLAT": {"saddr": 124}}  # field values an opcode needs to decode at all
 # cache-policy fields (gfx12): every value is probed, its printed form kept per opcode
+DPP_ENCODINGS = {"VOP1", "VOP2", "VOPC", "VOP3", "VOP3P"}
 POLICY_FIELDS = {"th": range(1, 8), "scope": range(1, 4)}
 
 
@@ -165,6 +166,13 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
   res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], f: val}), enc.words) for op, f, val in probes], mcpu)
   for (op, f, val), r in zip(probes, res):
     ops[op].setdefault("mods", {}).setdefault(f, []).append(r[0] if r else None)
+  # DPP forms: src0 = 250 (DPP16) or 233 (DPP8) takes a control dword after the instruction; record the mnemonic
+  if enc.name in DPP_ENCODINGS:
+    for key, src0, dword in (("dpp", 250, 0xFF00E400), ("dpp8", 233, 0)):
+      res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], "src0": src0}), enc.words, dword)
+                   for op in ops], mcpu)
+      for op, r in zip(ops, res):
+        if r and r[1] == enc.words + 1: ops[op][key] = split_operands(r[0])[0]
   # cache policy (gfx12 th/scope): the printed form of each value
   policy = [(op, f, v) for op in ops for f, vals in POLICY_FIELDS.items() if f in [x.name for x in enc.fields]
             for v in vals]
@@ -290,6 +298,8 @@ def build_table(fam: str) -> dict:
         entry.setdefault("cls", {})[name] = classes.index(cls)
       if info.get("mods"): entry["mods"] = mod_forms(info)
       if info.get("policy"): entry["policy"] = info["policy"]
+      for key in ("dpp", "dpp8"):
+        if key in info: entry[key] = info[key]
       table[op] = entry
     if "simm16" in [f.name for f in enc.fields]:
       for op, entry in table.items():

@@ -119,3 +119,16 @@ def test_mc_encode_reassembles_objdump(cache, mcpu):
     # Without literals (which LLVM may re-encode as inline constants) and branches, text round-trips.
     same = [g for i, g in zip(insts, got) if g and g[1] == b"".join(w.to_bytes(4, "little") for w in i.words)]
     assert len(same) >= 0.9 * len(insts)
+
+
+@needs_llvm
+def test_build_big_kernel_small(tmp_path):
+    import importlib.util
+    from pathlib import Path
+    spec = importlib.util.spec_from_file_location(
+        "make_big_kernel", Path(__file__).resolve().parents[1] / "benchmarks" / "make_big_kernel.py")
+    mbk = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mbk)
+    out = mbk.build_big_kernel(tmp_path / "big.hsaco", "gfx1100", target_insts=3000)
+    n = len(objdump(out, "gfx1100"))
+    assert n == mbk.count_insts(out, "gfx1100") and 2500 < n < 4000

@@ -1,5 +1,5 @@
 // Global/flat atomics: returning and non-returning forms, 32/64-bit, int and float, cmpxchg loops.
-// builds: -O3 | -O1
+// builds: -O3 | -O1 | -O3 -munsafe-fp-atomics
 #pragma OPENCL EXTENSION cl_khr_int64_base_atomics : enable
 #pragma OPENCL EXTENSION cl_khr_int64_extended_atomics : enable
 #define GID (__builtin_amdgcn_workgroup_id_x() * __builtin_amdgcn_workgroup_size_x() + __builtin_amdgcn_workitem_id_x())

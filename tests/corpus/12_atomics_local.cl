@@ -1,5 +1,5 @@
 // LDS atomics: ds_add/sub/min/max/and/or/xor/inc/dec, cmpstore, float add, 64-bit, append/consume.
-// builds: -O3
+// builds: -O3 | -O3 -munsafe-fp-atomics
 #define LID __builtin_amdgcn_workitem_id_x()
 #define R __ATOMIC_RELAXED
 
