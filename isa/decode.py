@@ -106,13 +106,14 @@ def _format(d: Disassembler, enc: Encoding, entry: dict, v: int, words, i: int, 
     return Instruction(pc, ws, halves[0][0] + "::" + halves[1][0], text, operands, sum(reads, ()), sum(writes, ()))
   mnemonic = entry["m"]
   slots = entry["ops"]
-  if name in ("FLAT", "GLOBAL", "SCRATCH") and (f["glc"] if "glc" in f else f["th"] & 1) and "atomic" in mnemonic:
+  if name in ("FLAT", "GLOBAL", "SCRATCH", "MUBUF") and (f["glc"] if "glc" in f else f["th"] & 1) and "atomic" in mnemonic:
     slots = entry.get("ops_rtn", slots)
   operands, mods = _operands(d, enc, entry, slots, f, literal, pc), ""
   if name in ("VOP3", "VOP3P"): operands, mods = _valu_mods(name, entry, f, operands, slots)
   if dpp: operands, mods = _dpp(name, dpp, operands, slots, mods)
-  elif name == "DS": mods = _ds_mods(mnemonic, f)
+  elif name == "DS": mods = _ds_mods(mnemonic, f, entry.get("gds", False))
   elif name in ("FLAT", "GLOBAL", "SCRATCH"): operands, mods = _flat(name, f, operands, slots)
+  elif name == "MUBUF": operands, mods = _mubuf(f, operands, slots, "atomic" in mnemonic)
   elif name == "SMEM": operands, mods = _smem(f, operands, slots, enc)
   if "policy" in entry: mods += _policy(entry["policy"], f)
   text = mnemonic + (" " + ", ".join(o.text for o in operands) if operands else "") + mods
@@ -134,6 +135,8 @@ def _operands(d: Disassembler, enc: Encoding, entry: dict, slots: list, f: dict,
       operands.append(Operand(_simm16(d, mnemonic, f["simm16"], width, pc), ())); continue
     if field == "literal":
       operands.append(Operand(LITERAL_RULES[width](literal), ())); continue
+    if field == "msg":
+      operands.append(Operand(d.special[mnemonic].get(str(f[width]), str(f[width])), ())); continue
     if field == "vdsty":
       operands.append(Operand(*vreg(f["vdsty"], 1), True)); continue
     kind = enc.field(field).kind
@@ -144,6 +147,8 @@ def _operands(d: Disassembler, enc: Encoding, entry: dict, slots: list, f: dict,
       text, regs = sreg(val, width)
     elif kind == "sbase6":
       text, regs = sreg(val * 2, width)
+    elif kind == "srsrc5":
+      text, regs = sreg(val * 4, width)
     else:
       text, regs = vreg(val, width)
     operands.append(Operand(text, regs, field in WRITE_FIELDS))
@@ -177,10 +182,7 @@ def _valu_mods(name: str, entry: dict, f: dict, operands: list[Operand], slots) 
     if t != out[p].text: out[p] = Operand(t, out[p].regs, out[p].write)
   s = ""
   if name == "VOP3":
-    if isinstance(m.get("opsel"), dict) and f["opsel"]:
-      n = m["opsel"]["op_sel"]
-      bits = [f["opsel"] >> k & 1 for k in range(n - 1)] + [f["opsel"] >> 3 & 1]
-      s += f" op_sel:[{','.join(map(str, bits))}]"
+    if f["opsel"] and str(f["opsel"]) in entry.get("opsel", {}): s += " " + entry["opsel"][str(f["opsel"])]
     if "clamp" in m and f["clamp"]: s += " clamp"
     if "omod" in m and f["omod"]: s += (" mul:2", " mul:4", " div:2")[f["omod"] - 1]
     return out, s
@@ -227,14 +229,32 @@ def _dpp(name: str, dpp: tuple[int, int], operands: list[Operand], slots, mods: 
   return out, s + (" bound_ctrl:1" if w >> 19 & 1 else "") + (" fi:1" if w >> 18 & 1 else "")
 
 
-def _ds_mods(mnemonic: str, f: dict) -> str:
+def _swizzle(imm: int) -> str:
+  """ds_swizzle_b32's offset, in LLVM's swizzle(...) macro syntax where one fits."""
+  if imm == 0: return ""
+  if imm & 0xFF00 == 0x8000:
+    return " offset:swizzle(QUAD_PERM," + ",".join(str(imm >> 2 * k & 3) for k in range(4)) + ")"
+  if imm & 0x8000: return f" offset:{imm}"
+  and_m, or_m, xor_m = imm & 0x1F, imm >> 5 & 0x1F, imm >> 10 & 0x1F
+  if and_m == 0x1F and or_m == 0 and bin(xor_m).count("1") == 1: return f" offset:swizzle(SWAP,{xor_m})"
+  if and_m == 0x1F and or_m == 0 and xor_m and (xor_m + 1) & xor_m == 0: return f" offset:swizzle(REVERSE,{xor_m + 1})"
+  group = 0x1F - and_m + 1
+  if group > 1 and group & (group - 1) == 0 and or_m < group and xor_m == 0:
+    return f" offset:swizzle(BROADCAST,{group},{or_m})"
+  bits = "".join(("i" if xor_m & m else "p") if and_m & m else ("1" if or_m & m else "0") for m in (16, 8, 4, 2, 1))
+  return f' offset:swizzle(BITMASK_PERM,"{bits}")'
+
+
+def _ds_mods(mnemonic: str, f: dict, gds: bool) -> str:
   s = ""
-  if "2addr" in mnemonic:
+  if mnemonic == "ds_swizzle_b32":
+    s = _swizzle(f["offset0"] | f["offset1"] << 8)
+  elif "2addr" in mnemonic:
     if f["offset0"]: s += f" offset0:{f['offset0']}"
     if f["offset1"]: s += f" offset1:{f['offset1']}"
   elif f["offset0"] | f["offset1"] << 8:
     s += f" offset:{f['offset0'] | f['offset1'] << 8}"
-  return s + (" gds" if f["gds"] else "")
+  return s + (" gds" if f["gds"] or gds else "")
 
 
 def _flat(name: str, f: dict, operands: list[Operand], slots) -> tuple[list[Operand], str]:
@@ -254,6 +274,21 @@ def _flat(name: str, f: dict, operands: list[Operand], slots) -> tuple[list[Oper
   return out, s
 
 
+def _mubuf(f: dict, operands: list[Operand], slots, atomic: bool) -> tuple[list[Operand], str]:
+  out = []
+  if atomic and (f["glc"] if "glc" in f else f["th"] & 1):   # the data register gets the old value back
+    operands = [Operand(operands[0].text, operands[0].regs, True), *operands[1:]]
+  for o, slot in zip(operands, slots):
+    if isinstance(slot, list) and slot[0] == "vaddr":   # vaddr shows only with offen/idxen, 64-bit with both
+      n = f["offen"] + f["idxen"]
+      o = Operand(*vreg(f["vaddr"], n)) if n else Operand("off", ())
+    out.append(o)
+  s = "".join(f" {k}" for k in ("offen", "idxen") if f[k])
+  s += f" offset:{sint(f['offset'], 24) if 'th' in f else f['offset']}" if f["offset"] else ""
+  s += "".join(f" {k}" for k in ("glc", "slc", "dlc", "tfe") if f.get(k))
+  return out, s
+
+
 def _policy(policy: dict, f: dict) -> str:
   """gfx12 th:/scope: modifiers, as learned per opcode."""
   parts = [policy[k].get(str(f[k])) for k in ("th", "scope") if f.get(k) and k in policy]
@@ -268,7 +303,7 @@ def _smem(f: dict, operands: list[Operand], slots, enc: Encoding) -> tuple[list[
     if isinstance(slot, list) and slot[0] == "soffset":
       if f["soffset"] == 124:
         o = Operand(_hex(off) if off or gfx12 else "null", ())
-      elif off:
+      elif off or gfx12:
         s += f" offset:{_hex(off)}"
     out.append(o)
   s += "".join(f" {k}" for k in ("glc", "dlc") if f.get(k))
@@ -295,6 +330,10 @@ def _simm16(d: Disassembler, mnemonic: str, imm: int, style: str, pc: int) -> st
   if style == "ihex": return str(imm) if imm <= 64 else f"0x{imm:x}"
   table = d.special.get(mnemonic)
   if table is not None: return table.get(str(imm), str(imm))
+  if mnemonic in ("s_getreg_b32", "s_setreg_b32", "s_setreg_imm32_b32"):
+    rid, off, size = imm & 0x3F, imm >> 6 & 0x1F, (imm >> 11 & 0x1F) + 1
+    name = d.special.get("hwreg", {}).get(str(rid), str(rid))
+    return f"hwreg({name})" if off == 0 and size == 32 else f"hwreg({name}, {off}, {size})"
   if mnemonic == "s_waitcnt":
     fields = WAITCNT_FIELDS[d.family]
     vals = [(nm, imm >> lo & ((1 << bits) - 1), (1 << bits) - 1) for nm, lo, bits in fields]

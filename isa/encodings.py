@@ -13,6 +13,7 @@ from dataclasses import dataclass
 #   ssrc8  8-bit SALU source (same as src9 without vgprs)
 #   sdst7  7-bit scalar destination          vgpr8  8-bit VGPR number
 #   sbase6 SGPR pair number (x2)              srsrc5 SGPR quad number (x4)
+#   (sdst7 also serves wider SGPR-only fields such as gfx12's 9-bit buffer resource)
 #   simm   raw immediate (printed as the opcode's table says)
 
 
@@ -70,6 +71,9 @@ GFX11 = (
        ("vdsty", 49, 55), ("vdstx", 56, 63, "vgpr8")),
   _enc("DS", 0xFC000000, 0xD8000000, 2, (18, 25), ("vdst", 56, 63, "vgpr8"), ("addr", 32, 39, "vgpr8"),
        ("data0", 40, 47, "vgpr8"), ("data1", 48, 55, "vgpr8"), ("offset0", 0, 7), ("offset1", 8, 15), ("gds", 17, 17)),
+  _enc("MUBUF", 0xFC000000, 0xE0000000, 2, (18, 25), ("vdata", 40, 47, "vgpr8"), ("vaddr", 32, 39, "vgpr8"),
+       ("srsrc", 48, 52, "srsrc5"), ("soffset", 56, 63, "ssrc8"), ("offset", 0, 11), ("offen", 54, 54),
+       ("idxen", 55, 55), ("glc", 14, 14), ("dlc", 13, 13), ("slc", 12, 12), ("tfe", 53, 53)),
   *(_enc(name, 0xFC030000, 0xDC000000 | seg << 16, 2, (18, 24), ("vdst", 56, 63, "vgpr8"), ("addr", 32, 39, "vgpr8"),
          ("data", 40, 47, "vgpr8"), ("saddr", 48, 54, "sdst7"), ("offset", 0, 12), ("dlc", 13, 13), ("glc", 14, 14),
          ("slc", 15, 15), ("sve", 55, 55)) for seg, name in enumerate(("FLAT", "SCRATCH", "GLOBAL"))),
@@ -79,7 +83,10 @@ _VMEM12 = (("vdst", 32, 39, "vgpr8"), ("addr", 64, 71, "vgpr8"), ("data", 55, 62
            ("offset", 72, 95), ("th", 52, 54), ("scope", 50, 51), ("sve", 49, 49), ("nv", 7, 7))
 
 # RDNA4 (gfx12): the ALU formats keep their gfx11 layouts; scalar and vector memory changed.
-GFX12 = tuple(e for e in GFX11 if e.name not in ("SMEM", "FLAT", "SCRATCH", "GLOBAL")) + (
+GFX12 = tuple(e for e in GFX11 if e.name not in ("SMEM", "FLAT", "SCRATCH", "GLOBAL", "MUBUF")) + (
+  _enc("MUBUF", 0xFC000000, 0xC4000000, 3, (14, 21), ("vdata", 32, 39, "vgpr8"), ("vaddr", 64, 71, "vgpr8"),
+       ("srsrc", 41, 49, "sdst7"), ("soffset", 0, 6, "sdst7"), ("offset", 72, 95), ("offen", 62, 62),
+       ("idxen", 63, 63), ("th", 52, 54), ("scope", 50, 51), ("tfe", 22, 22), ("nv", 7, 7)),
   _enc("SMEM", 0xFC000000, 0xF4000000, 2, (13, 18), ("sdata", 6, 12, "sdst7"), ("sbase", 0, 5, "sbase6"),
        ("soffset", 57, 63, "sdst7"), ("offset", 32, 55), ("th", 23, 24), ("scope", 21, 22), ("nv", 20, 20)),
   _enc("FLAT", 0xFF000000, 0xEC000000, 3, (14, 21), *_VMEM12),

@@ -63,16 +63,16 @@ def word_bytes(v: int, nwords: int, literal: int = PAD) -> bytes:
 
 
 REG = re.compile(r"^-?\|?([vs])(?:\[(\d+):(\d+)\]|(\d+))")
-PROBE = {"vdsty": (8, 17), "src9": (256 + 16, 16), "ssrc8": (16, 16), "sdst7": (16, 16), "vgpr8": (16, 16), "sbase6": (8, 16)}
+PROBE = {"srsrc5": (4, 16), "vdsty": (8, 17), "src9": (256 + 16, 16), "ssrc8": (16, 16), "sdst7": (16, 16), "vgpr8": (16, 16), "sbase6": (8, 16)}
 INLINE = list(range(128, 209)) + list(range(240, 249))
 LITERALS = [0x3F800000, 0x40, 0xFFFFFFF0, 0x12345678, 0x3C00, 0x3FF00000, 0xFFFF, 0x3F80, 0]
 # modifier bits probed one at a time on VALU encodings: (field, value)
 # ("all" = one bit per source operand the opcode has)
-MOD_PROBES = {"VOP3": [("opsel", 0xF), ("clamp", 1), ("omod", 1), ("neg", 1), ("neg", 2), ("neg", 4), ("abs", 1),
+MOD_PROBES = {"VOP3": [("clamp", 1), ("omod", 1), ("neg", 1), ("neg", 2), ("neg", 4), ("abs", 1),
                        ("abs", 2), ("abs", 4)],
               "VOP3P": [("opsel", "all"), ("opsel_hi", 3), ("opsel_hi2", 1), ("neg_hi", "all"), ("neg", "all"),
-                        ("clamp", 1)]}
-DEFAULTS = {"FLAT": {"saddr": 124}}  # field values an opcode needs to decode at all
+                        ("neg", 1), ("neg", 2), ("neg", 4), ("neg_hi", 1), ("neg_hi", 2), ("neg_hi", 4), ("clamp", 1)]}
+DEFAULTS = {"FLAT": {"saddr": 124}, "MUBUF": {"offen": 1}}  # field values that make every operand show
 # cache-policy fields (gfx12): every value is probed, its printed form kept per opcode
 DPP_ENCODINGS = {"VOP1", "VOP2", "VOPC", "VOP3", "VOP3P"}
 POLICY_FIELDS = {"th": range(1, 8), "scope": range(1, 4)}
@@ -114,7 +114,9 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
   for op, info in ops.items(): info["base"] = dict(defaults or {})
   # (v_readlane_b32 wants a VGPR in src0 and an SGPR in src1; gfx12 WMMA wants op_sel_hi set: try every mix)
   srcs = [f.name for f in enc.fields if f.kind == "src9"]
-  extras = [{}] + ([{"opsel_hi": 3, "opsel_hi2": 1}] if enc.name == "VOP3P" else [])
+  names = [f.name for f in enc.fields]
+  extras = [{}] + ([{"opsel_hi": 3, "opsel_hi2": 1}] if enc.name == "VOP3P" else []) + \
+           ([{"saddr": 124}] if "saddr" in names else []) + ([{"offen": 0}] if "offen" in names else []) + ([{"gds": 1}] if "gds" in names else [])
   for extra in extras:
     for mix in range(0 if extra else 1, 1 << len(srcs)):
       vsrc = {**(defaults or {}), **extra, **{n: 256 for k, n in enumerate(srcs) if mix >> k & 1}}
@@ -127,6 +129,7 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
                for op, f in keys], mcpu)
   for op, info in ops.items():
     info["toks"] = [t.split(" ")[0] for t in split_operands(info["text0"])[1]]
+    if info["toks"] and info["toks"][0] in _mod_words(info["text0"]): info["toks"] = []  # 'ds_gws_sema_v gds' 
     info["slots"] = [None] * len(info["toks"])
   for (op, f), r in zip(keys, res):
     info = ops[op]
@@ -173,6 +176,23 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
                    for op in ops], mcpu)
       for op, r in zip(ops, res):
         if r and r[1] == enc.words + 1: ops[op][key] = split_operands(r[0])[0]
+  # VOP3 op_sel: every value's printed form (op_sel:[..] of varying arity, or gfx12's byte_sel:N)
+  if enc.name == "VOP3":
+    keys = [(op, v) for op in ops for v in range(1, 16)]
+    res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], "opsel": v}), enc.words) for op, v in keys], mcpu)
+    for (op, v), r in zip(keys, res):
+      if r is None or split_operands(r[0])[1][:-1] != split_operands(ops[op]["text0"])[1][:-1]: continue
+      new = [w for w in _mod_words(r[0]) if w not in _mod_words(ops[op]["text0"])]
+      if new: ops[op].setdefault("opsel_text", {})[str(v)] = " ".join(new)
+  # literal operands that every encoding of the opcode carries (fmaak K...): how they print
+  lit_ops = [(op, pos) for op, info in ops.items() for pos, tok in enumerate(info["toks"])
+             if info["slots"][pos] is None and tok in LIT_TOKENS]
+  res = probe([word_bytes(probe_word(enc, op, **ops[op]["base"]), enc.words, lit) for op, _ in lit_ops
+               for lit in LITERALS], mcpu)
+  for k, (op, pos) in enumerate(lit_ops):
+    samples = {f"lit{lit:x}": (split_operands(r[0])[1][pos].split(" ")[0] if r else None)
+               for lit, r in zip(LITERALS, res[k * len(LITERALS):(k + 1) * len(LITERALS)])}
+    ops[op]["slots"][pos] = ["literal", classify(samples)[0] or "hex32"]
   # cache policy (gfx12 th/scope): the printed form of each value
   policy = [(op, f, v) for op in ops for f, vals in POLICY_FIELDS.items() if f in [x.name for x in enc.fields]
             for v in vals]
@@ -195,9 +215,12 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
   return ops
 
 
+BARE_MODS = {"glc", "slc", "dlc", "gds", "offen", "idxen", "tfe", "clamp", "lwe", "nv"}
+
+
 def _mod_words(text: str) -> list[str]:
-  toks = split_operands(text)[1]
-  return toks[-1].split(" ")[1:] if toks else []
+  """The modifier words of an instruction's text: `key:value` words and the bare flags."""
+  return [w for w in text.split(" ")[1:] if re.match(r"^\w+:", w) or w in BARE_MODS]
 
 
 def _mod_dict(text: str) -> dict[str, int]:
@@ -220,7 +243,7 @@ def mod_forms(info: dict) -> dict:
                 and info["slots"][i] and info["slots"][i][0] in ("src0", "src1", "src2")]
       changed = {k: n for k, n in _mod_dict(text).items() if base.get(k) != n or k not in base}
       if marked: out[f] = sorted(set(out.get(f, [])) | set(marked))
-      elif changed: out[f] = changed
+      elif changed and not isinstance(out.get(f), list): out[f] = {**out.get(f, {}), **changed}
   return out
 
 
@@ -257,11 +280,12 @@ def _vopd_view(enc: Encoding, half: int) -> Encoding:
 
 
 SPECIAL_IMM = {"s_sendmsg": 1 << 12, "s_sendmsghalt": 1 << 12, "s_version": 1 << 8}  # values worth tabulating
+SPECIAL_SRC = ("s_sendmsg_rtn_b32", "s_sendmsg_rtn_b64")   # SOP1 whose ssrc0 is a message id
 
 
-def learn_special(enc: Encoding, op: int, count: int, mcpu: str) -> dict[str, str]:
+def learn_special(enc: Encoding, op: int, count: int, mcpu: str, field: str = "simm16") -> dict[str, str]:
   """value -> text for an immediate LLVM prints symbolically; values printed as plain decimals are left out."""
-  res = objdump_probes([word_bytes(probe_word(enc, op, simm16=v), enc.words) for v in range(count)], mcpu)
+  res = objdump_probes([word_bytes(probe_word(enc, op, **{field: v}), enc.words) for v in range(count)], mcpu)
   out = {}
   for v, r in enumerate(res):
     toks = split_operands(r[0])[1] if r else []
@@ -269,7 +293,17 @@ def learn_special(enc: Encoding, op: int, count: int, mcpu: str) -> dict[str, st
   return out
 
 
-ATOMIC_RTN = {"FLAT", "GLOBAL", "SCRATCH"}
+ATOMIC_RTN = {"FLAT", "GLOBAL", "SCRATCH", "MUBUF"}
+
+
+def learn_hwreg_names(enc: Encoding, op: int, mcpu: str) -> dict[str, str]:
+  """hwreg id -> name, from `hwreg(NAME, 1, 1)` as LLVM prints each id."""
+  res = objdump_probes([word_bytes(probe_word(enc, op, simm16=i | 1 << 6), enc.words) for i in range(64)], mcpu)
+  out = {}
+  for i, r in enumerate(res):
+    m = re.search(r"hwreg\((\w+), 1, 1\)", r[0]) if r else None
+    if m and m.group(1) != str(i): out[str(i)] = m.group(1)
+  return out
 
 
 def build_table(fam: str) -> dict:
@@ -298,6 +332,8 @@ def build_table(fam: str) -> dict:
         entry.setdefault("cls", {})[name] = classes.index(cls)
       if info.get("mods"): entry["mods"] = mod_forms(info)
       if info.get("policy"): entry["policy"] = info["policy"]
+      if "gds" in _mod_words(info["text0"]): entry["gds"] = True   # printed even with the bit clear
+      if "opsel_text" in info: entry["opsel"] = info["opsel_text"]
       for key in ("dpp", "dpp8"):
         if key in info: entry[key] = info[key]
       table[op] = entry
@@ -305,6 +341,12 @@ def build_table(fam: str) -> dict:
       for op, entry in table.items():
         if ["simm16", "special"] in entry["ops"] and entry["m"] in SPECIAL_IMM:
           out.setdefault("special", {})[entry["m"]] = learn_special(enc, op, SPECIAL_IMM[entry["m"]], MCPU[fam])
+    for op, entry in table.items():
+      if entry["m"] in SPECIAL_SRC:   # the message operand is the last one
+        out.setdefault("special", {})[entry["m"]] = learn_special(enc, op, 256, MCPU[fam], "ssrc0")
+        entry["ops"][-1] = ["msg", "ssrc0"]
+      if entry["m"] in ("s_getreg_b32", "s_setreg_b32") and "hwreg" not in out.get("special", {}):
+        out.setdefault("special", {})["hwreg"] = learn_hwreg_names(enc, op, MCPU[fam])
     out["encodings"][tname] = table
     print(f"{fam} {tname}: {len(table)} opcodes", file=sys.stderr)
   return out

@@ -10,7 +10,8 @@ _FIXED = {"vcc_lo": ("vcc_lo",), "vcc_hi": ("vcc_hi",), "vcc": ("vcc_lo", "vcc_h
 _SCC_WRITE = re.compile(r"^s_(add|sub|absdiff|lshl|lshr|ashr|min|max|and|or|xor|nand|nor|xnor|not|bfe|abs|bcnt|"
                         r"quadmask|wqm|cmp|bitcmp|addk|cmpk)|saveexec|wrexec")
 _SCC_READ = re.compile(r"^s_(addc|subb|cselect|cmov|cbranch_scc)")
-_RMW = re.compile(r"^s_(addk|mulk|cmovk|subvector_loop)|fmac|_mac_|dot2acc|^v_writelane|fmaak|^v_dual_fmac")
+_RMW = re.compile(r"^s_(addk|mulk|cmovk|subvector_loop)|fmac|_mac_|dot2acc|^v_writelane|fmaak|^v_dual_fmac|"
+                  r"^buffer_atomic")
 _DST_IS_SOURCE = re.compile(r"^s_(cmpk|setreg|waitcnt_)")
 
 
@@ -25,6 +26,8 @@ def fix_roles(mnemonic: str, operands: list[Operand]) -> list[Operand]:
     out = [Operand(o.text, o.regs, False) for o in out]
   if mnemonic.startswith("v_") and len(out) > 1 and out[1].text in ("vcc_lo", "vcc") and out[0].write:
     out[1] = Operand(out[1].text, out[1].regs, True)       # carry-out of v_add_co_u32 and friends
+  if re.match(r"^t?buffer_load", mnemonic) and out:
+    out[0] = Operand(out[0].text, out[0].regs, True)       # loaded data
   if re.match(r"^v_cmp_.*_e32$", mnemonic) and out:
     out[0] = Operand(out[0].text, out[0].regs, True)       # VOPC e32 writes vcc
   return out

@@ -34,6 +34,7 @@ LITERAL_RULES = {
   "pk16": lambda v: str(sint(v, 32)) if _inl(sint(v, 32)) else F16.get(v) or f"0x{v:x}",
   "pkbf16": lambda v: str(sint(v, 32)) if _inl(sint(v, 32)) else BF16.get(v) or f"0x{v:x}",
   "hex32": lambda v: str(sint(v, 32)) if _inl(sint(v, 32)) else f"0x{v:x}",
+  "hex": lambda v: f"0x{v:x}",
   "f64": lambda v: "0" if v == 0 else F64HI.get(v) or f"0x{v:x}",
   "b64": lambda v: str(v) if v <= 64 else f"0x{v:x}",
 }

@@ -1,0 +1,707 @@
+"""Table-driven assembler, the inverse of isa/decode.py: one line of assembly text -> machine code bytes.
+
+It reads the same tables the decoder loads (isa/tables/<family>.json and isa/encodings.py), so what the
+decoder prints assembles back to the same words. Where several encodings print the same text it picks
+the one llvm-mc 19 picks: the 32-bit form of a VALU op when the operands fit, an inline constant rather
+than a literal, zero in fields an opcode ignores.
+
+    assemble("v_add_f32 v0, 1.0, v1", "gfx1100")   # -> b'\\xf2\\x02\\x00\\x06' (v_add_f32_e32)
+    python -m isa.encode --arch gfx1100 FILE|-     # one instruction a line in, hex words out
+"""
+from __future__ import annotations
+import argparse, json, re, struct, sys
+from dataclasses import dataclass
+from functools import lru_cache
+from isa.decode import DELAY_ID, DELAY_SKIP, DEPCTR, WAITCNT_FIELDS, Disassembler, UnsupportedArch, load_table
+from isa.encodings import ENCODINGS, Encoding, family
+from isa.operand_text import SPECIAL32, SPECIAL64
+
+
+class AsmError(ValueError): pass
+
+
+class _NoFit(Exception):
+  """A candidate encoding cannot express the line; `pos` is the operand it failed on (for the message)."""
+  def __init__(self, msg: str, pos: int = -1):
+    super().__init__(msg); self.msg, self.pos = msg, pos
+
+
+# --------------------------------------------------------------------------- splitting a line
+
+MOD_NAMES = ("offset", "offset0", "offset1", "gds", "glc", "slc", "dlc", "tfe", "offen", "idxen", "nv", "th", "scope",
+             "clamp", "mul", "div", "op_sel", "op_sel_hi", "byte_sel", "neg_lo", "neg_hi", "dpp8", "fi", "quad_perm", "row_shl",
+             "row_shr", "row_ror", "row_mirror", "row_half_mirror", "row_share", "row_xmask", "row_mask", "bank_mask",
+             "bound_ctrl")
+_MOD_TAIL = re.compile(r"\s+(" + "|".join(MOD_NAMES) + r")(?::(\[[^\]]*\]|\w+\([^)]*\)|[-+]?\w+))?\s*$", re.I)
+DPP_MODS = {"dpp8", "fi", "quad_perm", "row_shl", "row_shr", "row_ror", "row_mirror", "row_half_mirror", "row_share",
+            "row_xmask", "row_mask", "bank_mask", "bound_ctrl"}
+
+
+def split_line(text: str) -> tuple[str, list[str], dict[str, str | None]]:
+  """'global_load_b32 v1, v2, s[0:1] offset:-16 glc' -> ('global_load_b32', ['v1', 'v2', 's[0:1]'],
+  {'offset': '-16', 'glc': None}): trailing `name` / `name:value` words are modifiers."""
+  mnemonic, _, rest = " ".join(text.split()).partition(" ")
+  rest, mods = " " + rest, {}
+  while m := _MOD_TAIL.search(rest):
+    key = m[1].lower()
+    if key in mods: break              # 'ds_gws_init v0 gds gds': the second one is an operand
+    mods[key] = m[2]
+    rest = rest[:m.start()]
+  return mnemonic.lower(), _split_commas(rest.strip()), dict(reversed(mods.items()))
+
+
+def _split_commas(rest: str) -> list[str]:
+  out, depth, cur = [], 0, ""
+  for c in rest:
+    depth += (c in "([") - (c in ")]")
+    if c == "," and depth == 0: out.append(cur.strip()); cur = ""
+    else: cur += c
+  return out + [cur.strip()] if cur.strip() or out else out
+
+
+def _strip_comment(text: str) -> str:
+  return " ".join(re.split(r"//|;", text, maxsplit=1)[0].split())
+
+
+# --------------------------------------------------------------------------- registers and numbers
+
+_REG = re.compile(r"^(v|s|ttmp)(?:(\d+)|\[(\d+)(?::(\d+))?\])$")
+_ANY_WIDTH = {"null", "src_shared_base", "src_shared_limit", "src_private_base", "src_private_limit",
+              "src_pops_exiting_wave_id", "src_vccz", "src_execz", "src_scc", "src_lds_direct"}
+_ALIASES = {"vccz": "src_vccz", "execz": "src_execz", "scc": "src_scc", "lds_direct": "src_lds_direct",
+            "shared_base": "src_shared_base", "shared_limit": "src_shared_limit", "private_base": "src_private_base",
+            "private_limit": "src_private_limit", "pops_exiting_wave_id": "src_pops_exiting_wave_id"}
+# scalar operand names -> (encoding, dwords; 0 = any width)
+_SCALAR_NAMES = {**{n: (c, 0 if n in _ANY_WIDTH else 1) for c, n in SPECIAL32.items()},
+                 **{n: (c, 0 if n in _ANY_WIDTH else 2) for c, n in SPECIAL64.items()}}
+
+
+@dataclass(frozen=True)
+class Reg:
+  file: str    # "v", or "s" for everything in the scalar operand space (sgprs, ttmps, vcc, null, ...)
+  code: int    # vgpr number, or the scalar operand encoding
+  n: int       # dwords; 0 = any width (null, src_*)
+
+
+def parse_reg(tok: str) -> Reg | None:
+  tok = _ALIASES.get(tok.lower(), tok.lower())
+  if m := _REG.match(tok):
+    lo = int(m[2] or m[3]); hi = int(m[4]) if m[4] else lo
+    if hi < lo: return None
+    if m[1] == "v": return Reg("v", lo, hi - lo + 1) if hi < 256 else None
+    base, limit = (0, 106) if m[1] == "s" else (108, 16)
+    n = hi - lo + 1
+    if hi >= limit or n > 1 and lo % (2 if n < 4 else 4): return None    # LLVM wants tuples aligned
+    return Reg("s", base + lo, n)
+  if tok in _SCALAR_NAMES: return Reg("s", *_SCALAR_NAMES[tok])
+  return None
+
+
+_INT = re.compile(r"^-?(0x[0-9a-f]+|\d+)$")
+_FLOAT = re.compile(r"^-?(\d+\.\d*|\.\d+|\d+(?=e))(e[-+]?\d+)?$")
+
+
+def parse_number(tok: str) -> int | float | None:
+  """Integer (decimal or 0x hex, optionally negative) or float text; None if neither."""
+  t = tok.lower()
+  if _INT.match(t): return -int(t[1:], 0) if t.startswith("-") else int(t, 0)
+  if _FLOAT.match(t): return float(t)
+  return None
+
+
+def _int(tok: str | None, what: str, lo: int, hi: int, pos: int = -1) -> int:
+  v = parse_number(tok or "")
+  if not isinstance(v, int) or not lo <= v <= hi:
+    raise _NoFit(f"{what} must be an integer in [{lo}, {hi}], got '{tok}'", pos)
+  return v
+
+
+# --------------------------------------------------------------------------- constants: inline or literal
+
+def _fbits(x: float, fmt: str) -> int | None:
+  """Bits of x in a float format (None if it overflows); bf16 rounds to nearest even."""
+  try:
+    if fmt == "f32": return struct.unpack("<I", struct.pack("<f", x))[0]
+    if fmt == "f16": return struct.unpack("<H", struct.pack("<e", x))[0]
+    if fmt == "f64": return struct.unpack("<Q", struct.pack("<d", x))[0]
+    b = struct.unpack("<I", struct.pack("<f", x))[0]
+    return (b + 0x7FFF + (b >> 16 & 1)) >> 16
+  except (OverflowError, struct.error):
+    return None
+
+
+_FP_INLINE = (0.5, -0.5, 1.0, -1.0, 2.0, -2.0, 4.0, -4.0)           # encodings 240..247
+_INV2PI = {"f32": 0x3E22F983, "f16": 0x3118, "bf16": 0x3E22, "f64": 0x3FC45F306DC9C882}   # encoding 248
+_FP_CODES = {fmt: {**{_fbits(x, fmt): 240 + i for i, x in enumerate(_FP_INLINE)}, inv: 248}
+             for fmt, inv in _INV2PI.items()}
+# per class literal rule: (format of float texts, format whose fp inline bit patterns an integer text may
+# match, literal bits); measured against llvm-mc 19
+_NUM_TYPES = {"b32": ("f32", "f32", 32), "hex32": ("f32", "f32", 32), "hex": ("f32", "f32", 32), "i16": ("f16", None, 16),
+              "f16": ("f16", "f16", 16), "bf16": ("bf16", "bf16", 16), "pk16": ("f16", "f16", 32),
+              "pkbf16": ("bf16", None, 32), "f64": ("f64", "f64", 64), "b64": ("f64", "f64", 64)}
+
+
+def _int_inline(v: int) -> int | None:
+  return 128 + v if 0 <= v <= 64 else 192 - v if -16 <= v < 0 else None
+
+
+def constant(num: int | float, rule: str | None, enc_name: str = "") -> tuple[int | None, int | None]:
+  """(inline constant encoding or None, 32-bit literal or None) for a number written as a source operand
+  of the given printing class, the way LLVM 19 picks them."""
+  fmt, int_fp, bits = _NUM_TYPES.get(rule or "b32", _NUM_TYPES["b32"])
+  if rule == "pkbf16" and enc_name != "VOP3P": int_fp = "bf16"    # LLVM inlines 0x3f80 only outside VOP3P
+  if isinstance(num, float):
+    b = _fbits(num, fmt)
+    if b is None: return None, None
+    if (code := _FP_CODES[fmt].get(b)) is not None: return code, None
+    return None, b >> 32 if fmt == "f64" else b        # an fp64 literal is the high half
+  if bits == 16:
+    if not -0x8000 <= num <= 0xFFFF: return None, None
+    v16 = num & 0xFFFF
+    # fp16 operands read an integer as its 16 bits (0xffff is -1); i16 ones keep the value as written
+    code = _int_inline(v16 - (v16 >> 15 << 16) if int_fp else num)
+    return (code if code is not None or not int_fp else _FP_CODES[int_fp].get(v16)), v16
+  if bits == 32:
+    if not -0x80000000 <= num <= 0xFFFFFFFF: return None, None
+    v32 = num & 0xFFFFFFFF
+    code = _int_inline(v32 - (v32 >> 31 << 32))
+    return (code if code is not None or not int_fp else _FP_CODES[int_fp].get(v32)), v32
+  if (code := _int_inline(num)) is not None: return code, None
+  if rule == "f64" and 0 <= num <= 0xFFFFFFFF:                   # 32 bits written: the double's high half
+    return _FP_CODES["f64"].get(num << 32), num
+  if 0 <= num < 1 << 64 and (code := _FP_CODES["f64"].get(num)) is not None: return code, None
+  return None, (num & 0xFFFFFFFF if -0x80000000 <= num <= 0xFFFFFFFF else None)
+
+
+# --------------------------------------------------------------------------- the assembler
+
+@dataclass(frozen=True)
+class Form:
+  """One way to encode a mnemonic: encoding, opcode, table entry; dpp when it is the DPP variant."""
+  enc: Encoding
+  op: int
+  entry: dict
+  dpp: bool = False
+
+
+class _Lit:
+  """The one 32-bit literal an instruction may carry (several operands may share its value)."""
+  def __init__(self): self.value = None
+
+  def set(self, v: int, pos: int):
+    if self.value is not None and self.value != v: raise _NoFit("only one distinct literal allowed", pos)
+    self.value = v
+
+
+_SRC_KINDS = ("src9", "ssrc8")
+_VMEM = ("FLAT", "GLOBAL", "SCRATCH", "MUBUF")
+
+
+class Assembler:
+  def __init__(self, arch: str):
+    try: self.arch, self.family = arch, family(arch)
+    except ValueError as e: raise UnsupportedArch(str(e)) from None
+    t = load_table(self.family)
+    self.classes = t["classes"]
+    self.encodings = {e.name: e for e in ENCODINGS[self.family]}
+    # symbolic immediates, text -> value: the smallest value printing as that text (what LLVM assembles)
+    self.special = {m: {txt: int(v) for v, txt in sorted(tab.items(), key=lambda kv: -int(kv[0]))}
+                    for m, tab in t.get("special", {}).items()}
+    self.forms: dict[str, list[Form]] = {}
+    self.vopd: dict[str, dict[str, Form]] = {"VOPDX": {}, "VOPDY": {}}
+    for tname, ops in t["encodings"].items():
+      for op, entry in ops.items():
+        if tname in self.vopd:
+          self.vopd[tname][entry["m"]] = Form(self.encodings["VOPD"], int(op), entry); continue
+        if tname not in self.encodings: continue
+        form = Form(self.encodings[tname], int(op), entry)
+        for name in _names(entry["m"], tname): self.forms.setdefault(name, []).append(form)
+        if "dpp" in entry:
+          for name in _names(entry["dpp"], tname) + _names(entry["m"], tname):
+            self.forms.setdefault(name, []).append(Form(form.enc, form.op, entry, True))
+    for name, forms in self.forms.items():   # exact name first, then 32-bit encodings (LLVM prefers _e32)
+      forms.sort(key=lambda f: (f.entry["m"] != name and f.entry.get("dpp") != name, f.enc.words,
+                                not f.entry["m"].endswith("_e32")))
+
+  # ---- entry point
+
+  def assemble(self, text: str) -> bytes:
+    line = _strip_comment(text)
+    if not line: raise AsmError("empty line")
+    if "::" in line: return self._vopd(line)
+    mnemonic, ops, mods = split_line(line)
+    forms = self.forms.get(mnemonic)
+    if not forms: raise AsmError(f"unknown mnemonic '{mnemonic}' for {self.arch}")
+    dpp = bool(DPP_MODS & mods.keys()) or mnemonic.endswith("_dpp")
+    forms = [f for f in forms if f.dpp == dpp]
+    if not forms: raise AsmError(f"{mnemonic} has no {'DPP' if dpp else 'non-DPP'} form in '{line}'")
+    fails = []
+    for form in forms:
+      try: return self._encode(form, ops, mods)
+      except _NoFit as e: fails.append(e)
+    best = max(enumerate(fails), key=lambda ie: (ie[1].pos, ie[0]))[1]   # the candidate that got furthest
+    raise AsmError(f"{best.msg}{_where(best)} of {mnemonic} in '{line}'")
+
+  # ---- one candidate encoding
+
+  def _encode(self, form: Form, ops: list[str], mods: dict) -> bytes:
+    enc, entry = form.enc, form.entry
+    f, lit, mods = self._defaults(form), _Lit(), dict(mods)
+    slots = self._slots(form, ops, mods)
+    if len(ops) != len(slots):
+      if entry["m"] in ("s_waitcnt", "s_delay_alu", "s_waitcnt_depctr", "s_wait_alu") and len(slots) == 1:
+        ops = [" ".join(ops)]                    # LLVM also takes 'vmcnt(0), lgkmcnt(0)'
+      else: raise _NoFit(f"{entry['m']} takes {len(slots)} operands, got {len(ops)}")
+    dpp_word = None
+    if enc.name in ("VOP3", "VOP3P"): ops = self._valu_src_mods(form, slots, ops, f)
+    if form.dpp: ops, dpp_word = self._dpp(form, slots, ops, mods, f)
+    for pos, (slot, tok) in enumerate(zip(slots, ops)):
+      self._slot(form, slot, tok, pos, f, lit, mods)
+    self._mods(form, mods, f)
+    if dpp_word is not None and lit.value is not None: raise _NoFit("no literal allowed with DPP")
+    if entry.get("lit") and lit.value is None: raise _NoFit(f"{entry['m']} needs a literal")
+    return _pack(enc, form.op, f, [w for w in (lit.value, dpp_word) if w is not None])
+
+  def _defaults(self, form: Form) -> dict[str, int]:
+    """Field values LLVM writes when the text says nothing about them."""
+    f, name, entry = {fl.name: 0 for fl in form.enc.fields}, form.enc.name, form.entry
+    if name == "VOP3P" and "opsel_hi" not in entry.get("mods", {}):
+      f["opsel_hi"], f["opsel_hi2"] = 3, 1      # op_sel_hi all ones (unused src2 too), except the mix ops
+    if name == "VOP3" and entry["m"].startswith("v_cmpx_"): f["vdst"] = 126     # v_cmpx_*_e64 'write' exec_lo
+    if name in ("FLAT", "GLOBAL", "SCRATCH"): f["saddr"] = 124   # 'off'
+    return f
+
+  def _slots(self, form: Form, ops: list[str], mods: dict) -> list:
+    """The entry's operand slots as this line uses them: returning atomics, 64-bit vaddr without sgpr base."""
+    name, entry = form.enc.name, form.entry
+    slots = entry["ops"]
+    if name in _VMEM and "atomic" in entry["m"] and ("glc" in mods or _th_returns(mods.get("th"))):
+      slots = entry.get("ops_rtn", slots)
+    if name == "GLOBAL" and any(isinstance(s, list) and s[0] == "saddr" and t.lower() == "off"
+                                for s, t in zip(slots, ops)):
+      slots = [["addr", 2, "v"] if isinstance(s, list) and s[0] == "addr" else s for s in slots]
+    if name == "MUBUF":
+      n = ("offen" in mods) + ("idxen" in mods)
+      slots = [["vaddr", n, "v"] if isinstance(s, list) and s[0] == "vaddr" else s for s in slots]
+    return slots
+
+  def _slot(self, form: Form, slot, tok: str, pos: int, f: dict, lit: _Lit, mods: dict):
+    enc, entry, name = form.enc, form.entry, form.enc.name
+    if isinstance(slot, str):                      # fixed text: vcc_lo, off, ...
+      if name == "SCRATCH" and slot == "off" and tok.lower() != "off":
+        f["addr"], f["sve"] = self._reg(tok, pos, "v", 1).code, 1
+      elif tok.lower() != slot: raise _NoFit(f"expected '{slot}', got '{tok}'", pos)
+      return
+    field, width = slot[0], slot[1]
+    if field == "simm16": f["simm16"] = self._simm16(entry["m"], width, tok, pos); return
+    if field == "msg": f[width] = self._symbol(entry["m"], tok, pos, 0xFF); return
+    if field == "literal":
+      num = parse_number(tok)
+      v = constant(num, width, name)[1] if num is not None else None
+      if v is None: raise _NoFit(f"bad literal '{tok}'", pos)
+      lit.set(v, pos); return
+    if field == "vdsty": f["vdsty"] = self._reg(tok, pos, "v", width).code; return
+    if name == "SMEM" and field == "soffset": return self._smem_soffset(tok, pos, f, mods)
+    if name in ("GLOBAL", "SCRATCH") and field == "saddr" and tok.lower() == "off": f["saddr"] = 124; return
+    if name == "MUBUF" and field == "vaddr" and width == 0:
+      if tok.lower() != "off": raise _NoFit(f"expected 'off' (no offen/idxen), got '{tok}'", pos)
+      return
+    kind = enc.field(field).kind
+    if kind in _SRC_KINDS:
+      f[field] = self._source(form, field, kind, width, tok, pos, lit)
+    elif kind == "sdst7" or (kind == "vgpr8" and slot[2] == "s"):
+      f[field] = self._reg(tok, pos, "s", width).code
+    elif kind in ("sbase6", "srsrc5"):
+      r, scale = self._reg(tok, pos, "s", width), 2 if kind == "sbase6" else 4
+      if r.code >= 106 or r.code % scale: raise _NoFit(f"bad base register '{tok}'", pos)
+      f[field] = r.code // scale
+    else:
+      f[field] = self._reg(tok, pos, "v", width).code
+
+  def _reg(self, tok: str, pos: int, file: str, width: int) -> Reg:
+    r = parse_reg(tok)
+    if r is None or r.file != file: raise _NoFit(f"bad operand '{tok}'", pos)
+    if r.n and r.n != width: raise _NoFit(f"'{tok}' should be {width} dword{'s' * (width > 1)} wide", pos)
+    return r
+
+  def _source(self, form: Form, field: str, kind: str, width: int, tok: str, pos: int, lit: _Lit) -> int:
+    r = parse_reg(tok)
+    if r is not None:
+      if r.file == "v" and kind != "src9": raise _NoFit(f"VGPR '{tok}' not allowed here", pos)
+      if r.n and r.n != width: raise _NoFit(f"'{tok}' should be {width} dword{'s' * (width > 1)} wide", pos)
+      return 256 + r.code if r.file == "v" else r.code
+    num = parse_number(tok)
+    if num is None: raise _NoFit(f"bad operand '{tok}'", pos)
+    cls_id = form.entry.get("cls", {}).get(field)
+    cls = self.classes[cls_id] if cls_id is not None else None
+    if cls is None or not any(cls["inline"].values()): raise _NoFit(f"constant '{tok}' not allowed here", pos)
+    code, value = constant(num, cls["rule"], form.enc.name)
+    if code is not None and cls["inline"].get(str(code)) is not None: return code
+    if value is None or cls["rule"] is None: raise _NoFit(f"constant '{tok}' does not fit", pos)
+    lit.set(value, pos)
+    return 255
+
+  # ---- modifiers
+
+  def _valu_src_mods(self, form: Form, slots, ops: list[str], f: dict) -> list[str]:
+    """Move -x, |x|, -|x|, neg(x), abs(x) of VOP3/VOP3P sources into the neg/abs bits (the decoder's convention:
+    bit k belongs to the k-th printed source; the table lists which operand positions take them)."""
+    m = form.entry.get("mods", {})
+    abs_field = "neg_hi" if form.enc.name == "VOP3P" else "abs"   # v_fma_mix*: |x| lives in neg_hi
+    out, k = list(ops), 0
+    for pos, slot in enumerate(slots):
+      if not (isinstance(slot, list) and slot[0] in ("src0", "src1", "src2")): continue
+      out[pos], neg, absv = _strip_neg_abs(ops[pos])
+      if neg:
+        if pos not in _as_list(m.get("neg")): raise _NoFit("neg modifier not allowed", pos)
+        f["neg"] |= 1 << k
+      if absv:
+        if pos not in _as_list(m.get(abs_field)): raise _NoFit("abs modifier not allowed", pos)
+        f[abs_field] |= 1 << k
+      k += 1
+    return out
+
+  def _mods(self, form: Form, mods: dict, f: dict):
+    name, m, mn = form.enc.name, form.entry.get("mods", {}), form.entry["m"]
+    if name in ("VOP3", "VOP3P") and "clamp" in mods:
+      if "clamp" not in m or mods.pop("clamp") is not None: raise _NoFit("clamp not allowed")
+      f["clamp"] = 1
+    if name == "VOP3":
+      for key in ("mul", "div"):
+        if key in mods:
+          omod = {("mul", "2"): 1, ("mul", "4"): 2, ("div", "2"): 3}.get((key, mods.pop(key)))
+          if "omod" not in m or omod is None or f["omod"]: raise _NoFit("bad output modifier")
+          f["omod"] = omod
+      words = [f"{k}:{mods.pop(k)}" for k in ("op_sel", "byte_sel") if k in mods]
+      if words: f["opsel"] = self._opsel(form, " ".join(words))
+    elif name == "VOP3P":
+      for key, fld in (("op_sel", "opsel"), ("neg_lo", "neg"), ("neg_hi", "neg_hi")):
+        if key in mods:
+          n = m[fld].get(key) if isinstance(m.get(fld), dict) else None
+          f[fld] = _bits_value(_bits_list(mods.pop(key), n, key))
+      if "op_sel_hi" in mods:
+        n = m.get("base", {}).get("op_sel_hi") or m.get("opsel_hi", {}).get("op_sel_hi")
+        bits = _bits_list(mods.pop("op_sel_hi"), n, "op_sel_hi")
+        hi = (f["opsel_hi"] | f["opsel_hi2"] << 2) & ~((1 << n) - 1) | _bits_value(bits)  # src2's bit stays if unnamed
+        f["opsel_hi"], f["opsel_hi2"] = hi & 3, hi >> 2
+    elif name == "DS":
+      two = "2addr" in mn
+      if "offset" in mods:
+        if two: raise _NoFit("use offset0:/offset1: with a 2addr op")
+        tok = mods.pop("offset")
+        off = _swizzle(tok) if mn == "ds_swizzle_b32" and tok.startswith("swizzle(") else \
+          _int(tok, "offset", 0, 0xFFFF)
+        f["offset0"], f["offset1"] = off & 0xFF, off >> 8
+      for key in ("offset0", "offset1"):
+        if key in mods:
+          if not two: raise _NoFit(f"{key} is for 2addr ops only")
+          f[key] = _int(mods.pop(key), key, 0, 0xFF)
+      if "gds" in mods: f["gds"] = _flag(mods, "gds")
+    elif name in _VMEM:
+      if "offset" in mods:
+        f["offset"] = self._vmem_offset(form, mods.pop("offset"))
+      for key in ("glc", "slc", "dlc", "tfe", "offen", "idxen"):
+        if key in mods and key in f: f[key] = _flag(mods, key)
+    elif name == "SMEM":
+      for key in ("glc", "dlc"):
+        if key in mods and key in f: f[key] = _flag(mods, key)
+      mods.pop("offset", None)                   # taken with soffset
+    if "policy" in form.entry:
+      for key in ("th", "scope"):
+        if key in mods: f[key] = self._policy(form, key, mods.pop(key))
+    if mods: raise _NoFit(f"modifier '{next(iter(mods))}' not allowed")
+
+  def _opsel(self, form: Form, text: str) -> int:
+    """VOP3 op_sel:[..] / byte_sel:N: the smallest opsel value the table prints as that text."""
+    table = form.entry.get("opsel", {})
+    vals = [int(v) for v, t in table.items() if t == text.replace(" ", "")]
+    if vals: return min(vals)
+    raise _NoFit(f"'{text}' not allowed" if table else "op_sel not allowed")
+
+  def _vmem_offset(self, form: Form, tok: str | None) -> int:
+    fl = form.enc.field("offset")
+    bits = fl.hi - fl.lo + 1
+    if "th" in (x.name for x in form.enc.fields): lo, hi = -(1 << bits - 1), (1 << bits - 1) - 1   # gfx12: signed
+    elif form.enc.name in ("FLAT", "MUBUF"): lo, hi = 0, (1 << bits - 1) - 1 if form.enc.name == "FLAT" else 4095
+    else: lo, hi = -(1 << bits - 1), (1 << bits - 1) - 1
+    return _int(tok, "offset", lo, hi) & ((1 << bits) - 1)
+
+  def _policy(self, form: Form, key: str, val: str | None) -> int:
+    texts = form.entry["policy"].get(key, {})
+    want = f"{key}:{val}"
+    for v in sorted(texts, key=int):
+      if texts[v] == want: return int(v)
+    return _int(val, key, 0, 7 if key == "th" else 3)
+
+  # ---- immediates
+
+  def _simm16(self, mnemonic: str, style: str, tok: str, pos: int) -> int:
+    if style == "special" and not _INT.match(tok):
+      if mnemonic == "s_waitcnt": return _counters(tok, {n: (lo, b) for n, lo, b in WAITCNT_FIELDS[self.family]}, pos)
+      if mnemonic in ("s_waitcnt_depctr", "s_wait_alu"):
+        return _counters(tok, {f"depctr_{n}": (lo, b) for n, lo, b in DEPCTR}, pos)
+      if mnemonic == "s_delay_alu": return _delay_alu(tok, pos)
+      if tok.startswith("hwreg("): return self._hwreg(tok, pos)
+      return self._symbol(mnemonic, tok, pos, 0xFFFF)
+    return _int(tok, "immediate", -0x8000, 0xFFFF, pos) & 0xFFFF
+
+  def _symbol(self, mnemonic: str, tok: str, pos: int, mx: int) -> int:
+    """sendmsg(...), UC_VERSION_* ...: the table's text, or a plain number."""
+    if tok in self.special.get(mnemonic, {}): return self.special[mnemonic][tok]
+    if parse_number(tok) is None: raise _NoFit(f"unknown symbolic operand '{tok}'", pos)
+    return _int(tok, "immediate", 0, mx, pos)
+
+  def _hwreg(self, tok: str, pos: int) -> int:
+    """hwreg(NAME_OR_ID[, offset, size]): id | offset << 6 | (size - 1) << 11."""
+    m = re.match(r"^hwreg\(\s*(\w+)\s*(?:,\s*(\d+)\s*,\s*(\d+)\s*)?\)$", tok)
+    hid = None if not m else int(m[1]) if m[1].isdigit() else self.special.get("hwreg", {}).get(m[1])
+    off, size = (int(m[2] or 0), int(m[3] or 32)) if m else (0, 0)
+    if hid is None or hid > 63 or off > 31 or not 1 <= size <= 32: raise _NoFit(f"bad hwreg operand '{tok}'", pos)
+    return hid | off << 6 | (size - 1) << 11
+
+  def _smem_soffset(self, tok: str, pos: int, f: dict, mods: dict):
+    """The last SMEM operand is an SGPR (any immediate offset then comes as offset:) or the offset itself."""
+    fl = self.encodings["SMEM"].field("offset")
+    bits = fl.hi - fl.lo + 1
+    rng = (-(1 << bits - 1), (1 << bits - 1) - 1)
+    r = parse_reg(tok)
+    if r is not None:
+      if r.file != "s" or r.n not in (0, 1): raise _NoFit(f"bad offset register '{tok}'", pos)
+      f["soffset"] = r.code
+      if "offset" in mods: f["offset"] = _int(mods["offset"], "offset", *rng) & ((1 << bits) - 1)
+      return
+    if "offset" in mods: raise _NoFit("immediate offset given twice", pos)
+    f["soffset"], f["offset"] = 124, _int(tok, "offset", *rng, pos) & ((1 << bits) - 1)
+
+  # ---- DPP and VOPD
+
+  def _dpp(self, form: Form, slots, ops: list[str], mods: dict, f: dict) -> tuple[list[str], int]:
+    """The DPP dword: src0's VGPR, the lane pattern and masks; VOP1/2/C keep src0/src1 neg/abs in it too."""
+    p0 = next((p for p, s in enumerate(slots) if isinstance(s, list) and s[0] == "src0"), None)
+    if p0 is None: raise _NoFit("no src0 for DPP")
+    out, w = list(ops), 0
+    if form.enc.name in ("VOP1", "VOP2", "VOPC"):
+      for k, field in enumerate(("src0", "vsrc1")):
+        p = next((j for j, s in enumerate(slots) if isinstance(s, list) and s[0] == field), None)
+        if p is None: continue
+        out[p], neg, absv = _strip_neg_abs(ops[p])
+        w |= neg << (20 + 2 * k) | absv << (21 + 2 * k)
+    r = self._reg(out[p0], p0, "v", slots[p0][1])
+    out[p0] = "v0"                                # src0 field itself holds the DPP marker
+    w |= r.code
+    if "dpp8" in mods:
+      lanes = _bits_list(mods.pop("dpp8"), 8, "dpp8", 7)
+      fi = _int(mods.pop("fi", "0"), "fi", 0, 1)
+      if DPP_MODS & mods.keys(): raise _NoFit(f"'{next(iter(DPP_MODS & mods.keys()))}' not allowed with dpp8")
+      f["_dpp_src0"] = 233 + fi
+      return out, w | sum(l << (8 + 3 * k) for k, l in enumerate(lanes))
+    f["_dpp_src0"] = 250
+    w |= _dpp_ctrl(mods) << 8
+    w |= _int(mods.pop("row_mask", "0xf"), "row_mask", 0, 15) << 28
+    w |= _int(mods.pop("bank_mask", "0xf"), "bank_mask", 0, 15) << 24
+    w |= _int(mods.pop("bound_ctrl", "0"), "bound_ctrl", 0, 1) << 19
+    w |= _int(mods.pop("fi", "0"), "fi", 0, 1) << 18
+    return out, w
+
+  def _vopd(self, line: str) -> bytes:
+    halves = [h.strip() for h in line.split("::")]
+    if len(halves) != 2: raise AsmError(f"VOPD needs exactly two halves: '{line}'")
+    f, lit, forms = {fl.name: 0 for fl in self.encodings["VOPD"].fields}, _Lit(), []
+    for half, tname in zip(halves, ("VOPDX", "VOPDY")):
+      mnemonic, ops, mods = split_line(half)
+      form = self.vopd[tname].get(mnemonic)
+      if form is None: raise AsmError(f"unknown VOPD {tname[-1]} mnemonic '{mnemonic}' in '{line}'")
+      if mods: raise AsmError(f"modifiers not allowed in VOPD: '{line}'")
+      if len(ops) != len(form.entry["ops"]):
+        raise AsmError(f"{mnemonic} takes {len(form.entry['ops'])} operands, got {len(ops)} in '{line}'")
+      try:
+        for pos, (slot, tok) in enumerate(zip(form.entry["ops"], ops)): self._slot(form, slot, tok, pos, f, lit, {})
+      except _NoFit as e:
+        raise AsmError(f"{e.msg}{_where(e)} of {mnemonic} in '{line}'") from None
+      forms.append(form)
+    if (f["vdsty"] & 1) == (f["vdstx"] & 1): raise AsmError(f"VOPD destinations need different parity: '{line}'")
+    f["vdsty"] >>= 1
+    f["opy"] = forms[1].op
+    if any(fm.entry.get("lit") for fm in forms) and lit.value is None: raise AsmError(f"missing literal: '{line}'")
+    return _pack(forms[0].enc, forms[0].op, f, [lit.value] if lit.value is not None else [])
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _names(m: str, tname: str) -> list[str]:
+  """Names a table mnemonic answers to: itself, without _dpp/_e32/_e64, and VOP3-only ops with _e64."""
+  names = [m]
+  base = m[:-4] if m.endswith("_dpp") else m
+  if base != m: names.append(base)
+  if base.endswith(("_e32", "_e64")): names.append(base[:-4])
+  elif tname == "VOP3" and base.startswith("v_"): names.append(base + "_e64")
+  return names
+
+
+def _where(e: _NoFit) -> str:
+  return f" for operand {e.pos + 1}" if e.pos >= 0 else ""
+
+
+def _as_list(x) -> list:
+  return x if isinstance(x, list) else []
+
+
+def _th_returns(th: str | None) -> bool:
+  return th is not None and "RETURN" in th.upper()    # gfx12 atomics: th:TH_ATOMIC_RETURN
+
+
+def _strip_neg_abs(tok: str) -> tuple[str, bool, bool]:
+  neg = absv = False
+  if tok.startswith("-") and parse_number(tok) is None: neg, tok = True, tok[1:].strip()
+  elif tok.startswith("neg(") and tok.endswith(")"): neg, tok = True, tok[4:-1].strip()
+  if len(tok) > 2 and tok[0] == tok[-1] == "|": absv, tok = True, tok[1:-1].strip()
+  elif tok.startswith("abs(") and tok.endswith(")"): absv, tok = True, tok[4:-1].strip()
+  return tok, neg, absv
+
+
+def _bits_list(text: str | None, n: int | None, key: str, mx: int = 1) -> list[int]:
+  vals = re.match(r"^\[(\d+(?:,\d+)*)\]$", (text or "").replace(" ", ""))
+  out = [int(b) for b in vals[1].split(",")] if vals else []
+  if n is None: raise _NoFit(f"{key} not allowed")
+  if len(out) != n or max(out) > mx: raise _NoFit(f"{key} needs [{n} values 0..{mx}], got '{text}'")
+  return out
+
+
+def _flag(mods: dict, key: str) -> int:
+  if mods.pop(key) is not None: raise _NoFit(f"{key} takes no value")
+  return 1
+
+
+def _bits_value(bits: list[int]) -> int:
+  return sum(b << k for k, b in enumerate(bits))
+
+
+def _counters(tok: str, fields: dict[str, tuple[int, int]], pos: int) -> int:
+  """'vmcnt(0) lgkmcnt(1)' over {name: (low bit, bits)}; counters not named keep their all-ones default."""
+  v = sum(((1 << bits) - 1) << lo for lo, bits in fields.values())
+  for part in [p for p in re.split(r"\s*[&,]\s*|\s+", tok.strip()) if p]:
+    m = re.match(r"^(\w+)\((\d+)\)$", part)
+    if not m or m[1] not in fields: raise _NoFit(f"bad counter '{part}'", pos)
+    lo, bits = fields[m[1]]
+    if int(m[2]) >> bits: raise _NoFit(f"{m[1]} value {m[2]} too large", pos)
+    v = v & ~(((1 << bits) - 1) << lo) | int(m[2]) << lo
+  return v
+
+
+def _delay_alu(tok: str, pos: int) -> int:
+  v = 0
+  for part in [p.strip() for p in tok.split("|")]:
+    m = re.match(r"^(instid0|instskip|instid1)\((\w+)\)$", part)
+    names = DELAY_SKIP if m and m[1] == "instskip" else DELAY_ID
+    if not m or m[2] not in names: raise _NoFit(f"bad s_delay_alu field '{part}'", pos)
+    v |= names.index(m[2]) << {"instid0": 0, "instskip": 4, "instid1": 7}[m[1]]
+  return v
+
+
+def _swizzle(tok: str) -> int:
+  """ds_swizzle_b32 offset:swizzle(MODE,...) -> the 16-bit offset (inverse of the decoder's _swizzle)."""
+  m = re.match(r'^swizzle\((\w+)((?:,\s*(?:\d+|"[01pi]{5}"))*)\)$', tok)
+  args = [a.strip().strip('"') for a in m[2].split(",")[1:]] if m else []
+  mode, nums = m and m[1], [int(a) for a in args if a.isdigit()]
+  if mode == "QUAD_PERM" and len(nums) == 4 and max(nums) < 4: return 0x8000 | sum(x << 2 * k for k, x in enumerate(nums))
+  if mode == "SWAP" and len(nums) == 1 and 0 < nums[0] < 32: return 0x1F | nums[0] << 10
+  if mode == "REVERSE" and len(nums) == 1 and nums[0] in (2, 4, 8, 16, 32): return 0x1F | (nums[0] - 1) << 10
+  if mode == "BROADCAST" and len(nums) == 2 and nums[0] in (2, 4, 8, 16, 32) and nums[1] < nums[0]:
+    return (0x20 - nums[0]) | nums[1] << 5
+  if mode == "BITMASK_PERM" and len(args) == 1 and len(args[0]) == 5:
+    v = 0
+    for c, bit in zip(args[0], (16, 8, 4, 2, 1)):
+      v |= bit * (c in "pi") | (bit << 5) * (c == "1") | (bit << 10) * (c == "i")
+    return v
+  raise _NoFit(f"bad swizzle '{tok}'")
+
+
+_DPP_ROWS = {"row_shl": 0x100, "row_shr": 0x110, "row_ror": 0x120, "row_share": 0x150, "row_xmask": 0x160}
+
+
+def _dpp_ctrl(mods: dict) -> int:
+  """The 9-bit DPP16 control of the one lane-pattern modifier on the line (consumed from mods)."""
+  given = [k for k in ("quad_perm", "row_mirror", "row_half_mirror", *_DPP_ROWS) if k in mods]
+  if len(given) != 1: raise _NoFit("DPP needs exactly one of quad_perm/row_*")
+  key, val = given[0], mods.pop(given[0])
+  if key == "quad_perm": return sum(s << 2 * k for k, s in enumerate(_bits_list(val, 4, key, 3)))
+  if key in ("row_mirror", "row_half_mirror"):
+    if val is not None: raise _NoFit(f"{key} takes no value")
+    return 0x140 if key == "row_mirror" else 0x141
+  lo = 1 if key in ("row_shl", "row_shr", "row_ror") else 0
+  return _DPP_ROWS[key] | _int(val, key, lo, 15)
+
+
+def _pack(enc: Encoding, op: int, f: dict[str, int], extra: list[int]) -> bytes:
+  if "_dpp_src0" in f: f = {**f, "src0": f["_dpp_src0"]}
+  v = enc.match | op << enc.opcode.lo
+  for fl in enc.fields:
+    val = f.get(fl.name, 0)
+    if val < 0 or val >> (fl.hi - fl.lo + 1): raise _NoFit(f"value {val} does not fit field {fl.name}")
+    v |= val << fl.lo
+  return v.to_bytes(4 * enc.words, "little") + b"".join(w.to_bytes(4, "little") for w in extra)
+
+
+# --------------------------------------------------------------------------- API and command line
+
+@lru_cache(maxsize=None)
+def assembler(arch: str) -> Assembler:
+  return Assembler(arch)
+
+
+def assemble(text: str, arch: str) -> bytes:
+  """One instruction line -> its machine code, literal / DPP dword included. Raises AsmError."""
+  return assembler(arch).assemble(text)
+
+
+_LABEL = re.compile(r"^[\w.$]+:$")
+
+
+def code_lines(lines) -> list[tuple[int, str]]:
+  """(1-based line number, text) of the lines holding an instruction; comments, blanks and labels skipped."""
+  out = []
+  for n, line in enumerate(lines, 1):
+    t = _strip_comment(line)
+    if t and not _LABEL.match(t): out.append((n, t))
+  return out
+
+
+def assemble_lines(lines, arch: str) -> list[bytes]:
+  """Machine code of each instruction line (blank, comment-only and label lines skipped); the first bad line
+  raises AsmError naming its line number."""
+  a, out = assembler(arch), []
+  for n, text in code_lines(lines):
+    try: out.append(a.assemble(text))
+    except AsmError as e: raise AsmError(f"line {n}: {e}") from None
+  return out
+
+
+def hex_words(code: bytes) -> str:
+  return " ".join(f"{w:08x}" for w in struct.unpack(f"<{len(code) // 4}I", code))
+
+
+def cli(argv: list[str] | None = None) -> int:
+  """`amdviz asm --arch gfx1100 FILE|-`: one instruction a line in, its hex words a line out; --json prints
+  [{"text": our disassembly of the result, "hex": ...}]. Bad lines go to stderr and make the exit code 1."""
+  p = argparse.ArgumentParser(prog="amdviz asm", description="assemble AMD GPU instructions, one a line")
+  p.add_argument("path", help="assembly text file, or - for stdin")
+  p.add_argument("--arch", default="gfx1100", help="target, e.g. gfx1100 (default)")
+  p.add_argument("--json", action="store_true", help="print [{text, hex}] with our canonical disassembly")
+  args = p.parse_args(argv)
+  try:
+    lines = sys.stdin.read().splitlines() if args.path == "-" else open(args.path).read().splitlines()
+    a = assembler(args.arch)
+  except (OSError, UnsupportedArch) as e:
+    print(f"amdviz asm: {e}", file=sys.stderr); return 1
+  dis, rows, errors = Disassembler(args.arch), [], 0
+  for n, text in code_lines(lines):
+    try: code = a.assemble(text)
+    except AsmError as e:
+      print(f"amdviz asm: line {n}: {e}", file=sys.stderr); errors += 1; continue
+    rows.append({"text": dis.disassemble(code)[0].text, "hex": hex_words(code)})
+  print(json.dumps(rows, indent=1) if args.json else "\n".join(r["hex"] for r in rows))
+  return 1 if errors else 0
+
+
+if __name__ == "__main__":
+  sys.exit(cli())
