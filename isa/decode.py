@@ -241,7 +241,9 @@ def _swizzle(imm: int) -> str:
   group = 0x1F - and_m + 1
   if group > 1 and group & (group - 1) == 0 and or_m < group and xor_m == 0:
     return f" offset:swizzle(BROADCAST,{group},{or_m})"
-  bits = "".join(("i" if xor_m & m else "p") if and_m & m else ("1" if or_m & m else "0") for m in (16, 8, 4, 2, 1))
+  # each lane-id bit becomes ((bit & and) | or) ^ xor: the lane's own bit (p), its inverse (i), or a constant
+  bits = "".join(("i" if xor_m & m else "p") if and_m & m and not or_m & m else
+                 str((1 if and_m & m else int(bool(or_m & m))) ^ int(bool(xor_m & m))) for m in (16, 8, 4, 2, 1))
   return f' offset:swizzle(BITMASK_PERM,"{bits}")'
 
 
@@ -329,7 +331,10 @@ def _simm16(d: Disassembler, mnemonic: str, imm: int, style: str, pc: int) -> st
   if style == "sdec": return str(sint(imm, 16))
   if style == "ihex": return str(imm) if imm <= 64 else f"0x{imm:x}"
   table = d.special.get(mnemonic)
-  if table is not None: return table.get(str(imm), str(imm))
+  if table is not None:
+    if imm < 0x1000: return table.get(str(imm), str(imm))
+    t = table.get(str(imm & 0xFFF), "")   # above bit 11 LLVM still names known messages, else prints a number
+    return t if t.startswith("sendmsg(MSG_") else str(imm)
   if mnemonic in ("s_getreg_b32", "s_setreg_b32", "s_setreg_imm32_b32"):
     rid, off, size = imm & 0x3F, imm >> 6 & 0x1F, (imm >> 11 & 0x1F) + 1
     name = d.special.get("hwreg", {}).get(str(rid), str(rid))
@@ -346,7 +351,7 @@ def _simm16(d: Disassembler, mnemonic: str, imm: int, style: str, pc: int) -> st
     return " ".join(shown)
   if mnemonic == "s_delay_alu":
     id0, skip, id1 = imm & 0xF, imm >> 4 & 7, imm >> 7 & 0xF
-    if imm >> 11 or id0 >= len(DELAY_ID) or id1 >= len(DELAY_ID) or skip >= len(DELAY_SKIP): return f"0x{imm:x}"
+    if id0 >= len(DELAY_ID) or id1 >= len(DELAY_ID) or skip >= len(DELAY_SKIP): return f"0x{imm:x}"
     parts = ([f"instid0({DELAY_ID[id0]})"] if id0 else []) + ([f"instskip({DELAY_SKIP[skip]})"] if skip else []) + \
             ([f"instid1({DELAY_ID[id1]})"] if id1 else [])
     return " | ".join(parts) or "0"

@@ -28,13 +28,12 @@ class _NoFit(Exception):
 
 # --------------------------------------------------------------------------- splitting a line
 
-MOD_NAMES = ("offset", "offset0", "offset1", "gds", "glc", "slc", "dlc", "tfe", "offen", "idxen", "nv", "th", "scope",
-             "clamp", "mul", "div", "op_sel", "op_sel_hi", "byte_sel", "neg_lo", "neg_hi", "dpp8", "fi", "quad_perm", "row_shl",
-             "row_shr", "row_ror", "row_mirror", "row_half_mirror", "row_share", "row_xmask", "row_mask", "bank_mask",
-             "bound_ctrl")
-_MOD_TAIL = re.compile(r"\s+(" + "|".join(MOD_NAMES) + r")(?::(\[[^\]]*\]|\w+\([^)]*\)|[-+]?\w+))?\s*$", re.I)
 DPP_MODS = {"dpp8", "fi", "quad_perm", "row_shl", "row_shr", "row_ror", "row_mirror", "row_half_mirror", "row_share",
             "row_xmask", "row_mask", "bank_mask", "bound_ctrl"}
+MOD_NAMES = ("offset", "offset0", "offset1", "gds", "glc", "slc", "dlc", "tfe", "offen", "idxen", "nv", "th", "scope",
+             "clamp", "mul", "div", "op_sel", "op_sel_hi", "byte_sel", "neg_lo", "neg_hi", *sorted(DPP_MODS))
+# ' name' or ' name:value' at the end of a line; values: [..] lists, swizzle(...) macros, numbers and words
+_MOD_TAIL = re.compile(r"\s+(" + "|".join(MOD_NAMES) + r")(?::(\[[^\]]*\]|\w+\([^)]*\)|[-+]?\w+))?\s*$", re.I)
 
 
 def split_line(text: str) -> tuple[str, list[str], dict[str, str | None]]:
@@ -51,12 +50,14 @@ def split_line(text: str) -> tuple[str, list[str], dict[str, str | None]]:
 
 
 def _split_commas(rest: str) -> list[str]:
+  """Operands split at top-level commas (not those inside sendmsg(...) or [..])."""
   out, depth, cur = [], 0, ""
   for c in rest:
     depth += (c in "([") - (c in ")]")
     if c == "," and depth == 0: out.append(cur.strip()); cur = ""
     else: cur += c
-  return out + [cur.strip()] if cur.strip() or out else out
+  if cur.strip() or out: out.append(cur.strip())   # 'v0, v1,' keeps its empty last operand (and fails)
+  return out
 
 
 def _strip_comment(text: str) -> str:
@@ -136,20 +137,20 @@ _FP_CODES = {fmt: {**{_fbits(x, fmt): 240 + i for i, x in enumerate(_FP_INLINE)}
              for fmt, inv in _INV2PI.items()}
 # per class literal rule: (format of float texts, format whose fp inline bit patterns an integer text may
 # match, literal bits); measured against llvm-mc 19
-_NUM_TYPES = {"b32": ("f32", "f32", 32), "hex32": ("f32", "f32", 32), "hex": ("f32", "f32", 32), "i16": ("f16", None, 16),
+_NUM_TYPES = {"b32": ("f32", "f32", 32), "hex32": ("f32", "f32", 32), "hex": ("f32", "f32", 32),
+              "i16": ("f16", None, 16),
               "f16": ("f16", "f16", 16), "bf16": ("bf16", "bf16", 16), "pk16": ("f16", "f16", 32),
-              "pkbf16": ("bf16", None, 32), "f64": ("f64", "f64", 64), "b64": ("f64", "f64", 64)}
+              "pkbf16": ("bf16", "bf16", 32), "f64": ("f64", "f64", 64), "b64": ("f64", "f64", 64)}
 
 
 def _int_inline(v: int) -> int | None:
   return 128 + v if 0 <= v <= 64 else 192 - v if -16 <= v < 0 else None
 
 
-def constant(num: int | float, rule: str | None, enc_name: str = "") -> tuple[int | None, int | None]:
+def constant(num: int | float, rule: str | None) -> tuple[int | None, int | None]:
   """(inline constant encoding or None, 32-bit literal or None) for a number written as a source operand
   of the given printing class, the way LLVM 19 picks them."""
   fmt, int_fp, bits = _NUM_TYPES.get(rule or "b32", _NUM_TYPES["b32"])
-  if rule == "pkbf16" and enc_name != "VOP3P": int_fp = "bf16"    # LLVM inlines 0x3f80 only outside VOP3P
   if isinstance(num, float):
     b = _fbits(num, fmt)
     if b is None: return None, None
@@ -269,14 +270,16 @@ class Assembler:
       f["opsel_hi"], f["opsel_hi2"] = 3, 1      # op_sel_hi all ones (unused src2 too), except the mix ops
     if name == "VOP3" and entry["m"].startswith("v_cmpx_"): f["vdst"] = 126     # v_cmpx_*_e64 'write' exec_lo
     if name in ("FLAT", "GLOBAL", "SCRATCH"): f["saddr"] = 124   # 'off'
+    if name == "MUBUF" and "th" in f: f["_raw"] = 1 << 55   # gfx12: format field (bits 55..61, not in the layout) = 1
     return f
 
   def _slots(self, form: Form, ops: list[str], mods: dict) -> list:
     """The entry's operand slots as this line uses them: returning atomics, 64-bit vaddr without sgpr base."""
     name, entry = form.enc.name, form.entry
     slots = entry["ops"]
-    if name in _VMEM and "atomic" in entry["m"] and ("glc" in mods or _th_returns(mods.get("th"))):
-      slots = entry.get("ops_rtn", slots)
+    if name in _VMEM and "atomic" in entry["m"] and ("glc" in mods or "th" in mods and "policy" in entry and
+                                                    self._policy(form, "th", mods["th"]) & 1):
+      slots = entry.get("ops_rtn", slots)      # th bit 0 / glc: the atomic returns the old value
     if name == "GLOBAL" and any(isinstance(s, list) and s[0] == "saddr" and t.lower() == "off"
                                 for s, t in zip(slots, ops)):
       slots = [["addr", 2, "v"] if isinstance(s, list) and s[0] == "addr" else s for s in slots]
@@ -297,7 +300,7 @@ class Assembler:
     if field == "msg": f[width] = self._symbol(entry["m"], tok, pos, 0xFF); return
     if field == "literal":
       num = parse_number(tok)
-      v = constant(num, width, name)[1] if num is not None else None
+      v = constant(num, width)[1] if num is not None else None
       if v is None: raise _NoFit(f"bad literal '{tok}'", pos)
       lit.set(v, pos); return
     if field == "vdsty": f["vdsty"] = self._reg(tok, pos, "v", width).code; return
@@ -313,7 +316,7 @@ class Assembler:
       f[field] = self._reg(tok, pos, "s", width).code
     elif kind in ("sbase6", "srsrc5"):
       r, scale = self._reg(tok, pos, "s", width), 2 if kind == "sbase6" else 4
-      if r.code >= 106 or r.code % scale: raise _NoFit(f"bad base register '{tok}'", pos)
+      if r.code % scale: raise _NoFit(f"bad base register '{tok}'", pos)   # sgprs, ttmps (and what objdump prints)
       f[field] = r.code // scale
     else:
       f[field] = self._reg(tok, pos, "v", width).code
@@ -335,7 +338,10 @@ class Assembler:
     cls_id = form.entry.get("cls", {}).get(field)
     cls = self.classes[cls_id] if cls_id is not None else None
     if cls is None or not any(cls["inline"].values()): raise _NoFit(f"constant '{tok}' not allowed here", pos)
-    code, value = constant(num, cls["rule"], form.enc.name)
+    if isinstance(num, float):   # a float written as the table prints an inline constant (bf16 1/(2*pi)) is that one
+      code = next((int(c) for c, t in cls["inline"].items() if t == tok and int(c) >= 240), None)
+      if code is not None: return code
+    code, value = constant(num, cls["rule"])
     if code is not None and cls["inline"].get(str(code)) is not None: return code
     if value is None or cls["rule"] is None: raise _NoFit(f"constant '{tok}' does not fit", pos)
     lit.set(value, pos)
@@ -378,11 +384,12 @@ class Assembler:
       for key, fld in (("op_sel", "opsel"), ("neg_lo", "neg"), ("neg_hi", "neg_hi")):
         if key in mods:
           n = m[fld].get(key) if isinstance(m.get(fld), dict) else None
-          f[fld] = _bits_value(_bits_list(mods.pop(key), n, key))
+          f[fld] = _bits_value(_bits_list(mods.pop(key), n, key, loose=True))
       if "op_sel_hi" in mods:
         n = m.get("base", {}).get("op_sel_hi") or m.get("opsel_hi", {}).get("op_sel_hi")
-        bits = _bits_list(mods.pop("op_sel_hi"), n, "op_sel_hi")
-        hi = (f["opsel_hi"] | f["opsel_hi2"] << 2) & ~((1 << n) - 1) | _bits_value(bits)  # src2's bit stays if unnamed
+        bits = _bits_list(mods.pop("op_sel_hi"), n, "op_sel_hi", loose=True)
+        # bits of sources the op lacks keep their default, as LLVM does
+        hi = (f["opsel_hi"] | f["opsel_hi2"] << 2) & ~((1 << n) - 1) | _bits_value(bits)
         f["opsel_hi"], f["opsel_hi2"] = hi & 3, hi >> 2
     elif name == "DS":
       two = "2addr" in mn
@@ -419,11 +426,12 @@ class Assembler:
     raise _NoFit(f"'{text}' not allowed" if table else "op_sel not allowed")
 
   def _vmem_offset(self, form: Form, tok: str | None) -> int:
-    fl = form.enc.field("offset")
+    """Offsets as the decoder prints them: signed, except gfx11 FLAT (12 bits, as LLVM) and gfx11 MUBUF."""
+    fl, name = form.enc.field("offset"), form.enc.name
     bits = fl.hi - fl.lo + 1
-    if "th" in (x.name for x in form.enc.fields): lo, hi = -(1 << bits - 1), (1 << bits - 1) - 1   # gfx12: signed
-    elif form.enc.name in ("FLAT", "MUBUF"): lo, hi = 0, (1 << bits - 1) - 1 if form.enc.name == "FLAT" else 4095
-    else: lo, hi = -(1 << bits - 1), (1 << bits - 1) - 1
+    gfx12 = any(x.name == "th" for x in form.enc.fields)
+    if gfx12 or name in ("GLOBAL", "SCRATCH"): lo, hi = -(1 << bits - 1), (1 << bits - 1) - 1
+    else: lo, hi = 0, (1 << bits - (name == "FLAT")) - 1
     return _int(tok, "offset", lo, hi) & ((1 << bits) - 1)
 
   def _policy(self, form: Form, key: str, val: str | None) -> int:
@@ -546,10 +554,6 @@ def _as_list(x) -> list:
   return x if isinstance(x, list) else []
 
 
-def _th_returns(th: str | None) -> bool:
-  return th is not None and "RETURN" in th.upper()    # gfx12 atomics: th:TH_ATOMIC_RETURN
-
-
 def _strip_neg_abs(tok: str) -> tuple[str, bool, bool]:
   neg = absv = False
   if tok.startswith("-") and parse_number(tok) is None: neg, tok = True, tok[1:].strip()
@@ -559,10 +563,12 @@ def _strip_neg_abs(tok: str) -> tuple[str, bool, bool]:
   return tok, neg, absv
 
 
-def _bits_list(text: str | None, n: int | None, key: str, mx: int = 1) -> list[int]:
+def _bits_list(text: str | None, n: int | None, key: str, mx: int = 1, loose: bool = False) -> list[int]:
+  """'[1,0,1]' -> [1, 0, 1], n entries of 0..mx. loose (VOP3P, like LLVM): 1..4 entries, cut or 0-padded to n."""
   vals = re.match(r"^\[(\d+(?:,\d+)*)\]$", (text or "").replace(" ", ""))
   out = [int(b) for b in vals[1].split(",")] if vals else []
   if n is None: raise _NoFit(f"{key} not allowed")
+  if loose and 1 <= len(out) <= 4 and max(out) <= mx: out = (out + [0] * n)[:n]
   if len(out) != n or max(out) > mx: raise _NoFit(f"{key} needs [{n} values 0..{mx}], got '{text}'")
   return out
 
@@ -603,7 +609,8 @@ def _swizzle(tok: str) -> int:
   m = re.match(r'^swizzle\((\w+)((?:,\s*(?:\d+|"[01pi]{5}"))*)\)$', tok)
   args = [a.strip().strip('"') for a in m[2].split(",")[1:]] if m else []
   mode, nums = m and m[1], [int(a) for a in args if a.isdigit()]
-  if mode == "QUAD_PERM" and len(nums) == 4 and max(nums) < 4: return 0x8000 | sum(x << 2 * k for k, x in enumerate(nums))
+  if mode == "QUAD_PERM" and len(nums) == 4 and max(nums) < 4:
+    return 0x8000 | sum(x << 2 * k for k, x in enumerate(nums))
   if mode == "SWAP" and len(nums) == 1 and 0 < nums[0] < 32: return 0x1F | nums[0] << 10
   if mode == "REVERSE" and len(nums) == 1 and nums[0] in (2, 4, 8, 16, 32): return 0x1F | (nums[0] - 1) << 10
   if mode == "BROADCAST" and len(nums) == 2 and nums[0] in (2, 4, 8, 16, 32) and nums[1] < nums[0]:
@@ -634,7 +641,7 @@ def _dpp_ctrl(mods: dict) -> int:
 
 def _pack(enc: Encoding, op: int, f: dict[str, int], extra: list[int]) -> bytes:
   if "_dpp_src0" in f: f = {**f, "src0": f["_dpp_src0"]}
-  v = enc.match | op << enc.opcode.lo
+  v = enc.match | op << enc.opcode.lo | f.get("_raw", 0)
   for fl in enc.fields:
     val = f.get(fl.name, 0)
     if val < 0 or val >> (fl.hi - fl.lo + 1): raise _NoFit(f"value {val} does not fit field {fl.name}")
