@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from isa.encodings import ENCODINGS, Encoding, family
 from isa.instruction import Instruction, Operand
-from isa.operand_text import LITERAL_RULES, sreg, vreg, sint
+from isa.operand_text import LITERAL_RULES, ScalarNames, vreg, sint
 from isa import implicit
 
 TABLES = Path(__file__).parent / "tables"
@@ -32,6 +32,9 @@ class Disassembler:
     self.ops = {name: {int(k): v for k, v in ops.items()} for name, ops in t["encodings"].items()}
     self.classes = t["classes"]
     self.special = t.get("special", {})
+    names = t.get("sregs")
+    self.names = ScalarNames(names["nsgpr"], {int(k): v for k, v in names["32"].items()},
+                             {int(k): v for k, v in names["64"].items()}) if names else ScalarNames()
     # word0 >> 23 selects the few encodings that can match; order inside keeps the table's priority
     self._by_top = [[e for e in self.encodings if (top << 23) & e.mask & 0xFF800000 == e.match & e.mask & 0xFF800000]
                     for top in range(512)]
@@ -90,6 +93,9 @@ def _format(d: Disassembler, enc: Encoding, entry: dict, v: int, words, i: int, 
     if i + nwords >= n: raise _Unsupported
     literal = words[i + nwords]; nwords += 1
   dpp = None
+  if d.family == "gfx94" and f.get("src0") == 249 and "sdwa" in entry and name in ("VOP1", "VOP2", "VOPC"):
+    if i + nwords >= n: raise _Unsupported
+    return _format_sdwa(d, enc, entry, f, words[i + nwords], tuple(words[i:i + nwords + 1]), pc)
   if f.get("src0") in (233, 234, 250) and any(s[0] == "src0" for s in srcs):
     key = "dpp" if f["src0"] == 250 else "dpp8"
     if key not in entry or literal is not None or i + nwords >= n: raise _Unsupported
@@ -106,16 +112,17 @@ def _format(d: Disassembler, enc: Encoding, entry: dict, v: int, words, i: int, 
     return Instruction(pc, ws, halves[0][0] + "::" + halves[1][0], text, operands, sum(reads, ()), sum(writes, ()))
   mnemonic = entry["m"]
   slots = entry["ops"]
-  if name in ("FLAT", "GLOBAL", "SCRATCH", "MUBUF") and (f["glc"] if "glc" in f else f["th"] & 1) and "atomic" in mnemonic:
+  if name in ("FLAT", "GLOBAL", "SCRATCH", "MUBUF") and _returns(f) and "atomic" in mnemonic:
     slots = entry.get("ops_rtn", slots)
   operands, mods = _operands(d, enc, entry, slots, f, literal, pc), ""
   if name in ("VOP3", "VOP3P"): operands, mods = _valu_mods(name, entry, f, operands, slots)
-  if dpp: operands, mods = _dpp(name, dpp, operands, slots, mods)
   elif name == "DS": mods = _ds_mods(mnemonic, f, entry.get("gds", False))
-  elif name in ("FLAT", "GLOBAL", "SCRATCH"): operands, mods = _flat(name, f, operands, slots)
+  elif name in ("FLAT", "GLOBAL", "SCRATCH"): operands, mods = _flat(name, f, operands, slots, d.family)
   elif name == "MUBUF": operands, mods = _mubuf(f, operands, slots, "atomic" in mnemonic)
-  elif name == "SMEM": operands, mods = _smem(f, operands, slots, enc)
+  elif name == "SMEM": operands, mods = _smem(f, operands, slots, enc, d.names.sreg)
   if "policy" in entry: mods += _policy(entry["policy"], f)
+  if dpp: operands, mods = _dpp(name, dpp, operands, slots, mods, d.family == "gfx94")
+  if f.get("acc"): operands = _acc(operands, slots)
   text = mnemonic + (" " + ", ".join(o.text for o in operands) if operands else "") + mods
   operands = implicit.fix_roles(mnemonic, operands)
   reads, writes = implicit.reads_writes(mnemonic, operands)
@@ -129,6 +136,8 @@ def _operands(d: Disassembler, enc: Encoding, entry: dict, slots: list, f: dict,
   mnemonic = entry["m"]
   for slot in slots:
     if isinstance(slot, str):
+      if slot == "gpr_idx()":   # s_set_gpr_idx_on: ssrc1 holds the mode bits
+        slot = "gpr_idx(" + ",".join(n for k, n in enumerate(("SRC0", "SRC1", "SRC2", "DST")) if f["ssrc1"] >> k & 1) + ")"
       operands.append(Operand(slot, implicit.fixed_regs(slot))); continue
     field, width = slot[0], slot[1]
     if field == "simm16":
@@ -142,28 +151,28 @@ def _operands(d: Disassembler, enc: Encoding, entry: dict, slots: list, f: dict,
     kind = enc.field(field).kind
     val = f[field]
     if kind in ("src9", "ssrc8"):
-      text, regs = _src(d, val, width, cls.get(field), literal)
+      text, regs = _src(d, val, width, cls.get(field), literal, "a" if slot[2] == "a" else "v")
     elif kind == "sdst7" or (kind == "vgpr8" and slot[2] == "s"):
-      text, regs = sreg(val, width)
+      text, regs = d.names.sreg(val, width)
     elif kind == "sbase6":
-      text, regs = sreg(val * 2, width)
+      text, regs = d.names.sreg(val * 2, width)
     elif kind == "srsrc5":
-      text, regs = sreg(val * 4, width)
+      text, regs = d.names.sreg(val * 4, width)
     else:
-      text, regs = vreg(val, width)
+      text, regs = vreg(val, width, slot[2] if slot[2] == "a" else "v")
     operands.append(Operand(text, regs, field in WRITE_FIELDS))
   return operands
 
 
-def _src(d: Disassembler, val: int, width: int, cls_id, literal) -> tuple[str, tuple[str, ...]]:
-  if val >= 256: return vreg(val - 256, width)
+def _src(d: Disassembler, val: int, width: int, cls_id, literal, rc: str = "v") -> tuple[str, tuple[str, ...]]:
+  if val >= 256: return vreg(val - 256, width, rc)
   if val == 255:
     rule = d.classes[cls_id]["rule"] if cls_id is not None else "b32"
     return LITERAL_RULES[rule or "hex32"](literal), ()
   if 128 <= val <= 208 or 240 <= val <= 248:
     text = d.classes[cls_id]["inline"].get(str(val)) if cls_id is not None else None
     return text or (str(val - 128) if val <= 192 else str(192 - val)), ()
-  return sreg(val, width)
+  return d.names.sreg(val, width)
 
 
 def _valu_mods(name: str, entry: dict, f: dict, operands: list[Operand], slots) -> tuple[list[Operand], str]:
@@ -186,6 +195,16 @@ def _valu_mods(name: str, entry: dict, f: dict, operands: list[Operand], slots) 
     if "clamp" in m and f["clamp"]: s += " clamp"
     if "omod" in m and f["omod"]: s += (" mul:2", " mul:4", " div:2")[f["omod"] - 1]
     return out, s
+  if "cbsz" in m.get("neg_hi", {}):   # MFMA: acc bits select AGPRs; cbsz/abid/blgp broadcast controls
+    acc = lambda o: Operand("a" + o.text[1:], tuple("a" + r[1:] for r in o.regs), o.write) if o.text[:1] == "v" else o
+    for k, p in enumerate(src_pos[:2]):
+      if f["opsel_hi"] >> k & 1: out[p] = acc(out[p])
+    if f["clamp"]:
+      out[0] = acc(out[0])
+      if len(src_pos) > 2: out[src_pos[2]] = acc(out[src_pos[2]])
+    abid = f["opsel"] | f["opsel_hi2"] << 3
+    s = "".join(f" {k}:{v}" for k, v in (("cbsz", f["neg_hi"]), ("abid", abid), ("blgp", f["neg"])) if v)
+    return out, s
   hi = f["opsel_hi"] | f["opsel_hi2"] << 2
   lst = lambda x: "[" + ",".join(str(x >> k & 1) for k in range(nsrc)) + "]"
   full = (1 << nsrc) - 1
@@ -199,10 +218,47 @@ def _valu_mods(name: str, entry: dict, f: dict, operands: list[Operand], slots) 
   return out, s
 
 
+SDWA_SEL = ["BYTE_0", "BYTE_1", "BYTE_2", "BYTE_3", "WORD_0", "WORD_1", "DWORD"]
+SDWA_UNUSED = ["UNUSED_PAD", "UNUSED_SEXT", "UNUSED_PRESERVE"]
+
+
+def _format_sdwa(d: Disassembler, enc: Encoding, entry: dict, f: dict, w: int, ws: tuple, pc: int) -> Instruction:
+  """gfx9 SDWA: sub-dword selects; the extra dword also holds src0, sext/neg/abs, clamp/omod (VOPC: sdst)."""
+  f = dict(f, src0=(w & 0xFF) + (0 if w >> 23 & 1 else 256))
+  if name_is_vopc := enc.name == "VOPC":
+    f["sdst"] = (w >> 8 & 0x7F) if w >> 15 & 1 else 106
+  slots = [["sdst", 2, "s"] if name_is_vopc and s == "vcc" else s for s in entry["ops"]]
+  if "vsrc1" in f and w >> 31 & 1: f["vsrc1"] = f["vsrc1"]  # s1: src1 is an SGPR (printed from the same field)
+  ops = _operands(d, enc, {**entry, "ops": slots}, slots, f, None, pc) if not name_is_vopc else \
+        [Operand(*d.names.sreg(f["sdst"], 2), True) if isinstance(sl, list) and sl[0] == "sdst" else o
+         for sl, o in zip(slots, _operands(d, enc, entry, entry["ops"], f, None, pc))]
+  for k, field in enumerate(("src0", "vsrc1")):
+    p = next((j for j, sl in enumerate(slots) if isinstance(sl, list) and sl[0] == field), None)
+    if p is None: continue
+    base = 16 + 8 * k
+    t = ops[p].text
+    if w >> (base + 5) & 1: t = f"|{t}|"
+    if w >> (base + 4) & 1: t = "-" + t
+    if w >> (base + 3) & 1: t = f"sext({t})"
+    ops[p] = Operand(t, ops[p].regs, ops[p].write)
+  sel = lambda x: SDWA_SEL[x] if x < len(SDWA_SEL) else str(x)
+  s = (" clamp" if w >> 13 & 1 else "") + ("", " mul:2", " mul:4", " div:2")[w >> 14 & 3] if not name_is_vopc else ""
+  if enc.name != "VOPC" and not entry.get("sdwa_nodst"):
+    s += f" dst_sel:{sel(w >> 8 & 7)} dst_unused:{SDWA_UNUSED[w >> 11 & 3] if (w >> 11 & 3) < 3 else w >> 11 & 3}"
+  s += f" src0_sel:{sel(w >> 16 & 7)}" + (f" src1_sel:{sel(w >> 24 & 7)}" if enc.name != "VOP1" else "")
+  mnemonic = entry["sdwa"]
+  text = mnemonic + (" " + ", ".join(o.text for o in ops) if ops else "") + s
+  reads, writes = implicit.reads_writes(mnemonic, ops)
+  return Instruction(pc, ws, mnemonic, text, tuple(ops), reads, writes)
+
+
 DPP_ROW = {0x100: "row_shl", 0x110: "row_shr", 0x120: "row_ror"}
+GFX9_DPP = {**{0x150 + k: f"row_newbcast:{k}" for k in range(16)}, 0x130: "wave_shl:1", 0x134: "wave_rol:1", 0x138: "wave_shr:1", 0x13C: "wave_ror:1", 0x142: "row_bcast:15",
+            0x143: "row_bcast:31"}
 
 
-def _dpp(name: str, dpp: tuple[int, int], operands: list[Operand], slots, mods: str) -> tuple[list[Operand], str]:
+def _dpp(name: str, dpp: tuple[int, int], operands: list[Operand], slots, mods: str,
+         gfx9: bool = False) -> tuple[list[Operand], str]:
   """DPP16 / DPP8 control dword: operand modifiers (VOP1/2/C) and the lane-pattern suffix."""
   kind, w = dpp
   if kind != 250:
@@ -211,10 +267,11 @@ def _dpp(name: str, dpp: tuple[int, int], operands: list[Operand], slots, mods: 
   ctrl = w >> 8 & 0x1FF
   if ctrl < 0x100: c = "quad_perm:[" + ",".join(str(ctrl >> 2 * k & 3) for k in range(4)) + "]"
   elif 0x101 <= ctrl <= 0x12F and ctrl & 0xF: c = f"{DPP_ROW[ctrl & 0x1F0]}:{ctrl & 0xF}"
+  elif gfx9 and ctrl in GFX9_DPP: c = GFX9_DPP[ctrl]
   elif ctrl == 0x140: c = "row_mirror"
   elif ctrl == 0x141: c = "row_half_mirror"
-  elif 0x150 <= ctrl <= 0x15F: c = f"row_share:{ctrl & 0xF}"
-  elif 0x160 <= ctrl <= 0x16F: c = f"row_xmask:{ctrl & 0xF}"
+  elif 0x150 <= ctrl <= 0x15F and not gfx9: c = f"row_share:{ctrl & 0xF}"
+  elif 0x160 <= ctrl <= 0x16F and not gfx9: c = f"row_xmask:{ctrl & 0xF}"
   else: raise _Unsupported
   out = list(operands)
   if name in ("VOP1", "VOP2", "VOPC"):  # DPP16 carries the neg/abs bits of src0 and src1
@@ -251,7 +308,7 @@ def _ds_mods(mnemonic: str, f: dict, gds: bool) -> str:
   s = ""
   if mnemonic == "ds_swizzle_b32":
     s = _swizzle(f["offset0"] | f["offset1"] << 8)
-  elif "2addr" in mnemonic:
+  elif "2addr" in mnemonic or "read2" in mnemonic or "write2" in mnemonic:
     if f["offset0"]: s += f" offset0:{f['offset0']}"
     if f["offset1"]: s += f" offset1:{f['offset1']}"
   elif f["offset0"] | f["offset1"] << 8:
@@ -259,26 +316,43 @@ def _ds_mods(mnemonic: str, f: dict, gds: bool) -> str:
   return s + (" gds" if f["gds"] or gds else "")
 
 
-def _flat(name: str, f: dict, operands: list[Operand], slots) -> tuple[list[Operand], str]:
+def _flat(name: str, f: dict, operands: list[Operand], slots, fam: str) -> tuple[list[Operand], str]:
   out = []
+  off_saddr = 127 if fam == "gfx94" else 124   # the saddr value that means "no scalar base"
   for o, slot in zip(operands, slots):
     field = slot[0] if isinstance(slot, list) else None
-    if field == "saddr" and f["saddr"] in (124, 125) and name != "FLAT":
+    if field == "saddr" and f["saddr"] == off_saddr and name != "FLAT":
       o = Operand("off", ())
-    elif field == "addr" and name == "GLOBAL" and f["saddr"] in (124, 125):
+    elif field == "addr" and name == "GLOBAL" and f["saddr"] == off_saddr:
       o = Operand(*vreg(f["addr"], 2))
     elif (field == "addr" or o.text == "off") and name == "SCRATCH":
-      o = Operand(*vreg(f["addr"], 1)) if f["sve"] else Operand("off", ())
+      o = Operand(*vreg(f["addr"], 1)) if f.get("sve", f.get("lds")) else Operand("off", ())
     out.append(o)
-  off = sint(f["offset"], 24 if "th" in f else 13)
+  bits = 24 if "th" in f else 13
+  off = f["offset"] if name == "FLAT" and fam == "gfx11" else sint(f["offset"], bits)  # gfx11 flat_*: unsigned
   s = f" offset:{off}" if off else ""
-  s += "".join(f" {k}" for k in ("glc", "slc", "dlc") if f.get(k))
+  s += "".join(f" {k}" for k in ("glc", "slc", "dlc", "sc0", "sc1", "nt") if f.get(k))
   return out, s
+
+
+def _acc(operands: list[Operand], slots) -> list[Operand]:
+  """gfx90a+ memory ops with acc set move data to/from AGPRs: v[...] data operands print as a[...]."""
+  out = []
+  for o, sl in zip(operands, slots):
+    if isinstance(sl, list) and sl[0] in ("vdst", "data", "vdata", "data0", "data1") and o.text.startswith("v"):
+      o = Operand("a" + o.text[1:], tuple("a" + r[1:] for r in o.regs), o.write)
+    out.append(o)
+  return out
+
+
+def _returns(f: dict) -> bool:
+  """Memory atomics return the old value: glc (gfx11), sc0 (gfx94), th bit 0 (gfx12)."""
+  return bool(f["glc"] if "glc" in f else f["sc0"] if "sc0" in f else f["th"] & 1)
 
 
 def _mubuf(f: dict, operands: list[Operand], slots, atomic: bool) -> tuple[list[Operand], str]:
   out = []
-  if atomic and (f["glc"] if "glc" in f else f["th"] & 1):   # the data register gets the old value back
+  if atomic and _returns(f):   # the data register gets the old value back
     operands = [Operand(operands[0].text, operands[0].regs, True), *operands[1:]]
   for o, slot in zip(operands, slots):
     if isinstance(slot, list) and slot[0] == "vaddr":   # vaddr shows only with offen/idxen, 64-bit with both
@@ -287,7 +361,7 @@ def _mubuf(f: dict, operands: list[Operand], slots, atomic: bool) -> tuple[list[
     out.append(o)
   s = "".join(f" {k}" for k in ("offen", "idxen") if f[k])
   s += f" offset:{sint(f['offset'], 24) if 'th' in f else f['offset']}" if f["offset"] else ""
-  s += "".join(f" {k}" for k in ("glc", "slc", "dlc", "tfe") if f.get(k))
+  s += "".join(f" {k}" for k in ("glc", "slc", "dlc", "sc0", "sc1", "nt", "tfe") if f.get(k))
   return out, s
 
 
@@ -297,7 +371,15 @@ def _policy(policy: dict, f: dict) -> str:
   return "".join(f" {p}" for p in parts if p)
 
 
-def _smem(f: dict, operands: list[Operand], slots, enc: Encoding) -> tuple[list[Operand], str]:
+def _smem(f: dict, operands: list[Operand], slots, enc: Encoding, sreg) -> tuple[list[Operand], str]:
+  if "soe" in f:  # gfx9: the offset field is an immediate (imm) or an SGPR; soe adds an SGPR soffset
+    off = Operand(_hex(f["offset"]), ()) if f["imm"] else Operand(*sreg(f["offset"] & 0x7F, 1))
+    out, s = list(operands), ""
+    if len(out) >= 3:
+      if f["soe"]:
+        out[2] = Operand(*sreg(f["soffset"], 1)); s = f" offset:{off.text}"
+      else: out[2] = off
+    return out, s + "".join(f" {k}" for k in ("glc", "nv") if f.get(k))
   gfx12 = "th" in f
   off = sint(f["offset"], enc.field("offset").hi - enc.field("offset").lo + 1)
   out, s = [], ""
@@ -317,6 +399,11 @@ def _hex(v: int) -> str: return f"-0x{-v:x}" if v < 0 else f"0x{v:x}"
 
 WAITCNT_FIELDS = {"gfx11": (("vmcnt", 10, 6), ("expcnt", 0, 3), ("lgkmcnt", 4, 6))}
 WAITCNT_FIELDS["gfx12"] = WAITCNT_FIELDS["gfx11"]
+
+
+def _waitcnt_gfx9(imm: int) -> str:
+  vals = [("vmcnt", (imm & 0xF) | (imm >> 14 & 3) << 4, 63), ("expcnt", imm >> 4 & 7, 7), ("lgkmcnt", imm >> 8 & 0xF, 15)]
+  return " ".join([f"{n}({x})" for n, x, mx in vals if x != mx] or [f"{n}({x})" for n, x, _ in vals])
 DELAY_ID = ["NO_DEP", "VALU_DEP_1", "VALU_DEP_2", "VALU_DEP_3", "VALU_DEP_4", "TRANS32_DEP_1", "TRANS32_DEP_2",
             "TRANS32_DEP_3", "FMA_ACCUM_CYCLE_1", "SALU_CYCLE_1", "SALU_CYCLE_2", "SALU_CYCLE_3"]
 DELAY_SKIP = ["SAME", "NEXT", "SKIP_1", "SKIP_2", "SKIP_3", "SKIP_4"]
@@ -340,6 +427,7 @@ def _simm16(d: Disassembler, mnemonic: str, imm: int, style: str, pc: int) -> st
     name = d.special.get("hwreg", {}).get(str(rid), str(rid))
     return f"hwreg({name})" if off == 0 and size == 32 else f"hwreg({name}, {off}, {size})"
   if mnemonic == "s_waitcnt":
+    if d.family == "gfx94": return _waitcnt_gfx9(imm)   # vmcnt split over bits 3:0 and 15:14
     fields = WAITCNT_FIELDS[d.family]
     vals = [(nm, imm >> lo & ((1 << bits) - 1), (1 << bits) - 1) for nm, lo, bits in fields]
     shown = [f"{nm}({x})" for nm, x, mx in vals if x != mx] or [f"{nm}({x})" for nm, x, _ in vals]

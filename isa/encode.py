@@ -138,9 +138,9 @@ _FP_CODES = {fmt: {**{_fbits(x, fmt): 240 + i for i, x in enumerate(_FP_INLINE)}
 # per class literal rule: (format of float texts, format whose fp inline bit patterns an integer text may
 # match, literal bits); measured against llvm-mc 19
 _NUM_TYPES = {"b32": ("f32", "f32", 32), "hex32": ("f32", "f32", 32), "hex": ("f32", "f32", 32),
-              "i16": ("f16", None, 16),
-              "f16": ("f16", "f16", 16), "bf16": ("bf16", "bf16", 16), "pk16": ("f16", "f16", 32),
-              "pkbf16": ("bf16", "bf16", 32), "f64": ("f64", "f64", 64), "b64": ("f64", "f64", 64)}
+              "i16": ("f16", None, 16), "f16": ("f16", "f16", 16), "bf16": ("bf16", "bf16", 16),
+              "pk16": ("f16", "f16", 32), "pkbf16": ("bf16", "bf16", 32), "f64": ("f64", "f64", 64),
+              "b64": ("f64", "f64", 64)}
 
 
 def _int_inline(v: int) -> int | None:

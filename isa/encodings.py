@@ -94,7 +94,34 @@ GFX12 = tuple(e for e in GFX11 if e.name not in ("SMEM", "FLAT", "SCRATCH", "GLO
   _enc("GLOBAL", 0xFF000000, 0xEE000000, 3, (14, 21), *_VMEM12),
 )
 
-ENCODINGS = {"gfx11": GFX11, "gfx12": GFX12}
+# CDNA3 (gfx942; LLVM 19 knows no gfx950, whose code decodes with these tables as far as it shares them).
+# GCN-style layouts: VOP3 at 0xD0, SMEM at 0xC0, cache bits sc0/sc1/nt.
+GFX94 = (
+  *(e for e in GFX11 if e.name in ("SOP1", "SOPC", "SOPP", "SOPK", "SOP2")),
+  _enc("SMEM", 0xFC000000, 0xC0000000, 2, (18, 25), ("sdata", 6, 12, "sdst7"), ("sbase", 0, 5, "sbase6"),
+       ("soffset", 57, 63, "sdst7"), ("offset", 32, 52), ("imm", 17, 17), ("glc", 16, 16), ("nv", 15, 15),
+       ("soe", 14, 14)),
+  _enc("VOP1", 0xFE000000, 0x7E000000, 1, (9, 16), ("vdst", 17, 24, "vgpr8"), ("src0", 0, 8, "src9")),
+  _enc("VOPC", 0xFE000000, 0x7C000000, 1, (17, 24), ("src0", 0, 8, "src9"), ("vsrc1", 9, 16, "vgpr8")),
+  _enc("VOP2", 0x80000000, 0x00000000, 1, (25, 30), ("vdst", 17, 24, "vgpr8"), ("src0", 0, 8, "src9"),
+       ("vsrc1", 9, 16, "vgpr8")),
+  _enc("VOP3P", 0xFF800000, 0xD3800000, 2, (16, 22), ("vdst", 0, 7, "vgpr8"), *_VOP3_SRCS,
+       ("neg_hi", 8, 10), ("opsel", 11, 13), ("opsel_hi2", 14, 14), ("clamp", 15, 15), ("opsel_hi", 59, 60),
+       ("neg", 61, 63)),
+  _enc("VOP3", 0xFC000000, 0xD0000000, 2, (16, 25), ("vdst", 0, 7, "vgpr8"), ("sdst", 8, 14, "sdst7"), *_VOP3_SRCS,
+       ("abs", 8, 10), ("opsel", 11, 14), ("clamp", 15, 15), ("omod", 59, 60), ("neg", 61, 63)),
+  _enc("DS", 0xFC000000, 0xD8000000, 2, (17, 24), ("vdst", 56, 63, "vgpr8"), ("addr", 32, 39, "vgpr8"),
+       ("data0", 40, 47, "vgpr8"), ("data1", 48, 55, "vgpr8"), ("offset0", 0, 7), ("offset1", 8, 15), ("gds", 16, 16),
+       ("acc", 25, 25)),
+  *(_enc(name, 0xFC00C000, 0xDC000000 | seg << 14, 2, (18, 24), ("vdst", 56, 63, "vgpr8"), ("addr", 32, 39, "vgpr8"),
+         ("data", 40, 47, "vgpr8"), ("saddr", 48, 54, "sdst7"), ("offset", 0, 12), ("lds", 13, 13), ("sc0", 16, 16),
+         ("nt", 17, 17), ("sc1", 25, 25), ("acc", 55, 55)) for seg, name in enumerate(("FLAT", "SCRATCH", "GLOBAL"))),
+  _enc("MUBUF", 0xFC000000, 0xE0000000, 2, (18, 24), ("vdata", 40, 47, "vgpr8"), ("vaddr", 32, 39, "vgpr8"),
+       ("srsrc", 48, 52, "srsrc5"), ("soffset", 56, 63, "ssrc8"), ("offset", 0, 11), ("offen", 12, 12),
+       ("idxen", 13, 13), ("sc0", 14, 14), ("sc1", 15, 15), ("lds", 16, 16), ("nt", 17, 17), ("acc", 55, 55)),
+)
+
+ENCODINGS = {"gfx11": GFX11, "gfx12": GFX12, "gfx94": GFX94}
 
 
 def family(arch: str) -> str:

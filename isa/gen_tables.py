@@ -62,7 +62,7 @@ def word_bytes(v: int, nwords: int, literal: int = PAD) -> bytes:
   return v.to_bytes(4 * nwords, "little") + literal.to_bytes(4, "little") + PAD.to_bytes(4, "little")
 
 
-REG = re.compile(r"^-?\|?([vs])(?:\[(\d+):(\d+)\]|(\d+))")
+REG = re.compile(r"^-?\|?([vsa])(?:\[(\d+):(\d+)\]|(\d+))")
 PROBE = {"srsrc5": (4, 16), "vdsty": (8, 17), "src9": (256 + 16, 16), "ssrc8": (16, 16), "sdst7": (16, 16), "vgpr8": (16, 16), "sbase6": (8, 16)}
 INLINE = list(range(128, 209)) + list(range(240, 249))
 LITERALS = [0x3F800000, 0x40, 0xFFFFFFF0, 0x12345678, 0x3C00, 0x3FF00000, 0xFFFF, 0x3F80, 0]
@@ -75,6 +75,7 @@ MOD_PROBES = {"VOP3": [("clamp", 1), ("omod", 1), ("neg", 1), ("neg", 2), ("neg"
 DEFAULTS = {"FLAT": {"saddr": 124}, "MUBUF": {"offen": 1}}  # field values that make every operand show
 # cache-policy fields (gfx12): every value is probed, its printed form kept per opcode
 DPP_ENCODINGS = {"VOP1", "VOP2", "VOPC", "VOP3", "VOP3P"}
+SDWA_DWORD = {"VOP1": 0x00060600, "VOP2": 0x06060600, "VOPC": 0x06060000}  # every select DWORD, src0 v0
 POLICY_FIELDS = {"th": range(1, 8), "scope": range(1, 4)}
 
 
@@ -88,7 +89,9 @@ def parse_reg(tok: str) -> tuple[str, int, int] | None:
 
 def probe_word(enc: Encoding, op: int, **fields: int) -> int:
   v = enc.match | (op << enc.opcode.lo)
-  for name, val in {**DEFAULTS.get(enc.name, {}), **fields}.items():
+  gfx9 = "sc0" in [f.name for f in enc.fields]   # gfx9 flat_* takes saddr 0; its global/scratch 'off' is 127
+  defaults = {k: (0 if k == "saddr" and gfx9 else x) for k, x in DEFAULTS.get(enc.name, {}).items()}
+  for name, val in {**defaults, **fields}.items():
     v &= ~enc.field(name).mask
     v |= (val & (enc.field(name).mask >> enc.field(name).lo)) << enc.field(name).lo
   return v
@@ -116,7 +119,7 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
   srcs = [f.name for f in enc.fields if f.kind == "src9"]
   names = [f.name for f in enc.fields]
   extras = [{}] + ([{"opsel_hi": 3, "opsel_hi2": 1}] if enc.name == "VOP3P" else []) + \
-           ([{"saddr": 124}] if "saddr" in names else []) + ([{"offen": 0}] if "offen" in names else []) + ([{"gds": 1}] if "gds" in names else [])
+           ([{"saddr": 124}, {"saddr": 127}] if "saddr" in names else []) + ([{"offen": 0}] if "offen" in names else []) + ([{"gds": 1}] if "gds" in names else [])
   for extra in extras:
     for mix in range(0 if extra else 1, 1 << len(srcs)):
       vsrc = {**(defaults or {}), **extra, **{n: 256 for k, n in enumerate(srcs) if mix >> k & 1}}
@@ -171,11 +174,15 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
     ops[op].setdefault("mods", {}).setdefault(f, []).append(r[0] if r else None)
   # DPP forms: src0 = 250 (DPP16) or 233 (DPP8) takes a control dword after the instruction; record the mnemonic
   if enc.name in DPP_ENCODINGS:
-    for key, src0, dword in (("dpp", 250, 0xFF00E400), ("dpp8", 233, 0)):
+    forms = (("dpp", 250, 0xFF00E400), ("dpp8", 233, 0)) + \
+            ((("sdwa", 249, SDWA_DWORD.get(enc.name)),) if mcpu.startswith("gfx9") and enc.name in ("VOP1", "VOP2", "VOPC") else ())
+    for key, src0, dword in forms:
       res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], "src0": src0}), enc.words, dword)
                    for op in ops], mcpu)
       for op, r in zip(ops, res):
-        if r and r[1] == enc.words + 1: ops[op][key] = split_operands(r[0])[0]
+        if r and r[1] == enc.words + 1:
+          ops[op][key] = split_operands(r[0])[0]
+          if key == "sdwa" and enc.name != "VOPC" and "dst_sel" not in r[0]: ops[op]["sdwa_nodst"] = True
   # VOP3 op_sel: every value's printed form (op_sel:[..] of varying arity, or gfx12's byte_sel:N)
   if enc.name == "VOP3":
     keys = [(op, v) for op in ops for v in range(1, 16)]
@@ -306,10 +313,23 @@ def learn_hwreg_names(enc: Encoding, op: int, mcpu: str) -> dict[str, str]:
   return out
 
 
+def learn_sreg_names(fam: str) -> dict:
+  """Scalar source names (specials) as s_mov_b32 / s_mov_b64 print each encoding value."""
+  sop1 = next(e for e in ENCODINGS[fam] if e.name == "SOP1")
+  out = {"32": {}, "64": {}}
+  for width, op in (("32", 0), ("64", 1)):
+    res = objdump_probes([word_bytes(probe_word(sop1, op, ssrc0=x), 1) for x in range(255)], MCPU[fam])
+    for x, r in enumerate(res):
+      tok = split_operands(r[0])[1][-1] if r else None
+      if tok and not re.match(r"^(s\[?\d|ttmp|-?\d|-?\d+\.\d|0x)", tok): out[width][str(x)] = tok
+  out["nsgpr"] = min(int(x) for x in out["32"])
+  return out
+
+
 def build_table(fam: str) -> dict:
   encs = ENCODINGS[fam]
   classes: list[dict] = []
-  out: dict = {"family": fam, "mcpu": MCPU[fam], "classes": classes, "encodings": {}}
+  out: dict = {"family": fam, "mcpu": MCPU[fam], "classes": classes, "encodings": {}, "sregs": learn_sreg_names(fam)}
   jobs = [(enc.name, enc, i, None) for i, enc in enumerate(encs) if enc.name != "VOPD"]
   jobs += [(f"VOPD{xy}", enc, i, h) for i, enc in enumerate(encs) if enc.name == "VOPD" for h, xy in enumerate("XY")]
   for tname, enc, i, half in jobs:
@@ -318,7 +338,8 @@ def build_table(fam: str) -> dict:
     slots_of = lambda info: [s if s else ["literal", LIT_TOKENS[tok]] if tok in LIT_TOKENS else tok
                              for s, tok in zip(info["slots"], info["toks"])]
     # memory atomics return the old value when glc is set: one more operand
-    rtn_bit = {"glc": 1} if "glc" in [f.name for f in enc.fields] else {"th": 1}
+    names = [f.name for f in enc.fields]
+    rtn_bit = {"glc": 1} if "glc" in names else {"sc0": 1} if "sc0" in names else {"th": 1}
     rtn = learn_encoding(enc, list(encs[:i]), MCPU[fam], defaults=rtn_bit) if enc.name in ATOMIC_RTN else {}
     for op, info in sorted(ops.items()):
       entry: dict = {"m": info["m"], "ops": slots_of(info)}
@@ -334,7 +355,7 @@ def build_table(fam: str) -> dict:
       if info.get("policy"): entry["policy"] = info["policy"]
       if "gds" in _mod_words(info["text0"]): entry["gds"] = True   # printed even with the bit clear
       if "opsel_text" in info: entry["opsel"] = info["opsel_text"]
-      for key in ("dpp", "dpp8"):
+      for key in ("dpp", "dpp8", "sdwa", "sdwa_nodst"):
         if key in info: entry[key] = info[key]
       table[op] = entry
     if "simm16" in [f.name for f in enc.fields]:

@@ -40,25 +40,40 @@ LITERAL_RULES = {
 }
 
 
+class ScalarNames:
+  """Names of the scalar register file for one ISA family (specials differ: gfx9 has m0 at 124, gfx10+ null)."""
+  def __init__(self, nsgpr: int = 106, special32: dict | None = None, special64: dict | None = None):
+    self.nsgpr = nsgpr
+    self.special32 = special32 if special32 is not None else SPECIAL32
+    self.special64 = special64 if special64 is not None else SPECIAL64
+
+  def sreg(self, v: int, n: int) -> tuple[str, tuple[str, ...]]:
+    """Scalar register operand `v` (encoding value) `n` dwords wide: (text, registers covered)."""
+    if v < self.nsgpr:
+      if n == 1: return f"s{v}", (f"s{v}",)
+      lo = v - v % (2 if n < 4 else 4)          # LLVM shows misaligned tuples at their aligned base
+      return f"s[{lo}:{lo + n - 1}]", tuple(f"s{i}" for i in range(lo, lo + n))
+    if 108 <= v <= 123:
+      t = v - 108
+      if n == 1: return f"ttmp{t}", (f"ttmp{t}",)
+      lo = t - t % (2 if n < 4 else 4)
+      return f"ttmp[{lo}:{lo + n - 1}]", tuple(f"ttmp{i}" for i in range(lo, lo + n))
+    if n > 1 and v & 1 and v not in self.special64 and self.special32.get(v, "").endswith("_hi"):
+      v -= 1                                  # the high half of vcc/exec/...: LLVM names the aligned pair
+    name = (self.special32 if n == 1 else self.special64).get(v) or self.special32.get(v, f"s{v}")
+    if name == "null" or name.startswith("src_") and name not in ("src_vccz", "src_execz", "src_scc"):
+      return name, ()
+    pair = {"vcc": ("vcc_lo", "vcc_hi"), "exec": ("exec_lo", "exec_hi"), "flat_scratch": ("flat_scratch_lo",
+            "flat_scratch_hi"), "xnack_mask": ("xnack_mask_lo", "xnack_mask_hi"), "src_vccz": ("vcc_lo",),
+            "src_execz": ("exec_lo",), "src_scc": ("scc",)}
+    return name, pair.get(name, (name,))
+
+
+GFX10_NAMES = ScalarNames()
+
+
 def sreg(v: int, n: int) -> tuple[str, tuple[str, ...]]:
-  """Scalar register operand `v` (encoding value) `n` dwords wide: (text, registers covered)."""
-  if v < 106:
-    if n == 1: return f"s{v}", (f"s{v}",)
-    lo = v - v % (2 if n < 4 else 4)          # LLVM shows misaligned tuples at their aligned base
-    return f"s[{lo}:{lo + n - 1}]", tuple(f"s{i}" for i in range(lo, lo + n))
-  if 108 <= v <= 123:
-    t = v - 108
-    if n == 1: return f"ttmp{t}", (f"ttmp{t}",)
-    lo = t - t % (2 if n < 4 else 4)
-    return f"ttmp[{lo}:{lo + n - 1}]", tuple(f"ttmp{i}" for i in range(lo, lo + n))
-  if n == 1 or v not in SPECIAL64:
-    name = SPECIAL32.get(v, f"s{v}")
-    regs = {"src_vccz": ("vcc_lo",), "src_execz": ("exec_lo",), "src_scc": ("scc",)}.get(name, (name,))
-    return name, () if name in ("null",) or name.startswith("src_") and name not in ("src_vccz", "src_execz",
-                                                                                        "src_scc") else regs
-  name = SPECIAL64[v]
-  regs = {"vcc": ("vcc_lo", "vcc_hi"), "exec": ("exec_lo", "exec_hi")}.get(name, ())
-  return name, regs
+  return GFX10_NAMES.sreg(v, n)
 
 
 def vreg(v: int, n: int, prefix: str = "v") -> tuple[str, tuple[str, ...]]:

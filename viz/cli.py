@@ -1,10 +1,11 @@
-"""amdviz command line: `amdviz json PATH ROUTE`, `amdviz disasm PATH`."""
+"""amdviz command line: `amdviz json PATH ROUTE`, `amdviz disasm PATH`, `amdviz asm [--arch A] FILE|-`."""
 from __future__ import annotations
 import argparse, json, sys
 from viz.api import ApiError, Workspace, route
 from viz.capture import CaptureError
 from isa.elf import CodeObjectError
 from isa.decode import UnsupportedArch
+from isa.encode import cli as encode_cli
 
 
 def cmd_json(args) -> int:
@@ -35,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
   j.set_defaults(fn=cmd_json)
   d = sub.add_parser("disasm", help="disassemble every kernel, llvm-objdump style, with block labels")
   d.add_argument("path"); d.set_defaults(fn=cmd_disasm)
+  sub.add_parser("asm", add_help=False, help="assemble: amdviz asm [--arch gfx1100] [--json] FILE|-")
+  argv = sys.argv[1:] if argv is None else argv
+  if argv[:1] == ["asm"]: return encode_cli(argv[1:])   # its own parser: isa/encode.py
   args = p.parse_args(argv)
   try:
     return args.fn(args)
