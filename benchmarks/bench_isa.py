@@ -173,6 +173,7 @@ def bench_one(path: Path, mcpu: str, repeat: int) -> dict:
         "load": lambda: load_code_object(path.read_bytes()),
         "load+disasm": lambda: len(load_and_disasm(path)[1]),
         "disasm": lambda: len(d.disassemble(co.text.data, co.text.addr)),
+        "disasm fresh": lambda: len(d.disassemble(co.text.data, co.text.addr, reuse=False)),
         "cfg": lambda: build_cfg(insts, entry),
         "def/use index": lambda: reg_index(insts),
         "api disasm": lambda: api_disasm(path),
@@ -189,7 +190,8 @@ def bench_one(path: Path, mcpu: str, repeat: int) -> dict:
         ("objdump+read", len(ref), "stdout piped into Python and decoded to str"),
         ("load", None, "read file + load_code_object"),
         ("load+disasm", n_text, "load + JSON tables parsed + disassemble .text"),
-        ("disasm", n_text, "disassemble .text, tables warm"),
+        ("disasm", n_text, "disassemble .text, tables warm (repeated encodings reused)"),
+        ("disasm fresh", n_text, "same, every instruction decoded afresh (no reuse)"),
         ("cfg", n, f"{len(cfg.blocks)} blocks, {len(cfg.edges)} edges"),
         ("def/use index", n, f"{len(rd)} regs read at {n_reads}, {len(wr)} written at {n_writes} sites"),
         ("cfg+def/use", n, "sum of the two rows above"),
@@ -244,7 +246,7 @@ def format_table(r: dict) -> str:
         k = f"{x['instructions']:7d}" if x["instructions"] else f"{'':7}"
         lines.append(f"  {x['name']:14} {k} {x['seconds']:9.4f} {ips} {x['ratio_to_llvm_objdump']:10.2f}x  {x['note']}")
     by = {x["name"]: x for x in r["results"]}
-    for name in ("load+disasm", "disasm", "cfg+def/use", "api total"):
+    for name in ("load+disasm", "disasm", "disasm fresh", "cfg+def/use", "api total"):
         lines.append(f"  {name}: {by[name]['ratio_to_llvm_objdump']:.1f}x llvm-objdump time")
     lines.append(f"  CFG + def/use for {r['kernel_instructions']} instructions: {by['cfg+def/use']['seconds']:.3f} s "
                  f"({by['cfg+def/use']['ratio_to_llvm_objdump']:.2f}x llvm-objdump time)")

@@ -7,6 +7,7 @@ part: the field layouts from the ISA manuals, checked against LLVM by isa/gen_ta
 """
 from __future__ import annotations
 from dataclasses import dataclass
+from functools import cached_property
 
 # field kinds: how a field's value turns into operand text
 #   src9   9-bit VALU source: sgpr / special / inline constant / 255 literal / 256+ vgpr
@@ -38,7 +39,10 @@ class Encoding:
   opcode: Field
   fields: tuple[Field, ...]
 
-  def field(self, name: str) -> Field: return next(f for f in self.fields if f.name == name)
+  def field(self, name: str) -> Field: return self.by_name[name]
+
+  @cached_property
+  def by_name(self) -> dict[str, Field]: return {f.name: f for f in self.fields}
 
 
 def _enc(name, mask, match, words, op, *fields):
