@@ -19,3 +19,16 @@ def pytest_generate_tests(metafunc):
   # a test taking `capture_path` runs once per real capture, named <arch>/<file>
   if "capture_path" in metafunc.fixturenames:
     metafunc.parametrize("capture_path", REAL_CAPTURES, ids=[f"{p.parent.name}/{p.stem}" for p in REAL_CAPTURES])
+
+# Match rates and other measurements the tests report: printed in pytest's terminal summary, so a plain
+# `pytest -q` run shows them (print() output of passing tests is hidden).
+_REPORTED: list[str] = []
+
+@pytest.fixture
+def report():
+  return _REPORTED.append
+
+def pytest_terminal_summary(terminalreporter):
+  if _REPORTED:
+    terminalreporter.section("measured")
+    for line in _REPORTED: terminalreporter.write_line(line)

@@ -60,20 +60,20 @@ def capture_code_objects():
 @pytest.mark.parametrize("cap_path,prog,arch", [c for c in capture_code_objects() if c[2] in SUPPORTED],
                          ids=lambda x: getattr(x, "name", None) or (x.parent.name + "/" + x.stem if isinstance(x, Path)
                                                                     else str(x)))
-def test_capture_code_objects_match_llvm(cap_path, prog, arch, tmp_path):
+def test_capture_code_objects_match_llvm(cap_path, prog, arch, tmp_path, report):
   path = tmp_path / f"{prog.name}.elf"
   path.write_bytes(prog.lib)
   try:
     n, bad = compare(path, SUPPORTED[arch], arch)
   except RuntimeError:  # llvm-objdump rejects tinygrad's minimal ELFs: give it the code bytes in an object of its own
     n, bad = compare(rewrap(prog.lib, arch, tmp_path), SUPPORTED[arch], arch, base=load_code_object(prog.lib, arch).text.addr)
-  print(f"{cap_path.parent.name}/{cap_path.stem} {prog.name}: {n - len(bad)}/{n} match llvm-objdump")
+  report(f"disasm {cap_path.parent.name}/{cap_path.stem} {prog.name}: {n - len(bad)}/{n} match llvm-objdump")
   assert n > 0 and not bad, "\n".join(bad[:20])
 
 
 @needs_llvm
 @pytest.mark.parametrize("arch", sorted(MIN_CORPUS_MATCH))
-def test_corpus_matches_llvm(arch, tmp_path_factory):
+def test_corpus_matches_llvm(arch, tmp_path_factory, report):
   mcpu = SUPPORTED[arch]
   total, bad, by_mnemonic = 0, [], Counter()
   for src in corpus_files():
@@ -83,7 +83,7 @@ def test_corpus_matches_llvm(arch, tmp_path_factory):
       total += n; bad += b
       by_mnemonic.update(x.split("llvm: ")[1].split(" ")[0] for x in b)
   rate = 1 - len(bad) / total
-  print(f"\n{arch}: {total - len(bad)}/{total} corpus instructions match llvm-objdump ({100 * rate:.2f}%)")
+  report(f"disasm {arch}: {total - len(bad)}/{total} corpus instructions match llvm-objdump ({100 * rate:.2f}%)")
   if bad:
     print("mismatching mnemonics:", by_mnemonic.most_common(30))
     print("\n".join([x for x in bad if "s_nop" not in x][:80]))

@@ -190,14 +190,14 @@ def check_ambiguous_like_llvm(ambiguous, mcpu: str):
 
 @needs_llvm
 @pytest.mark.parametrize("arch", sorted(ARCHS))
-def test_corpus_round_trip(arch):
+def test_corpus_round_trip(arch, report):
   dis, insts = Disassembler(arch), []
   for src in corpus_files():
     for opt, extra in corpus_builds(src):
       co = load_code_object(compile_cl(src, ARCHS[arch], opt, extra_flags=extra).read_bytes(), arch)
       insts += dis.disassemble(co.text.data, co.text.addr)
   n, ambiguous, bad = round_trip(insts, arch)
-  print(f"\n{arch}: {n - len(ambiguous) - len(bad)}/{n} corpus instructions assemble to their exact words "
+  report(f"asm {arch}: {n - len(ambiguous) - len(bad)}/{n} corpus instructions assemble to their exact words "
         f"({100 * (n - len(ambiguous) - len(bad)) / n:.3f}%); {len(ambiguous)} print the same as LLVM's pick; "
         f"{len(bad)} fail")
   assert n > 20000

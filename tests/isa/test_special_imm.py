@@ -25,7 +25,7 @@ def words_for(fam: str, enc_name: str, mnemonic: str) -> list[tuple[int, ...]]:
 
 
 @pytest.mark.parametrize("fam,mcpu,enc_name,mnemonic", CASES, ids=[f"{c[1]}-{c[3]}" for c in CASES])
-def test_every_immediate_prints_like_llvm(fam, mcpu, enc_name, mnemonic):
+def test_every_immediate_prints_like_llvm(fam, mcpu, enc_name, mnemonic, report):
   probes = words_for(fam, enc_name, mnemonic)
   ref = mc_disassemble_words(probes, mcpu)
   d = Disassembler(mcpu)
@@ -35,5 +35,5 @@ def test_every_immediate_prints_like_llvm(fam, mcpu, enc_name, mnemonic):
     ours = d.disassemble(struct.pack(f"<{len(p)}I", *p))[0].text
     if ours != r[0]: bad.append(f"{v:#06x}: llvm {r[0]!r} ours {ours!r}")
   compared = sum(r is not None for r in ref)
-  print(f"{mcpu} {mnemonic}: {compared - len(bad)}/{compared} immediates match")
+  report(f"immediates {mcpu} {mnemonic}: {compared - len(bad)}/{compared} match llvm-objdump")
   assert compared > 1000 and not bad, "\n".join(bad[:20])
