@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from isa.encodings import ENCODINGS, Encoding, family
 from isa.instruction import Instruction, Operand
-from isa.operand_text import LITERAL_RULES, ScalarNames, vreg, sint
+from isa.operand_text import LITERAL_RULES, ScalarNames, field_imm, vreg, sint
 from isa import implicit
 
 TABLES = Path(__file__).parent / "tables"
@@ -107,26 +107,30 @@ def _long(pc: int, w: int) -> Instruction:
 def _format(d: Disassembler, enc: Encoding, entry: dict, v: int, words, i: int, pc: int, n: int) -> Instruction:
   name = enc.name
   f = {fl.name: fl.get(v) for fl in enc.fields}
+  for q in entry.get("quiet", ()): f[q] = 0     # modifier bits LLVM does not print for this opcode
   nwords = enc.words
   literal = None
   srcs = [s for s in entry["ops"] if isinstance(s, list) and s[0] in f and enc.field(s[0]).kind in ("src9", "ssrc8")]
-  if entry.get("lit") or any(f[s[0]] == 255 for s in srcs):
-    if i + nwords >= n: raise _Unsupported
-    literal = words[i + nwords]; nwords += 1
   dpp = None
   if d.family == "gfx94" and f.get("src0") == 249 and "sdwa" in entry and name in ("VOP1", "VOP2", "VOPC"):
     if i + nwords >= n: raise _Unsupported
     return _format_sdwa(d, enc, entry, f, words[i + nwords], tuple(words[i:i + nwords + 1]), pc)
   if f.get("src0") in (233, 234, 250) and any(s[0] == "src0" for s in srcs):
     key = "dpp" if f["src0"] == 250 else "dpp8"
-    if key not in entry or literal is not None or i + nwords >= n: raise _Unsupported
+    if key not in entry or i + nwords >= n: raise _Unsupported
     dpp = (f["src0"], words[i + nwords]); nwords += 1
     f["src0"] = 256 + (dpp[1] & 0xFF)
     entry = {**entry, "m": entry[key]}
+  if entry.get("lit") or any(f[s[0]] == 255 for s in srcs):   # a VOP3 DPP literal follows the DPP dword
+    if i + nwords >= n: raise _Unsupported
+    literal = words[i + nwords]; nwords += 1
   ws = tuple(words[i:i + nwords])
   if name == "VOPD":
     f["vdsty"] = f["vdsty"] << 1 | (f["vdstx"] & 1 ^ 1)
-    halves = [(e["m"], _operands(d, enc, e, e["ops"], f, literal, pc)) for e in (entry["x"], entry["y"])]
+    # (beside fmaak/fmamk the other half's literal prints by the rule learned for that pairing: cls_k)
+    pair = ((entry["x"], entry["y"]), (entry["y"], entry["x"]))
+    halves = [(e["m"], _operands(d, enc, {**e, "cls": e["cls_k"]} if o.get("lit") and "cls_k" in e else e, e["ops"], f,
+                                 literal, pc)) for e, o in pair]
     text = " :: ".join(m + " " + ", ".join(o.text for o in ops) for m, ops in halves)
     operands = tuple(halves[0][1] + halves[1][1])
     reads, writes = zip(*(implicit.reads_writes(m, ops) for m, ops in halves))
@@ -135,21 +139,34 @@ def _format(d: Disassembler, enc: Encoding, entry: dict, v: int, words, i: int, 
   slots = entry["ops"]
   if name in ("FLAT", "GLOBAL", "SCRATCH", "MUBUF") and _returns(f) and "atomic" in mnemonic:
     slots = entry.get("ops_rtn", slots)
+  if f.get("tfe") and "ops_tfe" in entry: slots = entry["ops_tfe"]   # buffer tfe: one more data register
+  if f.get("lds") and "ops_lds" in entry: slots = entry["ops_lds"]   # gfx9 buffer load to LDS: no data register
   operands, mods = _operands(d, enc, entry, slots, f, literal, pc), ""
   if name in ("VOP3", "VOP3P"): operands, mods = _valu_mods(name, entry, f, operands, slots)
-  elif name == "DS": mods = _ds_mods(mnemonic, f, entry.get("gds", False))
+  elif name == "DS": mods = _ds_mods(mnemonic, f, entry.get("gds", False), entry.get("off2"))
   elif name in ("FLAT", "GLOBAL", "SCRATCH"): operands, mods = _flat(name, f, operands, slots, d.family)
-  elif name == "MUBUF": operands, mods = _mubuf(f, operands, slots, "atomic" in mnemonic)
+  elif name == "MUBUF":
+    operands, mods = _mubuf(f, operands, slots, "atomic" in mnemonic, f.get("lds") and entry.get("lds_first"))
+    if entry.get("fmt") and (fmt := d.special["format"].get(str(f["format"]))): mods = " " + fmt + mods   # tbuffer
   elif name == "SMEM": operands, mods = _smem(f, operands, slots, enc, d.names.sreg)
   if "policy" in entry: mods += _policy(entry["policy"], f)
-  if dpp: operands, mods = _dpp(name, dpp, operands, slots, mods, d.family == "gfx94")
-  if f.get("acc"): operands = _acc(operands, slots)
+  if name == "MUBUF" and f.get("tfe") and "th" in f: mods += " tfe"    # gfx12: after th/scope
+  if f.get("lds") and "ops_lds" in entry and not entry.get("lds_first"): mods += " lds"
+  if dpp: operands, mods = _dpp(name, dpp, operands, slots, mods, d.family == "gfx94", entry.get("dpp_abs_span", 1),
+                                entry.get("dpp_nomod", 0), entry.get("dpp_sext", 0))
+  if f.get("acc") and "acc" in entry: operands = _acc(operands, slots, entry["acc"])
   text = mnemonic + (" " + ", ".join(o.text for o in operands) if operands else "") + mods
   wave64 = d.family == "gfx94"
   operands = implicit.fix_roles(mnemonic, operands, wave64)
   reads, writes = implicit.reads_writes(mnemonic, operands, wave64)
   target, flow = implicit.control_flow(mnemonic, f.get("simm16"), pc)
   return Instruction(pc, ws, mnemonic, text, tuple(operands), reads, writes, target, flow)
+
+
+def _gpr_idx(v: int) -> str:
+  """gfx9 VGPR-indexing mode bits as gpr_idx(SRC0,...); a value with bits above the four in hex."""
+  if v > 15: return f"0x{v:x}"
+  return "gpr_idx(" + ",".join(n for k, n in enumerate(("SRC0", "SRC1", "SRC2", "DST")) if v >> k & 1) + ")"
 
 
 def _operands(d: Disassembler, enc: Encoding, entry: dict, slots: list, f: dict, literal, pc: int) -> list[Operand]:
@@ -159,11 +176,15 @@ def _operands(d: Disassembler, enc: Encoding, entry: dict, slots: list, f: dict,
   for slot in slots:
     if isinstance(slot, str):
       if slot == "gpr_idx()":   # s_set_gpr_idx_on: ssrc1 holds the mode bits
-        slot = "gpr_idx(" + ",".join(n for k, n in enumerate(("SRC0", "SRC1", "SRC2", "DST")) if f["ssrc1"] >> k & 1) + ")"
+        slot = _gpr_idx(f["ssrc1"])
       operands.append(Operand(slot, implicit.fixed_regs(slot))); continue
     field, width = slot[0], slot[1]
     if field == "simm16":
+      if len(slot) > 2 and not f["simm16"]: continue    # 'opt': s_endpgm shows its immediate only when nonzero
       operands.append(Operand(_simm16(d, mnemonic, f["simm16"], width, pc), ())); continue
+    if field == "imm":     # a field printed as a number: ['imm', field, style]
+      fl = enc.field(width)
+      operands.append(Operand(field_imm(slot[2], f[width], fl.hi - fl.lo + 1), ())); continue
     if field == "literal":
       operands.append(Operand(LITERAL_RULES[width](literal), ())); continue
     if field == "msg":
@@ -182,6 +203,9 @@ def _operands(d: Disassembler, enc: Encoding, entry: dict, slots: list, f: dict,
       text, regs = d.names.sreg(val * 4, width)
     else:
       text, regs = vreg(val, width, slot[2] if slot[2] == "a" else "v")
+    if len(slot) > 3 and (kind == "vgpr8" or val >= 256):   # 't16': a 16-bit half, VGPR bit 7 selects .h
+      r = val - 256 if kind == "src9" else val
+      text, regs = f"v{r & 127}.{'h' if r & 128 else 'l'}", (f"v{r & 127}",)
     operands.append(Operand(text, regs, field in WRITE_FIELDS))
   return operands
 
@@ -205,11 +229,15 @@ def _valu_mods(name: str, entry: dict, f: dict, operands: list[Operand], slots) 
   if name == "VOP3P" and isinstance(m.get("neg"), list):  # mix ops: neg_lo/neg_hi are -x and |x|
     absm = f["neg_hi"]
   out = list(operands)
+  sext = m.get("sext", ())
   for k, p in enumerate(src_pos):
     t = out[p].text
-    if absm >> k & 1 and "abs" in m or (name == "VOP3P" and isinstance(m.get("neg_hi"), list) and absm >> k & 1):
-      t = f"|{t}|"
-    if neg >> k & 1 and isinstance(m.get("neg"), list): t = "-" + t
+    # (modifier bits of an operand that takes none are ignored, as LLVM does)
+    absk = absm >> k & 1 and p in _as_list(m.get("neg_hi") if name == "VOP3P" else m.get("abs"))
+    if absk: t = f"|{t}|"
+    if neg >> k & 1:
+      if p in sext: t = f"sext({t})"      # integer operands: the bit sign-extends
+      elif p in _as_list(m.get("neg")): t = _negate(t, absk, f[slots[p][0]])
     if t != out[p].text: out[p] = Operand(t, out[p].regs, out[p].write)
   s = ""
   if name == "VOP3":
@@ -217,18 +245,20 @@ def _valu_mods(name: str, entry: dict, f: dict, operands: list[Operand], slots) 
     if "clamp" in m and f["clamp"]: s += " clamp"
     if "omod" in m and f["omod"]: s += (" mul:2", " mul:4", " div:2")[f["omod"] - 1]
     return out, s
+  lst = lambda x: "[" + ",".join(str(x >> k & 1) for k in range(nsrc)) + "]"
   if "cbsz" in m.get("neg_hi", {}):   # MFMA: acc bits select AGPRs; cbsz/abid/blgp broadcast controls
     acc = lambda o: Operand("a" + o.text[1:], tuple("a" + r[1:] for r in o.regs), o.write) if o.text[:1] == "v" else o
     for k, p in enumerate(src_pos[:2]):
       if f["opsel_hi"] >> k & 1: out[p] = acc(out[p])
-    if f["clamp"]:
+    if f["clamp"]:   # acc_cd: the destination and the accumulator (not smfmac's index operand)
       out[0] = acc(out[0])
-      if len(src_pos) > 2: out[src_pos[2]] = acc(out[src_pos[2]])
+      for p in _as_list(m.get("clamp")): out[p] = acc(out[p])
     abid = f["opsel"] | f["opsel_hi2"] << 3
-    s = "".join(f" {k}:{v}" for k, v in (("cbsz", f["neg_hi"]), ("abid", abid), ("blgp", f["neg"])) if v)
+    blgp = f["neg"] if "blgp" in m.get("neg", {}) else 0
+    s = "".join(f" {k}:{v}" for k, v in (("cbsz", f["neg_hi"]), ("abid", abid), ("blgp", blgp)) if v)
+    if "neg" in m.get("neg", {}) and f["neg"]: s += f" neg:{lst(f['neg'])}"   # f64 MFMA: neg instead of blgp
     return out, s
   hi = f["opsel_hi"] | f["opsel_hi2"] << 2
-  lst = lambda x: "[" + ",".join(str(x >> k & 1) for k in range(nsrc)) + "]"
   full = (1 << nsrc) - 1
   if isinstance(m.get("opsel"), dict) and f["opsel"] & full: s += f" op_sel:{lst(f['opsel'])}"
   if "op_sel_hi" in m.get("base", {}):
@@ -240,8 +270,16 @@ def _valu_mods(name: str, entry: dict, f: dict, operands: list[Operand], slots) 
   return out, s
 
 
+def _as_list(x) -> list: return x if isinstance(x, list) else []
+
+
+def _negate(text: str, absm: bool, val: int) -> str:
+  """-x, but neg(c) for a constant without |..| (LLVM: '-1' would read as the constant -1)."""
+  return f"neg({text})" if not absm and (128 <= val <= 208 or 240 <= val <= 248 or val == 255) else "-" + text
+
+
 SDWA_SEL = ["BYTE_0", "BYTE_1", "BYTE_2", "BYTE_3", "WORD_0", "WORD_1", "DWORD"]
-SDWA_UNUSED = ["UNUSED_PAD", "UNUSED_SEXT", "UNUSED_PRESERVE"]
+SDWA_UNUSED = ["UNUSED_PAD", "UNUSED_SEXT", "UNUSED_PRESERVE", "UNUSED_PAD"]   # (LLVM 19 names 3 as PAD too)
 
 
 def _format_sdwa(d: Disassembler, enc: Encoding, entry: dict, f: dict, w: int, ws: tuple, pc: int) -> Instruction:
@@ -250,23 +288,25 @@ def _format_sdwa(d: Disassembler, enc: Encoding, entry: dict, f: dict, w: int, w
   if name_is_vopc := enc.name == "VOPC":
     f["sdst"] = (w >> 8 & 0x7F) if w >> 15 & 1 else 106
   slots = [["sdst", 2, "s"] if name_is_vopc and s == "vcc" else s for s in entry["ops"]]
-  if "vsrc1" in f and w >> 31 & 1: f["vsrc1"] = f["vsrc1"]  # s1: src1 is an SGPR (printed from the same field)
   ops = _operands(d, enc, {**entry, "ops": slots}, slots, f, None, pc) if not name_is_vopc else \
         [Operand(*d.names.sreg(f["sdst"], 2), True) if isinstance(sl, list) and sl[0] == "sdst" else o
          for sl, o in zip(slots, _operands(d, enc, entry, entry["ops"], f, None, pc))]
+  src1 = f.get("vsrc1", 0) + 256 * (not w >> 31 & 1)    # s1: src1 is a scalar operand or constant
   for k, field in enumerate(("src0", "vsrc1")):
     p = next((j for j, sl in enumerate(slots) if isinstance(sl, list) and sl[0] == field), None)
     if p is None: continue
+    if k and src1 < 256:
+      ops[p] = Operand(*_src(d, src1, slots[p][1], entry.get("cls", {}).get("sdwa_src1"), None))
     base = 16 + 8 * k
     t = ops[p].text
     if w >> (base + 5) & 1: t = f"|{t}|"
-    if w >> (base + 4) & 1: t = "-" + t
+    if w >> (base + 4) & 1: t = _negate(t, bool(w >> (base + 5) & 1), src1 if k else f[field])
     if w >> (base + 3) & 1: t = f"sext({t})"
     ops[p] = Operand(t, ops[p].regs, ops[p].write)
   sel = lambda x: SDWA_SEL[x] if x < len(SDWA_SEL) else str(x)
   s = (" clamp" if w >> 13 & 1 else "") + ("", " mul:2", " mul:4", " div:2")[w >> 14 & 3] if not name_is_vopc else ""
   if enc.name != "VOPC" and not entry.get("sdwa_nodst"):
-    s += f" dst_sel:{sel(w >> 8 & 7)} dst_unused:{SDWA_UNUSED[w >> 11 & 3] if (w >> 11 & 3) < 3 else w >> 11 & 3}"
+    s += f" dst_sel:{sel(w >> 8 & 7)} dst_unused:{SDWA_UNUSED[w >> 11 & 3]}"
   s += f" src0_sel:{sel(w >> 16 & 7)}" + (f" src1_sel:{sel(w >> 24 & 7)}" if enc.name != "VOP1" else "")
   mnemonic = entry["sdwa"]
   text = mnemonic + (" " + ", ".join(o.text for o in ops) if ops else "") + s
@@ -280,7 +320,7 @@ GFX9_DPP = {**{0x150 + k: f"row_newbcast:{k}" for k in range(16)}, 0x130: "wave_
 
 
 def _dpp(name: str, dpp: tuple[int, int], operands: list[Operand], slots, mods: str,
-         gfx9: bool = False) -> tuple[list[Operand], str]:
+         gfx9: bool = False, abs_span: int = 1, nomod: int = 0, sext: int = 0) -> tuple[list[Operand], str]:
   """DPP16 / DPP8 control dword: operand modifiers (VOP1/2/C) and the lane-pattern suffix."""
   kind, w = dpp
   if kind != 250:
@@ -297,15 +337,18 @@ def _dpp(name: str, dpp: tuple[int, int], operands: list[Operand], slots, mods: 
   else: raise _Unsupported
   out = list(operands)
   if name in ("VOP1", "VOP2", "VOPC"):  # DPP16 carries the neg/abs bits of src0 and src1
+    w &= ~(nomod << 20)                  # (bits of operands that take no modifier: LLVM ignores them)
     for k, field in enumerate(("src0", "vsrc1")):
       p = next((j for j, sl in enumerate(slots) if isinstance(sl, list) and sl[0] == field), None)
       if p is None: continue
-      t = out[p].text
-      if w >> (21 + 2 * k) & 1: t = f"|{t}|"
-      if w >> (20 + 2 * k) & 1: t = "-" + t
+      t, last = out[p].text, p + (abs_span - 1 if k else 0)   # gfx12 v_cndmask_b32_dpp: '|v1, vcc_lo|'
+      if w >> (21 + 2 * k) & 1:
+        if last == p: t = f"|{t}|"
+        else: t = "|" + t; out[last] = Operand(out[last].text + "|", out[last].regs, out[last].write)
+      if w >> (20 + 2 * k) & 1: t = f"sext({t})" if sext >> 2 * k & 1 else "-" + t
       out[p] = Operand(t, out[p].regs, out[p].write)
   s = f"{mods} {c} row_mask:0x{w >> 28:x} bank_mask:0x{w >> 24 & 0xF:x}"
-  return out, s + (" bound_ctrl:1" if w >> 19 & 1 else "") + (" fi:1" if w >> 18 & 1 else "")
+  return out, s + (" bound_ctrl:1" if w >> 19 & 1 else "") + (" fi:1" if w >> 18 & 1 and not gfx9 else "")
 
 
 def _swizzle(imm: int) -> str:
@@ -326,11 +369,11 @@ def _swizzle(imm: int) -> str:
   return f' offset:swizzle(BITMASK_PERM,"{bits}")'
 
 
-def _ds_mods(mnemonic: str, f: dict, gds: bool) -> str:
+def _ds_mods(mnemonic: str, f: dict, gds: bool, off2: bool | None = None) -> str:
   s = ""
   if mnemonic == "ds_swizzle_b32":
     s = _swizzle(f["offset0"] | f["offset1"] << 8)
-  elif "2addr" in mnemonic or "read2" in mnemonic or "write2" in mnemonic:
+  elif off2 if off2 is not None else ("2addr" in mnemonic or "read2" in mnemonic or "write2" in mnemonic):
     if f["offset0"]: s += f" offset0:{f['offset0']}"
     if f["offset1"]: s += f" offset1:{f['offset1']}"
   elif f["offset0"] | f["offset1"] << 8:
@@ -351,17 +394,20 @@ def _flat(name: str, f: dict, operands: list[Operand], slots, fam: str) -> tuple
       o = Operand(*vreg(f["addr"], 1)) if f.get("sve", f.get("lds")) else Operand("off", ())
     out.append(o)
   bits = 24 if "th" in f else 13
-  off = f["offset"] if name == "FLAT" and fam == "gfx11" else sint(f["offset"], bits)  # gfx11 flat_*: unsigned
+  off = f["offset"] if name == "FLAT" and fam != "gfx12" else sint(f["offset"], bits)  # gfx11/gfx9 flat_*: unsigned
   s = f" offset:{off}" if off else ""
-  s += "".join(f" {k}" for k in ("glc", "slc", "dlc", "sc0", "sc1", "nt") if f.get(k))
+  s += "".join(f" {k}" for k in CACHE_BITS if f.get(k))
   return out, s
 
 
-def _acc(operands: list[Operand], slots) -> list[Operand]:
-  """gfx90a+ memory ops with acc set move data to/from AGPRs: v[...] data operands print as a[...]."""
+CACHE_BITS = ("glc", "slc", "dlc", "sc0", "nt", "sc1")   # LLVM's order (gfx940: sc0 = glc, nt = slc, sc1 = scc)
+
+
+def _acc(operands: list[Operand], slots, fields) -> list[Operand]:
+  """gfx90a+ memory ops with acc set move data to/from AGPRs: the data operands (learned per opcode) print a[...]."""
   out = []
   for o, sl in zip(operands, slots):
-    if isinstance(sl, list) and sl[0] in ("vdst", "data", "vdata", "data0", "data1") and o.text.startswith("v"):
+    if isinstance(sl, list) and sl[0] in fields and o.text.startswith("v"):
       o = Operand("a" + o.text[1:], tuple("a" + r[1:] for r in o.regs), o.write)
     out.append(o)
   return out
@@ -372,7 +418,7 @@ def _returns(f: dict) -> bool:
   return bool(f["glc"] if "glc" in f else f["sc0"] if "sc0" in f else f["th"] & 1)
 
 
-def _mubuf(f: dict, operands: list[Operand], slots, atomic: bool) -> tuple[list[Operand], str]:
+def _mubuf(f: dict, operands: list[Operand], slots, atomic: bool, lds_first=False) -> tuple[list[Operand], str]:
   out = []
   if atomic and _returns(f):   # the data register gets the old value back
     operands = [Operand(operands[0].text, operands[0].regs, True), *operands[1:]]
@@ -381,28 +427,34 @@ def _mubuf(f: dict, operands: list[Operand], slots, atomic: bool) -> tuple[list[
       n = f["offen"] + f["idxen"]
       o = Operand(*vreg(f["vaddr"], n)) if n else Operand("off", ())
     out.append(o)
-  s = "".join(f" {k}" for k in ("offen", "idxen") if f[k])
+  s = "".join(f" {k}" for k in ("idxen", "offen") if f[k])
   s += f" offset:{sint(f['offset'], 24) if 'th' in f else f['offset']}" if f["offset"] else ""
-  s += "".join(f" {k}" for k in ("glc", "slc", "dlc", "sc0", "sc1", "nt", "tfe") if f.get(k))
-  return out, s
+  # (gfx12 prints tfe after th/scope, gfx9 lds after the cache bits: the caller adds them)
+  s += " lds" * bool(lds_first) + "".join(f" {k}" for k in CACHE_BITS if f.get(k))
+  return out, s + (" tfe" if f.get("tfe") and "th" not in f else "")
 
 
 def _policy(policy: dict, f: dict) -> str:
-  """gfx12 th:/scope: modifiers, as learned per opcode."""
-  parts = [policy[k].get(str(f[k])) for k in ("th", "scope") if f.get(k) and k in policy]
-  return "".join(f" {p}" for p in parts if p)
+  """gfx12 th:/scope: modifiers, as learned per opcode; th's name may depend on the scope (th_scope)."""
+  th, scope = f.get("th", 0), f.get("scope", 0)
+  t = policy.get("th_scope", {}).get(f"{th},{scope}") if th and scope else None
+  if t is None: t = policy["th"].get(str(th)) if th and "th" in policy else None
+  sc = policy["scope"].get(str(scope)) if scope and "scope" in policy else None
+  return (" " + t if t else "") + (" " + sc if sc else "")
 
 
 def _smem(f: dict, operands: list[Operand], slots, enc: Encoding, sreg) -> tuple[list[Operand], str]:
-  if "soe" in f:  # gfx9: the offset field is an immediate (imm) or an SGPR; soe adds an SGPR soffset
-    off = Operand(_hex(f["offset"]), ()) if f["imm"] else Operand(*sreg(f["offset"] & 0x7F, 1))
+  if "soe" in f:  # gfx9: imm picks a signed 21-bit offset, else an SGPR (the offset field's, or soffset with soe)
     out, s = list(operands), ""
-    if len(out) >= 3:
-      if f["soe"]:
-        out[2] = Operand(*sreg(f["soffset"], 1)); s = f" offset:{off.text}"
-      else: out[2] = off
+    pos = next((k for k, sl in enumerate(slots) if sl == "s0"), None)   # the offset operand (printed s0 at 0)
+    if pos is not None:
+      if not f["imm"]: out[pos] = Operand(*sreg(f["soffset"] if f["soe"] else f["offset"] & 0x7F, 1))
+      elif f["soe"]: out[pos] = Operand(*sreg(f["soffset"], 1)); s = f" offset:{_hex(sint(f['offset'], 21))}"
+      else: out[pos] = Operand(_hex(sint(f["offset"], 21)), ())
     return out, s + "".join(f" {k}" for k in ("glc", "nv") if f.get(k))
   gfx12 = "th" in f
+  if any(isinstance(sl, list) and sl[:2] == ["imm", "offset"] for sl in slots):
+    return operands, ""             # s_prefetch_*: the offset is an operand of its own
   off = sint(f["offset"], enc.field("offset").hi - enc.field("offset").lo + 1)
   out, s = [], ""
   for o, slot in zip(operands, slots):
@@ -434,12 +486,27 @@ DEPCTR = (("hold_cnt", 7, 1), ("sa_sdst", 0, 1), ("va_vdst", 12, 4), ("va_sdst",
           ("va_vcc", 1, 1), ("vm_vsrc", 2, 3))
 
 
+VERSION_FLAGS = ((0x2000, "UC_VERSION_W64_BIT"), (0x4000, "UC_VERSION_W32_BIT"), (0x8000, "UC_VERSION_MDP_BIT"))
+
+
+def _version(imm: int, names: dict) -> str:
+  """s_version: the version byte by name, then each flag bit or-ed on, every step after the first bracketed
+  (LLVM prints the expression tree); bits 8..12 set: the whole value in hex."""
+  if imm & 0x1F00: return f"0x{imm:x}"
+  t, first = names.get(str(imm & 0xFF), str(imm & 0xFF)), True
+  for bit, name in VERSION_FLAGS:
+    if imm & bit: t, first = (f"{t}|{name}" if first else f"({t})|{name}"), False
+  return t
+
+
 def _simm16(d: Disassembler, mnemonic: str, imm: int, style: str, pc: int) -> str:
   if style == "hex": return f"0x{imm:x}"
   if style == "dec": return str(imm)
   if style == "sdec": return str(sint(imm, 16))
   if style == "ihex": return str(imm) if imm <= 64 else f"0x{imm:x}"
   table = d.special.get(mnemonic)
+  if mnemonic == "s_version": return _version(imm, table or {})
+  if mnemonic == "s_set_gpr_idx_mode": return _gpr_idx(imm)
   if table is not None:
     if imm < 0x1000: return table.get(str(imm), str(imm))
     t = table.get(str(imm & 0xFFF), "")   # above bit 11 LLVM still names known messages, else prints a number

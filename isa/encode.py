@@ -12,7 +12,8 @@ from __future__ import annotations
 import argparse, json, re, struct, sys
 from dataclasses import dataclass
 from functools import lru_cache
-from isa.decode import DELAY_ID, DELAY_SKIP, DEPCTR, WAITCNT_FIELDS, Disassembler, UnsupportedArch, load_table
+from isa.decode import DELAY_ID, DELAY_SKIP, DEPCTR, VERSION_FLAGS, WAITCNT_FIELDS, Disassembler, UnsupportedArch, \
+  load_table
 from isa.encodings import ENCODINGS, Encoding, family
 from isa.operand_text import SPECIAL32, SPECIAL64
 
@@ -30,7 +31,7 @@ class _NoFit(Exception):
 
 DPP_MODS = {"dpp8", "fi", "quad_perm", "row_shl", "row_shr", "row_ror", "row_mirror", "row_half_mirror", "row_share",
             "row_xmask", "row_mask", "bank_mask", "bound_ctrl"}
-MOD_NAMES = ("offset", "offset0", "offset1", "gds", "glc", "slc", "dlc", "tfe", "offen", "idxen", "nv", "th", "scope",
+MOD_NAMES = ("offset", "offset0", "offset1", "gds", "glc", "slc", "dlc", "tfe", "offen", "idxen", "nv", "th", "scope", "format",
              "clamp", "mul", "div", "op_sel", "op_sel_hi", "byte_sel", "neg_lo", "neg_hi", *sorted(DPP_MODS))
 # ' name' or ' name:value' at the end of a line; values: [..] lists, swizzle(...) macros, numbers and words
 _MOD_TAIL = re.compile(r"\s+(" + "|".join(MOD_NAMES) + r")(?::(\[[^\]]*\]|\w+\([^)]*\)|[-+]?\w+))?\s*$", re.I)
@@ -249,6 +250,8 @@ class Assembler:
     enc, entry = form.enc, form.entry
     f, lit, mods = self._defaults(form), _Lit(), dict(mods)
     slots = self._slots(form, ops, mods)
+    if len(ops) == len(slots) - 1 and isinstance(slots[-1], list) and slots[-1][2:] == ["opt"]:
+      slots = slots[:-1]                         # s_endpgm: the immediate shows only when nonzero
     if len(ops) != len(slots):
       if entry["m"] in ("s_waitcnt", "s_delay_alu", "s_waitcnt_depctr", "s_wait_alu") and len(slots) == 1:
         ops = [" ".join(ops)]                    # LLVM also takes 'vmcnt(0), lgkmcnt(0)'
@@ -278,8 +281,9 @@ class Assembler:
     name, entry = form.enc.name, form.entry
     slots = entry["ops"]
     if name in _VMEM and "atomic" in entry["m"] and ("glc" in mods or "th" in mods and "policy" in entry and
-                                                    self._policy(form, "th", mods["th"]) & 1):
+                                                    self._th(form, mods) & 1):
       slots = entry.get("ops_rtn", slots)      # th bit 0 / glc: the atomic returns the old value
+    if "tfe" in mods and "ops_tfe" in entry: slots = entry["ops_tfe"]   # tfe: one more data register
     if name == "GLOBAL" and any(isinstance(s, list) and s[0] == "saddr" and t.lower() == "off"
                                 for s, t in zip(slots, ops)):
       slots = [["addr", 2, "v"] if isinstance(s, list) and s[0] == "addr" else s for s in slots]
@@ -304,6 +308,15 @@ class Assembler:
       if v is None: raise _NoFit(f"bad literal '{tok}'", pos)
       lit.set(v, pos); return
     if field == "vdsty": f["vdsty"] = self._reg(tok, pos, "v", width).code; return
+    if field == "imm":                           # a field printed as a number (s_atc_probe's sdata)
+      fl = enc.field(width)
+      bits = fl.hi - fl.lo + 1
+      lo = -(1 << bits - 1) if slot[2] in ("shex", "sdec") else 0
+      f[width] = _int(tok, width, lo, (1 << bits) - 1, pos) & ((1 << bits) - 1); return
+    if len(slot) > 3 and (m := re.match(r"^v(\d+)\.([lh])$", tok.lower())):   # 't16': v1.l / v1.h halves
+      code = int(m[1]) + 128 * (m[2] == "h")
+      if int(m[1]) > 127: raise _NoFit(f"bad 16-bit register '{tok}'", pos)
+      f[field] = code + 256 * (enc.field(field).kind == "src9"); return
     if name == "SMEM" and field == "soffset": return self._smem_soffset(tok, pos, f, mods)
     if name in ("GLOBAL", "SCRATCH") and field == "saddr" and tok.lower() == "off": f["saddr"] = 124; return
     if name == "MUBUF" and field == "vaddr" and width == 0:
@@ -357,6 +370,8 @@ class Assembler:
     out, k = list(ops), 0
     for pos, slot in enumerate(slots):
       if not (isinstance(slot, list) and slot[0] in ("src0", "src1", "src2")): continue
+      if pos in m.get("sext", ()) and ops[pos].startswith("sext(") and ops[pos].endswith(")"):
+        out[pos] = ops[pos][5:-1].strip(); f["neg"] |= 1 << k; k += 1; continue   # integer operand: neg bit
       out[pos], neg, absv = _strip_neg_abs(ops[pos])
       if neg:
         if pos not in _as_list(m.get("neg")): raise _NoFit("neg modifier not allowed", pos)
@@ -413,9 +428,14 @@ class Assembler:
       for key in ("glc", "dlc"):
         if key in mods and key in f: f[key] = _flag(mods, key)
       mods.pop("offset", None)                   # taken with soffset
+    if name == "MUBUF" and "format" in mods and form.entry.get("fmt"):   # tbuffer data format
+      val = mods.pop("format")
+      f["format"] = self.special.get("format", {}).get(f"format:{val}")
+      if f["format"] is None: f["format"] = _int(val, "format", 0, 127)
+      f["_raw"] = 0
     if "policy" in form.entry:
-      for key in ("th", "scope"):
-        if key in mods: f[key] = self._policy(form, key, mods.pop(key))
+      if "th" in mods: f["th"] = self._th(form, mods); mods.pop("th")
+      if "scope" in mods: f["scope"] = self._policy(form, "scope", mods.pop("scope"))
     if mods: raise _NoFit(f"modifier '{next(iter(mods))}' not allowed")
 
   def _opsel(self, form: Form, text: str) -> int:
@@ -433,6 +453,16 @@ class Assembler:
     if gfx12 or name in ("GLOBAL", "SCRATCH"): lo, hi = -(1 << bits - 1), (1 << bits - 1) - 1
     else: lo, hi = 0, (1 << bits - (name == "FLAT")) - 1
     return _int(tok, "offset", lo, hi) & ((1 << bits) - 1)
+
+  def _th(self, form: Form, mods: dict) -> int:
+    """th:NAME: its name can depend on the scope (TH_LOAD_BYPASS is th 3 at SCOPE_SYS), so look both up."""
+    pol = form.entry["policy"]
+    scope = self._policy(form, "scope", mods["scope"]) if "scope" in mods else 0
+    want = f"th:{mods['th']}"
+    for v in range(8):
+      text = pol.get("th_scope", {}).get(f"{v},{scope}") if v and scope else None
+      if (text if text is not None else pol.get("th", {}).get(str(v))) == want: return v
+    return self._policy(form, "th", mods["th"])
 
   def _policy(self, form: Form, key: str, val: str | None) -> int:
     texts = form.entry["policy"].get(key, {})
@@ -456,6 +486,11 @@ class Assembler:
   def _symbol(self, mnemonic: str, tok: str, pos: int, mx: int) -> int:
     """sendmsg(...), UC_VERSION_* ...: the table's text, or a plain number."""
     if tok in self.special.get(mnemonic, {}): return self.special[mnemonic][tok]
+    if mnemonic == "s_version" and "|" in tok:   # (VERSION|FLAG)|FLAG
+      base, *flags = tok.replace("(", "").replace(")", "").split("|")
+      bits = dict((n, b) for b, n in VERSION_FLAGS)
+      if any(fl.strip() not in bits for fl in flags): raise _NoFit(f"unknown symbolic operand '{tok}'", pos)
+      return self._symbol(mnemonic, base.strip(), pos, 0xFF) | sum(bits[fl.strip()] for fl in flags)
     if parse_number(tok) is None: raise _NoFit(f"unknown symbolic operand '{tok}'", pos)
     return _int(tok, "immediate", 0, mx, pos)
 
@@ -492,6 +527,10 @@ class Assembler:
       for k, field in enumerate(("src0", "vsrc1")):
         p = next((j for j, s in enumerate(slots) if isinstance(s, list) and s[0] == field), None)
         if p is None: continue
+        span = form.entry.get("dpp_abs_span", 1) if k else 1   # gfx12 v_cndmask_b32_dpp: '|v1, vcc_lo|'
+        last = p + span - 1
+        if span > 1 and ops[p].lstrip("-").startswith("|") and last < len(ops) and ops[last].endswith("|"):
+          ops = list(ops); ops[p] += "|"; ops[last] = ops[last][:-1]; out = list(ops)
         out[p], neg, absv = _strip_neg_abs(ops[p])
         w |= neg << (20 + 2 * k) | absv << (21 + 2 * k)
     r = self._reg(out[p0], p0, "v", slots[p0][1])

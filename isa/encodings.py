@@ -88,9 +88,11 @@ _VMEM12 = (("vdst", 32, 39, "vgpr8"), ("addr", 64, 71, "vgpr8"), ("data", 55, 62
 
 # RDNA4 (gfx12): the ALU formats keep their gfx11 layouts; scalar and vector memory changed.
 GFX12 = tuple(e for e in GFX11 if e.name not in ("SMEM", "FLAT", "SCRATCH", "GLOBAL", "MUBUF")) + (
+  # VBUFFER: the manual gives the resource 9 bits (41..49) but LLVM 19 decodes only 7 and rejects the top two set;
+  # format (55..61) is the tbuffer data format, ignored by the other buffer ops
   _enc("MUBUF", 0xFC000000, 0xC4000000, 3, (14, 21), ("vdata", 32, 39, "vgpr8"), ("vaddr", 64, 71, "vgpr8"),
-       ("srsrc", 41, 49, "sdst7"), ("soffset", 0, 6, "sdst7"), ("offset", 72, 95), ("offen", 62, 62),
-       ("idxen", 63, 63), ("th", 52, 54), ("scope", 50, 51), ("tfe", 22, 22), ("nv", 7, 7)),
+       ("srsrc", 41, 47, "sdst7"), ("soffset", 0, 6, "sdst7"), ("offset", 72, 95), ("offen", 62, 62),
+       ("idxen", 63, 63), ("th", 52, 54), ("scope", 50, 51), ("tfe", 22, 22), ("nv", 7, 7), ("format", 55, 61)),
   _enc("SMEM", 0xFC000000, 0xF4000000, 2, (13, 18), ("sdata", 6, 12, "sdst7"), ("sbase", 0, 5, "sbase6"),
        ("soffset", 57, 63, "sdst7"), ("offset", 32, 55), ("th", 23, 24), ("scope", 21, 22), ("nv", 20, 20)),
   _enc("FLAT", 0xFF000000, 0xEC000000, 3, (14, 21), *_VMEM12),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json, re, subprocess, sys, tempfile
 from pathlib import Path
 from isa.encodings import ENCODINGS, Encoding
-from isa.operand_text import LITERAL_RULES
+from isa.operand_text import FIELD_STYLES, LITERAL_RULES, field_imm
 
 MCPU = {"gfx11": "gfx1100", "gfx12": "gfx1200", "gfx94": "gfx942"}
 PAD = 0x12345678  # filler after each probe: read as the literal when an opcode takes one
@@ -73,10 +73,8 @@ MOD_PROBES = {"VOP3": [("clamp", 1), ("omod", 1), ("neg", 1), ("neg", 2), ("neg"
               "VOP3P": [("opsel", "all"), ("opsel_hi", 3), ("opsel_hi2", 1), ("neg_hi", "all"), ("neg", "all"),
                         ("neg", 1), ("neg", 2), ("neg", 4), ("neg_hi", 1), ("neg_hi", 2), ("neg_hi", 4), ("clamp", 1)]}
 DEFAULTS = {"FLAT": {"saddr": 124}, "MUBUF": {"offen": 1}}  # field values that make every operand show
-# cache-policy fields (gfx12): every value is probed, its printed form kept per opcode
 DPP_ENCODINGS = {"VOP1", "VOP2", "VOPC", "VOP3", "VOP3P"}
 SDWA_DWORD = {"VOP1": 0x00060600, "VOP2": 0x06060600, "VOPC": 0x06060000}  # every select DWORD, src0 v0
-POLICY_FIELDS = {"th": range(1, 8), "scope": range(1, 4)}
 
 
 def parse_reg(tok: str) -> tuple[str, int, int] | None:
@@ -85,6 +83,11 @@ def parse_reg(tok: str) -> tuple[str, int, int] | None:
   if not m: return None
   if m.group(4): return m.group(1), int(m.group(4)), 1
   return m.group(1), int(m.group(2)), int(m.group(3)) - int(m.group(2)) + 1
+
+
+def _slot(field: str, reg: tuple, tok: str) -> list:
+  """[field, registers wide, file], plus 't16' when LLVM names 16-bit halves (v_mov_b16_e32 v1.l, v2.h)."""
+  return [field, reg[2], reg[0]] + (["t16"] if re.match(r"^v\d+\.[lh]$", tok) else [])
 
 
 def probe_word(enc: Encoding, op: int, **fields: int) -> int:
@@ -141,7 +144,7 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
     changed = [i for i, (a, b) in enumerate(zip(info["toks"], t1)) if a != b]
     if len(t1) != len(info["toks"]) or len(changed) != 1: continue
     reg = parse_reg(t1[changed[0]])
-    if reg and reg[1] == PROBE[f.kind][1]: info["slots"][changed[0]] = [f.name, reg[2], reg[0]]
+    if reg and reg[1] == PROBE[f.kind][1]: info["slots"][changed[0]] = _slot(f.name, reg, t1[changed[0]])
   # a source that takes no VGPR: probe it with an SGPR instead
   keys = [(op, f) for op, info in ops.items() for f in reg_fields
           if f.kind == "src9" and not any(s and s[0] == f.name for s in info["slots"])]
@@ -152,7 +155,7 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
     t1 = [t.split(" ")[0] for t in split_operands(r[0])[1]]
     changed = [i for i, (a, b) in enumerate(zip(info["toks"], t1)) if a != b]
     if len(t1) == len(info["toks"]) and len(changed) == 1 and (reg := parse_reg(t1[changed[0]])) and reg[1] == 16:
-      info["slots"][changed[0]] = [f.name, reg[2], reg[0]]
+      info["slots"][changed[0]] = _slot(f.name, reg, t1[changed[0]])
   # how each source operand prints constants: inline constants and literals
   keys = [(op, slot[0], v, lit) for op, info in ops.items() for slot in info["slots"]
           if slot and enc.field(slot[0]).kind in ("src9", "ssrc8")
@@ -176,13 +179,47 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
   if enc.name in DPP_ENCODINGS:
     forms = (("dpp", 250, 0xFF00E400), ("dpp8", 233, 0)) + \
             ((("sdwa", 249, SDWA_DWORD.get(enc.name)),) if mcpu.startswith("gfx9") and enc.name in ("VOP1", "VOP2", "VOPC") else ())
+    # (VOP3P mix ops take DPP only with VGPRs in the other sources: second try with every source a VGPR)
+    others = {f.name: 256 for f in enc.fields if f.kind == "src9" and f.name != "src0"}
+    # (gfx90a+ 64-bit ops take DPP16 only as row_newbcast: a second control word)
     for key, src0, dword in forms:
-      res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], "src0": src0}), enc.words, dword)
-                   for op in ops], mcpu)
-      for op, r in zip(ops, res):
-        if r and r[1] == enc.words + 1:
-          ops[op][key] = split_operands(r[0])[0]
-          if key == "sdwa" and enc.name != "VOPC" and "dst_sel" not in r[0]: ops[op]["sdwa_nodst"] = True
+      for extra, dw in ((x, d) for x in ({}, others) for d in (dword, 0xFF015100 if key == "dpp" else dword)):
+        todo = [op for op in ops if key not in ops[op]]
+        res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], **extra, "src0": src0}), enc.words, dw)
+                     for op in todo], mcpu)
+        for op, r in zip(todo, res):
+          if r and r[1] == enc.words + 1:
+            ops[op][key] = split_operands(r[0])[0]
+            if key == "sdwa" and enc.name != "VOPC" and "dst_sel" not in r[0]: ops[op]["sdwa_nodst"] = True
+    # gfx9 SDWA with s1 (dword bit 31): src1 is a scalar operand or constant; how its constants print
+    keys = [(op, v) for op in ops if "sdwa" in ops[op] and any(s and s[0] == "vsrc1" for s in ops[op]["slots"])
+            for v in INLINE]
+    res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], "src0": 249, "vsrc1": v}), enc.words,
+                            SDWA_DWORD[enc.name] | 1 << 31) for op, v in keys], mcpu) if keys else []
+    for (op, v), r in zip(keys, res):
+      pos = next(i for i, s in enumerate(ops[op]["slots"]) if s and s[0] == "vsrc1")
+      toks = split_operands(r[0])[1] if r else []
+      tok = toks[pos].split(" ")[0] if len(toks) > pos else None
+      ops[op].setdefault("consts", {}).setdefault("sdwa_src1", {})[str(v)] = tok
+    # DPP16 neg/abs bits of src0/src1 (dword bits 20..23): which print at all (v_mov_b16, integer ops: none);
+    # and LLVM 19 gfx12 closes src1's bars one operand late in v_cndmask_b32_dpp ('|v1, vcc_lo|'): how many
+    # operands the bars span where that is more than one
+    if enc.name in ("VOP1", "VOP2", "VOPC"):
+      todo = [(op, bit) for op in ops if "dpp" in ops[op] for bit in range(20, 24)]
+      res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], "src0": 250}), enc.words, 0xFF00E400 | 1 << bit)
+                   for op, bit in todo], mcpu)
+      plain = dict(zip(ops, probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], "src0": 250}), enc.words,
+                                              0xFF00E400) for op in ops], mcpu)))
+      for (op, bit), r in zip(todo, res):
+        if r and plain[op] and r[0] == plain[op][0]:
+          ops[op]["dpp_nomod"] = ops[op].get("dpp_nomod", 0) | 1 << bit - 20
+        p = next((i for i, s in enumerate(ops[op]["slots"]) if s and s[0] == "vsrc1"), None)
+        toks = split_operands(r[0])[1] if r else []
+        if bit in (20, 22) and any(t.startswith("sext(") for t in toks):   # an integer operand's neg: sext(x)
+          ops[op]["dpp_sext"] = ops[op].get("dpp_sext", 0) | 1 << bit - 20
+        ends = [j for j in range(len(toks)) if toks[j].split(" ")[0].endswith("|")]
+        if bit == 23 and p is not None and p < len(toks) and toks[p].startswith("|") and p not in ends:
+          ops[op]["dpp_abs_span"] = next((j - p + 1 for j in ends if j > p), 1)
   # VOP3 op_sel: every value's printed form (op_sel:[..] of varying arity, or gfx12's byte_sel:N)
   if enc.name == "VOP3":
     keys = [(op, v) for op in ops for v in range(1, 16)]
@@ -200,14 +237,31 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
     samples = {f"lit{lit:x}": (split_operands(r[0])[1][pos].split(" ")[0] if r else None)
                for lit, r in zip(LITERALS, res[k * len(LITERALS):(k + 1) * len(LITERALS)])}
     ops[op]["slots"][pos] = ["literal", classify(samples)[0] or "hex32"]
-  # cache policy (gfx12 th/scope): the printed form of each value
-  policy = [(op, f, v) for op in ops for f, vals in POLICY_FIELDS.items() if f in [x.name for x in enc.fields]
-            for v in vals]
-  res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], f: v}), enc.words) for op, f, v in policy], mcpu)
-  for (op, f, v), r in zip(policy, res):
-    base_mods = _mod_words(ops[op]["text0"])
-    new = [w for w in _mod_words(r[0]) if w not in base_mods] if r else None
-    ops[op].setdefault("policy", {}).setdefault(f, {})[str(v)] = " ".join(new) if new is not None else None
+  # cache policy (gfx12 th/scope): the printed form of every (th, scope) pair, as the two interact
+  # (th 3 is TH_LOAD_BYPASS at SCOPE_SYS, atomics' th 4..7 are CASCADE names from SCOPE_DEV up)
+  if "th" in names:
+    pairs = [(op, th, sc) for op in ops for th in range(8) for sc in range(4) if th or sc]
+    res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], "th": th, "scope": sc}), enc.words)
+                 for op, th, sc in pairs], mcpu)
+    for (op, th, sc), r in zip(pairs, res):
+      base_mods = _mod_words(ops[op]["text0"])
+      new = [w for w in _mod_words(r[0]) if w not in base_mods] if r else None
+      word = lambda k: None if new is None else next((w for w in new if w.startswith(k + ":")), "")
+      pol = ops[op].setdefault("policy", {})
+      if sc == 0: pol.setdefault("th", {})[str(th)] = word("th")
+      elif th == 0: pol.setdefault("scope", {})[str(sc)] = word("scope")
+      else: pol.setdefault("pair", {})[f"{th},{sc}"] = word("th")
+    for info in ops.values():   # keep only the pairs whose th text differs from th's own
+      pol = info.get("policy", {})
+      pair = {k: t for k, t in pol.pop("pair", {}).items() if t != pol["th"].get(k.split(",")[0])}
+      if pair: pol["th_scope"] = pair
+  # DS: two 8-bit offsets (offset0:/offset1:) or one 16-bit offset:, by how LLVM prints offset0 = 1
+  if enc.name == "DS":
+    res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], "offset0": 1}), enc.words) for op in ops], mcpu)
+    for op, r in zip(ops, res):
+      if r: ops[op]["off2"] = "offset0:" in r[0]
+  learn_imm_slots(enc, ops, probe, mcpu)
+  learn_quiet_fields(enc, ops, probe, mcpu)
   # immediate fields (SOPP/SOPK simm16): how two sample values print
   if any(f.name == "simm16" for f in enc.fields):
     k = len(IMM_SAMPLES)
@@ -219,10 +273,69 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
         seen = {v: o[pos] for v, o in zip(IMM_SAMPLES, outs) if len(o) > pos}
         if info["slots"][pos] is None and seen.get(0x123, tok) != tok:
           info["slots"][pos] = ["simm16", imm_style(seen)]
+      # an opcode printing no operand at 0 may still show a nonzero immediate (s_endpgm 3)
+      seen = {v: o[0] for v, o in zip(IMM_SAMPLES, outs) if v and len(o) == 1}
+      if not info["toks"] and seen:
+        info["toks"], info["slots"] = ["?"], [["simm16", imm_style(seen), "opt"]]
   return ops
 
 
-BARE_MODS = {"glc", "slc", "dlc", "gds", "offen", "idxen", "tfe", "clamp", "lwe", "nv"}
+# values for a field that may print as a number (s_prefetch_data's sdata takes 0..31 only)
+IMM_PROBES = (1, 0x10, 0x1F, 0x41, 0x64)
+
+
+def _top(f) -> int: return (1 << (f.hi - f.lo + 1)) - 1
+
+
+def _num_tok(tok: str) -> bool: return bool(re.match(r"^-?(0x[0-9a-f]+|\d+)$", tok))
+
+
+def learn_imm_slots(enc: Encoding, ops: dict, probe, mcpu: str) -> None:
+  """Operands that are a field's value printed as a number (s_atc_probe's sdata, s_prefetch_data's offset):
+  slot ['imm', field, style]."""
+  if enc.name.startswith("VOP"): return
+  used = lambda info: {s[0] for s in info["slots"] if s}
+  fields = [f for f in enc.fields if f.name not in ("opy", "other", "simm16")]
+  keys = [(op, f, v) for op, info in ops.items()
+          if any(s is None and _num_tok(t) for s, t in zip(info["slots"], info["toks"]))
+          for f in fields if f.name not in used(info) for v in IMM_PROBES + (_top(f) - 0xF, _top(f))]
+  res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], f.name: v}), enc.words) for op, f, v in keys], mcpu)
+  seen: dict = {}
+  for (op, f, v), r in zip(keys, res):
+    toks = [t.split(" ")[0] for t in split_operands(r[0])[1]] if r else []
+    base = ops[op]["toks"]
+    diff = [i for i, (a, b) in enumerate(zip(base, toks)) if a != b]
+    if len(toks) == len(base) and len(diff) == 1 and ops[op]["slots"][diff[0]] is None and _num_tok(toks[diff[0]]):
+      seen.setdefault((op, f.name, diff[0]), {})[v] = toks[diff[0]]
+  for (op, name, pos), samples in seen.items():
+    if len(samples) < 3: continue     # the field must show for most samples
+    width = enc.field(name).hi - enc.field(name).lo + 1
+    style = next((st for st in FIELD_STYLES if all(field_imm(st, v, width) == t for v, t in samples.items())), None)
+    if style and ops[op]["slots"][pos] is None: ops[op]["slots"][pos] = ["imm", name, style]
+
+
+QUIET_ENCODINGS = ("SMEM", "DS", "MUBUF", "FLAT", "GLOBAL", "SCRATCH")
+
+
+def learn_quiet_fields(enc: Encoding, ops: dict, probe, mcpu: str) -> None:
+  """Modifier fields an opcode never prints (buffer_gl0_inv's slc, global_inv's offset): the decoder ignores them."""
+  if enc.name not in QUIET_ENCODINGS: return
+  fields = [f for f in enc.fields if f.kind == "imm" and f.name not in ("th", "scope")]
+  keys = [(op, f) for op, info in ops.items() for f in fields
+          if not any(s and s[1:2] == [f.name] for s in info["slots"])]   # (not an 'imm' operand's field)
+  flip = lambda op, f: 0 if f.get(probe_word(enc, op, **ops[op]["base"])) else 1   # toggle from what text0 had
+  # a second background with every other field busy (distinct nonzero values): gfx9 SMEM's soe bit changes
+  # nothing while the SGPR fields it chooses between are both s0
+  busy = lambda op, f: {**ops[op]["base"], **{g.name: (5 + 2 * k) & _top(g) for k, g in enumerate(enc.fields)
+                                              if g is not f and g.kind != "imm" or g.name == "offset"}}
+  res = probe([word_bytes(probe_word(enc, op, **{**bg, f.name: v}), enc.words) for op, f in keys
+               for bg in (ops[op]["base"], busy(op, f)) for v in (flip(op, f), 1 - flip(op, f))], mcpu)
+  for k, (op, f) in enumerate(keys):
+    a, b, c, d = res[4 * k:4 * k + 4]
+    if a and b and a[0] == b[0] and (not c or not d or c[0] == d[0]): ops[op].setdefault("quiet", []).append(f.name)
+
+
+BARE_MODS = {"glc", "slc", "dlc", "gds", "offen", "idxen", "tfe", "clamp", "lwe", "nv", "lds"}
 
 
 def _mod_words(text: str) -> list[str]:
@@ -249,6 +362,10 @@ def mod_forms(info: dict) -> dict:
       marked = [i for i, (a, b) in enumerate(zip(base_toks, toks)) if a != b
                 and info["slots"][i] and info["slots"][i][0] in ("src0", "src1", "src2")]
       changed = {k: n for k, n in _mod_dict(text).items() if base.get(k) != n or k not in base}
+      # an integer operand's neg bit prints as sext(x) (v_ldexp_f32's exponent): kept apart from '-x'
+      sext = [i for i in marked if f == "neg" and toks[i].startswith("sext(")]
+      if sext: out["sext"] = sorted(set(out.get("sext", [])) | set(sext))
+      marked = [i for i in marked if i not in sext]
       if marked: out[f] = sorted(set(out.get(f, [])) | set(marked))
       elif changed and not isinstance(out.get(f), list): out[f] = {**out.get(f, {}), **changed}
   return out
@@ -313,16 +430,38 @@ def learn_hwreg_names(enc: Encoding, op: int, mcpu: str) -> dict[str, str]:
   return out
 
 
+def learn_format_names(enc: Encoding, op: int, base: dict, mcpu: str) -> dict[str, str]:
+  """gfx12 tbuffer format field value -> its `format:...` word ('' where LLVM prints none)."""
+  top = (1 << (enc.field("format").hi - enc.field("format").lo + 1))
+  res = objdump_probes([word_bytes(probe_word(enc, op, **{**base, "format": v}), enc.words) for v in range(top)], mcpu)
+  return {str(v): next((w for w in _mod_words(r[0]) if w.startswith("format:")), "") for v, r in enumerate(res) if r}
+
+
 def learn_sreg_names(fam: str) -> dict:
   """Scalar source names (specials) as s_mov_b32 / s_mov_b64 print each encoding value."""
   sop1 = next(e for e in ENCODINGS[fam] if e.name == "SOP1")
+  vop1 = next(e for e in ENCODINGS[fam] if e.name == "VOP1")
   out = {"32": {}, "64": {}}
   for width, op in (("32", 0), ("64", 1)):
     res = objdump_probes([word_bytes(probe_word(sop1, op, ssrc0=x), 1) for x in range(255)], MCPU[fam])
+    if width == "32":   # a source only VALUs read (src_lds_direct): ask v_mov_b32_e32 (VOP1 opcode 1)
+      res = [r or v for r, v in zip(res, objdump_probes([word_bytes(probe_word(vop1, 1, src0=x), 1)
+                                                         for x in range(255)], MCPU[fam]))]
     for x, r in enumerate(res):
       tok = split_operands(r[0])[1][-1] if r else None
       if tok and not re.match(r"^(s\[?\d|ttmp|-?\d|-?\d+\.\d|0x)", tok): out[width][str(x)] = tok
   out["nsgpr"] = min(int(x) for x in out["32"])
+  return out
+
+
+def class_ids(info: dict, classes: list[dict]) -> dict[str, int]:
+  """Source field -> index of its constant-printing class in the shared list (added there when new)."""
+  out = {}
+  for name, samples in info.get("consts", {}).items():
+    rule, inline = classify(samples)
+    cls = {"rule": rule, "inline": inline}
+    if cls not in classes: classes.append(cls)
+    out[name] = classes.index(cls)
   return out
 
 
@@ -341,23 +480,43 @@ def build_table(fam: str) -> dict:
     names = [f.name for f in enc.fields]
     rtn_bit = {"glc": 1} if "glc" in names else {"sc0": 1} if "sc0" in names else {"th": 1}
     rtn = learn_encoding(enc, list(encs[:i]), MCPU[fam], defaults=rtn_bit) if enc.name in ATOMIC_RTN else {}
+    # buffer ops with tfe return a status dword after the data: the data operand is one register wider
+    mubuf = lambda bit: learn_encoding(enc, list(encs[:i]), MCPU[fam], defaults={bit: 1}) \
+      if enc.name == "MUBUF" and bit in names else {}
+    tfe = mubuf("tfe")
+    # gfx9 MUBUF lds forms (load to LDS, no data register); opcodes valid only so (buffer_store_lds_dword) join
+    lds = mubuf("lds")
+    ops.update({op: info for op, info in lds.items() if op not in ops})
     for op, info in sorted(ops.items()):
       entry: dict = {"m": info["m"], "ops": slots_of(info)}
       if op in rtn and "atomic" in info["m"] and slots_of(rtn[op]) != entry["ops"]:
         entry["ops_rtn"] = slots_of(rtn[op])
+      if op in tfe and slots_of(tfe[op]) != entry["ops"]: entry["ops_tfe"] = slots_of(tfe[op])
       if info["words0"] > enc.words: entry["lit"] = True     # takes a literal even without src 255
-      for name, samples in info.get("consts", {}).items():
-        rule, inline = classify(samples)
-        cls = {"rule": rule, "inline": inline}
-        if cls not in classes: classes.append(cls)
-        entry.setdefault("cls", {})[name] = classes.index(cls)
+      if info.get("consts"): entry["cls"] = class_ids(info, classes)
       if info.get("mods"): entry["mods"] = mod_forms(info)
       if info.get("policy"): entry["policy"] = info["policy"]
       if "gds" in _mod_words(info["text0"]): entry["gds"] = True   # printed even with the bit clear
       if "opsel_text" in info: entry["opsel"] = info["opsel_text"]
-      for key in ("dpp", "dpp8", "sdwa", "sdwa_nodst"):
+      for key in ("dpp", "dpp8", "sdwa", "sdwa_nodst", "dpp_abs_span", "dpp_nomod", "dpp_sext", "quiet"):
         if key in info: entry[key] = info[key]
+      if any(w.startswith("format:") for w in _mod_words(info["text0"])): entry["fmt"] = True   # tbuffer
+      if "off2" in info: entry["off2"] = info["off2"]
       table[op] = entry
+    fmt_op = next((op for op, e in table.items() if e.get("fmt")), None)
+    # gfx90a+ acc bit: which operand fields turn into AGPRs (ds_gws_* data sits in the addr field)
+    if "acc" in names:
+      for extra in ({"acc": 1},) + (({"acc": 1, **rtn_bit},) if enc.name in ATOMIC_RTN else ()):
+        for op, info in learn_encoding(enc, list(encs[:i]), MCPU[fam], defaults=extra).items():
+          fields = {s[0] for s in info["slots"] if s and len(s) > 2 and s[2] == "a"}
+          if op in table and fields: table[op]["acc"] = sorted(set(table[op].get("acc", [])) | fields)
+    for op, info in lds.items():   # the lds forms' operands, and where the lds word goes
+      if op in table and "lds" in _mod_words(info["text0"]):
+        table[op]["ops_lds"] = slots_of(info)
+        r = objdump_probes([word_bytes(probe_word(enc, op, **{**info["base"], "sc0": 1}), enc.words)], MCPU[fam])[0]
+        if r and " lds sc0" in r[0]: table[op]["lds_first"] = True   # buffer_store_lds_dword: lds before sc0
+    if fmt_op is not None and "format" not in out.get("special", {}):
+      out.setdefault("special", {})["format"] = learn_format_names(enc, fmt_op, ops[fmt_op]["base"], MCPU[fam])
     if "simm16" in [f.name for f in enc.fields]:
       for op, entry in table.items():
         if ["simm16", "special"] in entry["ops"] and entry["m"] in SPECIAL_IMM:
@@ -370,6 +529,16 @@ def build_table(fam: str) -> dict:
         out.setdefault("special", {})["hwreg"] = learn_hwreg_names(enc, op, MCPU[fam])
     out["encodings"][tname] = table
     print(f"{fam} {tname}: {len(table)} opcodes", file=sys.stderr)
+  # VOPD: beside a half that always carries a literal (fmaak/fmamk), LLVM prints the shared literal in the other
+  # half's sources by another rule (gfx11 v_dual_dot2acc_f32_f16 shows 0x3f800000 as 1.0): learn those classes
+  for h, tname in enumerate(("VOPDX", "VOPDY")):
+    if tname not in out["encodings"]: continue
+    enc, i = next((e, k) for k, e in enumerate(encs) if e.name == "VOPD")
+    partner = next((op for op, e in out["encodings"][("VOPDY", "VOPDX")[h]].items() if e.get("lit")), None)
+    if partner is None: continue
+    for op, info in learn_encoding(enc, list(encs[:i]), MCPU[fam], h, defaults={"other": partner}).items():
+      entry = out["encodings"][tname].get(op)
+      if entry is not None and (cls := class_ids(info, classes)) and cls != entry.get("cls"): entry["cls_k"] = cls
   return out
 
 

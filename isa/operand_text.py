@@ -40,6 +40,18 @@ LITERAL_RULES = {
 }
 
 
+FIELD_STYLES = ("dec", "ihex", "hex", "shex", "sdec")
+
+
+def field_imm(style: str, v: int, width: int) -> str:
+  """A `width`-bit field printed as a number: decimal, hex, decimal up to 64 else hex, signed hex / decimal."""
+  if style == "dec": return str(v)
+  if style == "ihex": return str(v) if v <= 64 else f"0x{v:x}"
+  if style == "hex": return f"0x{v:x}"
+  sv = sint(v, width)
+  return (f"-0x{-sv:x}" if sv < 0 else f"0x{sv:x}") if style == "shex" else str(sv)
+
+
 class ScalarNames:
   """Names of the scalar register file for one ISA family (specials differ: gfx9 has m0 at 124, gfx10+ null)."""
   def __init__(self, nsgpr: int = 106, special32: dict | None = None, special64: dict | None = None):
@@ -51,12 +63,12 @@ class ScalarNames:
     """Scalar register operand `v` (encoding value) `n` dwords wide: (text, registers covered)."""
     if v < self.nsgpr:
       if n == 1: return f"s{v}", (f"s{v}",)
-      lo = v - v % (2 if n < 4 else 4)          # LLVM shows misaligned tuples at their aligned base
+      lo = v - v % (2 if n < 3 else 4)          # LLVM shows misaligned tuples at their aligned base (3: by 4)
       return f"s[{lo}:{lo + n - 1}]", tuple(f"s{i}" for i in range(lo, lo + n))
     if 108 <= v <= 123:
       t = v - 108
       if n == 1: return f"ttmp{t}", (f"ttmp{t}",)
-      lo = t - t % (2 if n < 4 else 4)
+      lo = t - t % (2 if n < 3 else 4)
       return f"ttmp[{lo}:{lo + n - 1}]", tuple(f"ttmp{i}" for i in range(lo, lo + n))
     if n > 1 and v & 1 and v not in self.special64 and self.special32.get(v, "").endswith("_hi"):
       v -= 1                                  # the high half of vcc/exec/...: LLVM names the aligned pair

@@ -3,13 +3,13 @@
 
 For each encoding of a family (isa/encodings.py) it builds K random probes: word0 keeps the
 encoding's fixed bits, the opcode is one the table knows, operand fields are random with a bias
-towards interesting values (inline constants, literal, specials, high VGPRs, DPP), modifier bits
+towards interesting values (inline constants, literal, specials, high VGPRs, DPP, gfx9 SDWA), modifier bits
 random or default, and 1-3 random words follow (literal / DPP / third word).  LLVM decodes each
 probe on its own (tests.llvm_oracle.mc_disassemble_words); probes it rejects, or prints with its
 own "/* invalid ... */" comments or warnings, are skipped.  The rest are compared on text and on
 words consumed.
 
-    python3 tools/fuzz_report.py                     # gfx11 and gfx12, K=3000, seed 0
+    python3 tools/fuzz_report.py                     # gfx11, gfx12 and gfx94 (gfx942), K=3000, seed 0
     python3 tools/fuzz_report.py gfx12 -k 500 --formats VOP3,VOP3P --seed 7 --examples 3
 """
 from __future__ import annotations
@@ -32,12 +32,13 @@ from isa.decode import Disassembler, load_table  # noqa: E402
 from isa.encodings import ENCODINGS, Encoding  # noqa: E402
 from tests.llvm_oracle import mc_disassemble_words  # noqa: E402
 
-MCPU = {"gfx11": "gfx1100", "gfx12": "gfx1200"}
+MCPU = {"gfx11": "gfx1100", "gfx12": "gfx1200", "gfx94": "gfx942"}
 
 INLINE = [*range(128, 209), *range(240, 249)]
 SPECIAL = [*range(106, 128)]
 SPECIAL_HI = [235, 236, 237, 238, 239, 251, 252, 253, 254]   # src_shared_base .. src_lds_direct
 DPP_SRC0 = [233, 234, 250]                                    # dpp8, dpp8 fi:1, dpp16
+SDWA_SRC0 = 249                                               # gfx9 SDWA: a select dword follows
 SDST_INTERESTING = [106, 107, 124, 125, 126, 127]
 # Literals that print specially somewhere (float forms of inline values, 16-bit halves, signed ints).
 LITERALS = [0x3F800000, 0xBF000000, 0x40800000, 0x3E22F983, 0x3C00, 0xBC00, 0x3118, 0x3F80, 0x3E22,
@@ -54,7 +55,8 @@ DEFAULT_P = 0.40    # chance a modifier field keeps its default
 def _dpp_ctrl(rng: random.Random) -> int:
   return rng.choice([rng.randrange(0x100), rng.randrange(0x101, 0x110), rng.randrange(0x111, 0x120),
                      rng.randrange(0x121, 0x130), 0x140, 0x141, rng.randrange(0x150, 0x160),
-                     rng.randrange(0x160, 0x170)])
+                     rng.randrange(0x160, 0x170),
+                     rng.choice([0x130, 0x134, 0x138, 0x13C, 0x142, 0x143])])   # gfx9 wave_*/row_bcast
 
 
 def _put(v: int, f, x: int) -> int:
@@ -116,8 +118,8 @@ OPERAND_KINDS = ("src9", "ssrc8", "vgpr8", "sdst7", "sbase6", "srsrc5")
 STRICT_P = 0.90
 
 
-def gen_probe(enc: Encoding, opcodes, rng: random.Random, any_opcode: float = 0.0, table: dict | None = None
-              ) -> tuple[int, ...]:
+def gen_probe(enc: Encoding, opcodes, rng: random.Random, any_opcode: float = 0.0, table: dict | None = None,
+              sdwa: bool = False) -> tuple[int, ...]:
   nw = enc.words + rng.randint(1, 3)
   v = rng.getrandbits(32 * nw)
   v = v & ~enc.mask | enc.match                       # word0's fixed bits
@@ -154,9 +156,11 @@ def gen_probe(enc: Encoding, opcodes, rng: random.Random, any_opcode: float = 0.
     if f.kind not in OPERAND_KINDS: continue
     if used is not None and f.name not in used:
       if strict and not _overlaps(enc, f):
-        v = _put(v, f, 124 if f.name == "saddr" else 0)   # FLAT's absent saddr encodes null
+        # FLAT's absent saddr encodes null (124); gfx9 (the sc0 layouts) wants 0 there
+        v = _put(v, f, (0 if any(g.name == "sc0" for g in enc.fields) else 124) if f.name == "saddr" else 0)
     elif f.kind == "src9" and rng.random() < FORCE_P:
-      pools = [INLINE, [255], range(256, 512), SPECIAL, SPECIAL_HI] + ([DPP_SRC0] if f.name == "src0" else [])
+      pools = [INLINE, [255], range(256, 512), SPECIAL, SPECIAL_HI] + ([DPP_SRC0] if f.name == "src0" else []) + \
+              ([[SDWA_SRC0]] if sdwa and f.name == "src0" and enc.words == 1 else [])
       v = _put(v, f, rng.choice(rng.choice(pools)))
     elif f.kind == "ssrc8" and rng.random() < FORCE_P:
       v = _put(v, f, rng.choice(rng.choice([INLINE, [255], SPECIAL, SPECIAL_HI])))
@@ -167,7 +171,7 @@ def gen_probe(enc: Encoding, opcodes, rng: random.Random, any_opcode: float = 0.
   src0 = enc.field("src0").get(v) if any(f.name == "src0" for f in enc.fields) else None
   if src0 == 250 and rng.random() < 0.5:
     v = v & ~(0x1FF << lit_at + 8) | _dpp_ctrl(rng) << lit_at + 8
-  elif src0 not in DPP_SRC0 and rng.random() < FORCE_P:
+  elif src0 not in DPP_SRC0 and src0 != SDWA_SRC0 and rng.random() < FORCE_P:
     v = v & ~(0xFFFFFFFF << lit_at) | rng.choice(LITERALS) << lit_at
   return tuple(v >> 32 * k & 0xFFFFFFFF for k in range(nw))
 
@@ -177,7 +181,7 @@ def gen_probes(family: str, enc: Encoding, k: int, seed: int, any_opcode: float 
   opcodes = opcodes_for(table, enc)
   if not opcodes: return []
   rng = random.Random(f"{seed}:{family}:{enc.name}")   # per format: a --formats subset sees the same probes
-  return [gen_probe(enc, opcodes, rng, any_opcode, table) for _ in range(k)]
+  return [gen_probe(enc, opcodes, rng, any_opcode, table, sdwa=family == "gfx94") for _ in range(k)]
 
 
 # --------------------------------------------------------------------------- compare

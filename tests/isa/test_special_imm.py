@@ -11,7 +11,8 @@ pytestmark = pytest.mark.skipif(not have_llvm(), reason="LLVM 19 not installed")
 CASES = [("gfx11", "gfx1100", "SOPP", m) for m in ("s_waitcnt", "s_delay_alu", "s_waitcnt_depctr", "s_sendmsg")] + \
         [("gfx11", "gfx1100", "SOPK", "s_getreg_b32"), ("gfx11", "gfx1100", "DS", "ds_swizzle_b32")] + \
         [("gfx12", "gfx1200", "SOPP", m) for m in ("s_wait_alu", "s_delay_alu", "s_sendmsg")] + \
-        [("gfx12", "gfx1200", "SOPK", "s_setreg_b32")]
+        [("gfx12", "gfx1200", "SOPK", "s_setreg_b32"), ("gfx11", "gfx1100", "SOPK", "s_version"),
+         ("gfx12", "gfx1200", "SOPP", "s_endpgm")]
 
 
 def words_for(fam: str, enc_name: str, mnemonic: str) -> list[tuple[int, ...]]:
