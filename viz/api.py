@@ -1,13 +1,23 @@
-"""The JSON API as plain functions: `amdviz json PATH ROUTE` prints what these return, the server serves the same."""
+"""The JSON API as plain functions: `amdviz json PATH ROUTE` prints what these return, the server serves the same.
+
+Thread traces are decoded, mapped and timed once per capture, on the first route that needs them
+(`Workspace.analysis`); a capture without traces (a bare code object) answers the trace routes with empty
+timing. A trace belongs to the kernel whose program has its tag on its device (TraceBuffer.kern_tag ==
+Program.tag); every dispatch (exec_tag) and shader engine of a kernel is aggregated.
+"""
 from __future__ import annotations
-import re
+import re, threading
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Callable
+from urllib.parse import parse_qs
+import numpy as np
 from isa.cfg import CFG, build_cfg, to_json as cfg_json
 from isa.decode import Disassembler
 from isa.elf import CodeObject, Kernel
 from isa.instruction import Instruction
-from viz.capture import Capture, load_capture
+from viz.layout import block_sizes, layout
+from viz.capture import Capture, Program, TraceBuffer, load_capture
 
 
 class ApiError(Exception):
@@ -22,6 +32,7 @@ class KernelView:
   kernel: Kernel
   code_object: CodeObject
   program_tag: object = None
+  program: Program | None = None
   _cache: dict = field(default_factory=dict, repr=False)
 
   @cached_property
@@ -34,6 +45,17 @@ class KernelView:
   def cfg(self) -> CFG:
     return build_cfg(self.instructions, self.kernel.entry_pc)
 
+  @cached_property
+  def program_tables(self):
+    """The SQTT walker's per-instruction tables (None for an architecture without an SQTT layout)."""
+    from sqtt.mapping import program_tables
+    from sqtt.packets import arch_layout
+    layout = arch_layout(self.code_object.arch)
+    if layout is None: return None
+    d = Disassembler(self.code_object.arch)
+    encodings = [(e.name if (e := d.encoding_of(i.words[0])) else None) for i in self.instructions]
+    return program_tables(self.instructions, self.cfg, self.kernel.entry_pc, layout, encodings)
+
 
 class Workspace:
   """A loaded capture and its kernels, in input order (their index is the stable kernel id)."""
@@ -43,7 +65,9 @@ class Workspace:
     for prog in capture.programs:
       co = capture.code_object(prog)
       for k in co.kernels:
-        self.kernels.append(KernelView(len(self.kernels), k, co, prog.tag))
+        self.kernels.append(KernelView(len(self.kernels), k, co, prog.tag, prog))
+    self._analysis: Analysis | None = None
+    self._analysis_lock = threading.Lock()       # a server may ask from several threads at once: analyse once
 
   @classmethod
   def open(cls, path) -> "Workspace":
@@ -52,6 +76,19 @@ class Workspace:
   def kernel(self, kid: int) -> KernelView:
     if not 0 <= kid < len(self.kernels): raise ApiError(404, f"no kernel {kid} (this capture has {len(self.kernels)})")
     return self.kernels[kid]
+
+  def kernel_of_trace(self, t: TraceBuffer) -> KernelView | None:
+    """The kernel a trace buffer traced: its program's tag on its device (a program's first kernel: tinygrad
+    programs hold one)."""
+    return next((kv for kv in self.kernels if kv.program is not None and kv.program.tag == t.kern_tag
+                 and kv.program.device == t.device and t.kern_tag is not None), None)
+
+  def analysis(self, progress: Callable[[int, int, str], None] | None = None) -> "Analysis":
+    """Decode, map and time every trace buffer (once; later calls return the same). `progress(done bytes,
+    total bytes, label)` is called as buffers finish."""
+    with self._analysis_lock:
+      if self._analysis is None: self._analysis = analyze(self, progress)
+    return self._analysis
 
 
 def kernels_json(ws: Workspace) -> dict:
@@ -70,16 +107,184 @@ def disasm_json(kv: KernelView) -> dict:
                             "reads": list(i.reads), "writes": list(i.writes)} for i in kv.instructions]}
 
 
+# ---------------------------------------------------------------------------------------------------
+# thread traces
+
+@dataclass
+class TraceResult:
+  """One trace buffer: its packets, and its walk through its kernel (None: no kernel, or no SQTT layout)."""
+  id: int
+  trace: TraceBuffer
+  kernel: KernelView | None
+  packets: object
+  mapping: object = None
+
+@dataclass
+class Analysis:
+  traces: list[TraceResult]
+  timing: dict[int, object]          # kernel id -> sqtt.timing.KernelTiming, kernels with at least one trace
+
+def analyze(ws: Workspace, progress: Callable[[int, int, str], None] | None = None) -> Analysis:
+  import sqtt
+  from sqtt.mapping import map_packets
+  from sqtt.timing import TraceRef, kernel_timing
+  arch = {d.name: d.arch for d in ws.capture.devices}
+  total, done = sum(len(t.blob) for t in ws.capture.traces), 0
+  results, per_kernel = [], {}
+  for i, t in enumerate(ws.capture.traces):
+    kv = ws.kernel_of_trace(t)
+    p = sqtt.decode(t.blob, arch.get(t.device) or (kv.code_object.arch if kv else None))
+    m = None
+    if kv is not None and kv.program_tables is not None and p.stream_layout:
+      m = map_packets(p, kv.program_tables, kv.program.base if kv.program else 0)
+      per_kernel.setdefault(kv.id, []).append((TraceRef(i, t.se, t.exec_tag, t.itrace), m))
+    results.append(TraceResult(i, t, kv, p, m))
+    done += len(t.blob)
+    if progress: progress(done, total, f"trace {i + 1}/{len(ws.capture.traces)}")
+  timing = {kid: kernel_timing(ws.kernels[kid].program_tables, ws.kernels[kid].instructions, ws.kernels[kid].cfg, ms)
+            for kid, ms in per_kernel.items()}
+  return Analysis(results, timing)
+
+def traces_json(ws: Workspace) -> dict:
+  """Every trace buffer: its kernel, SE, packets, waves started/ended, how its instruction packets mapped
+  (instruction_packets = mapped + unmapped; other_simd: OTHER_* ops, not this SIMD's), the traced unit, the
+  decoder's error and the walker's problems."""
+  from sqtt import KIND
+  out = []
+  for r in ws.analysis().traces:
+    p, m = r.packets, r.mapping
+    s = m.summary() if m is not None else {}
+    started, ended = (s["waves_started"], s["waves_ended"]) if m is not None else \
+      (int((p.kind == KIND["WAVE_START"]).sum()), int((p.kind == KIND["WAVE_END"]).sum()))
+    out.append({"id": r.id, "kernel_id": r.kernel.id if r.kernel else None, "device": r.trace.device, "se": r.trace.se,
+                "itrace": r.trace.itrace, "exec_tag": r.trace.exec_tag, "bytes": len(r.trace.blob), "packets": len(p),
+                "waves_started": started, "waves_ended": ended, "traced_waves": s.get("traced_waves", 0),
+                "instruction_packets": s.get("instruction_packets", 0), "mapped": s.get("mapped", 0),
+                "unmapped": s.get("unmapped", 0), "other_simd": s.get("other_simd", 0), "lost_waves": s.get("lost_waves", 0),
+                "traced_unit": s.get("traced_unit"), "layout": p.stream_layout,
+                "error": None if p.error is None else f"byte {p.error[0]}: {p.error[1]}",
+                "problems": list(m.problems) if m is not None else []})
+  return {"traces": out}
+
+def _timing(ws: Workspace, kv: KernelView):
+  return ws.analysis().timing.get(kv.id)
+
+def _wait_links(kv: KernelView, t) -> tuple[dict, dict]:
+  """inst index -> [what its wait waited for], inst index -> [the waits that waited for it]."""
+  pcs = [i.pc for i in kv.instructions]
+  waits, waited_by = {}, {}
+  for w in t.waits:
+    waits.setdefault(w["wait"], []).append({"pc": pcs[w["source"]], "counter": w["counter"], "cycles": w["cycles"],
+                                            "count": w["count"]})
+    waited_by.setdefault(w["source"], []).append({"pc": pcs[w["wait"]], "counter": w["counter"], "cycles": w["cycles"],
+                                                  "count": w["count"]})
+  return waits, waited_by
+
+def _inst_rows(kv: KernelView, t) -> list[dict]:
+  waits, waited_by = _wait_links(kv, t)
+  mean = t.cycles_mean()
+  rows = []
+  for k, ins in enumerate(kv.instructions):
+    row = {"pc": ins.pc, "hits": int(t.hits[k]), "timed": int(t.timed[k]), "cycles_total": int(t.cycles_total[k]),
+           "cycles_mean": round(float(mean[k]), 2), "cycles_min": int(t.cycles_min[k]) if t.timed[k] else None,
+           "cycles_max": int(t.cycles_max[k]) if t.timed[k] else None, "stall": int(t.stall_total[k]),
+           "waited_on_by": waited_by.get(k, []), "wait": waits.get(k, [])}
+    if t.exec_n[k]:
+      row["exec"] = {"n": int(t.exec_n[k]), "mean": round(float(t.exec_total[k] / t.exec_n[k]), 2), "max": int(t.exec_max[k])}
+    rows.append(row)
+  return rows
+
+def timing_json(ws: Workspace, kv: KernelView) -> dict:
+  """Per instruction (all of them, in pc order): hits (times a traced wave ran it), timed (runs with a cycle
+  count), cycles_total/mean/min/max (issue to the wave's next issue; sqtt.timing says how waits count), stall
+  (cycles a wait / stepped-over instruction waited to complete), wait (what this wait waited for, per counter:
+  pc, cycles, count), waited_on_by (the waits that waited for this instruction), exec (RDNA: cycles from issue
+  to ALU_EXEC / VMEM_EXEC). traced: the kernel has trace buffers; waves: how many were instruction-traced."""
+  t = _timing(ws, kv)
+  if t is None: return {"traced": False, "waves": 0, "instructions": [], "counters": [], "coverage": None}
+  return {"traced": True, "waves": t.n_waves, "counters": list(t.counters), "instructions": _inst_rows(kv, t),
+          "coverage": t.coverage}
+
+def cfg_with_counts_json(ws: Workspace, kv: KernelView) -> dict:
+  """isa.cfg.to_json, and when traced: per block hits, cycles, waves started / ended there; per edge count."""
+  out = cfg_json(kv.cfg)
+  t = _timing(ws, kv) if ws.capture.traces else None
+  if t is None: return out
+  index = {b.id: k for k, b in enumerate(kv.cfg.blocks)}
+  for k, b in enumerate(out["blocks"]):
+    b.update(hits=int(t.block_hits[k]), cycles=int(t.block_cycles[k]), waves_started=int(t.block_starts[k]),
+             waves_ended=int(t.block_ends[k]))
+  seen = set()
+  for e in out["edges"]:
+    key = (index[e["from"]], index[e["to"]], "fallthrough" if e["kind"] == "fallthrough" else "taken")
+    e["count"] = t.edge_counts.get(key, 0)
+    seen.add(key)
+  starts = [b.start for b in kv.cfg.blocks]
+  # transitions the waves made that the CFG has no edge for (CDNA INST_PC re-synchronisations, calls): none
+  # on a trace walked without trouble
+  out["extra_edges"] = [{"from": starts[a], "to": starts[b], "kind": k, "count": c}
+                        for (a, b, k), c in sorted(t.edge_counts.items()) if (a, b, k) not in seen]
+  return out
+
+def waves_json(ws: Workspace, kv: KernelView) -> dict:
+  """Every wave of every trace of the kernel: trace, se, cu, simd, wave (slot), start / end cycle, traced (its SIMD
+  was instruction-traced), n_insts (instructions run), status, blocks (the path, block start pcs)."""
+  t = _timing(ws, kv)
+  return {"waves": t.waves if t is not None else []}
+
+CONTEXT = 3   # instructions either side of a hotspot
+
+def hotspots_json(ws: Workspace, kv: KernelView, top: int = 10) -> dict:
+  """The `top` instructions with the most cycles: where they are, the code around them, what they waited on."""
+  t = _timing(ws, kv)
+  if t is None: return {"traced": False, "total_cycles": 0, "hotspots": []}
+  insts, cfg = kv.instructions, kv.cfg
+  waits, waited_by = _wait_links(kv, t)
+  text = {i.pc: i.text for i in insts}
+  total = int(t.cycles_total.sum())
+  mean = t.cycles_mean()
+  order = [k for k in np.argsort(-t.cycles_total, kind="stable")[:max(top, 0)].tolist() if t.cycles_total[k] > 0]
+  out = []
+  for k in order:
+    ins = insts[k]
+    lo, hi = max(0, k - CONTEXT), min(len(insts), k + CONTEXT + 1)
+    out.append({"pc": ins.pc, "text": ins.text, "block": cfg.block_of(ins.pc).id, "hits": int(t.hits[k]),
+                "cycles_total": int(t.cycles_total[k]), "cycles_mean": round(float(mean[k]), 2),
+                "cycles_max": int(t.cycles_max[k]), "share": round(float(t.cycles_total[k]) / total, 4) if total else 0.0,
+                "stall": int(t.stall_total[k]),
+                "context": [{"pc": insts[j].pc, "text": insts[j].text, "hits": int(t.hits[j]),
+                             "cycles_total": int(t.cycles_total[j]), "here": j == k} for j in range(lo, hi)],
+                "waited_on": [{**w, "text": text[w["pc"]]} for w in waits.get(k, [])],
+                "waited_on_by": [{**w, "text": text[w["pc"]]} for w in waited_by.get(k, [])]})
+  return {"traced": True, "waves": t.n_waves, "total_cycles": total, "hotspots": out}
+
+def _top(query: dict) -> int:
+  try: return max(0, int(query.get("top", ["10"])[0]))
+  except ValueError: raise ApiError(400, f"top must be a number, got {query['top'][0]!r}") from None
+
+# (pattern, handler(ws, query, *groups))
+def layout_json(ws: Workspace, kv: KernelView) -> dict:
+  """The CFG laid out as IDA draws it, each block's box sized for its disassembly text (viz/layout.py)."""
+  cfg = cfg_with_counts_json(ws, kv)
+  return layout(cfg, block_sizes(cfg, {i.pc: i.text for i in kv.instructions}))
+
+
 ROUTES = [
-  (re.compile(r"^/api/kernels/?$"), lambda ws: kernels_json(ws)),
-  (re.compile(r"^/api/kernels/(\d+)/disasm/?$"), lambda ws, k: disasm_json(ws.kernel(int(k)))),
-  (re.compile(r"^/api/kernels/(\d+)/cfg/?$"), lambda ws, k: cfg_json(ws.kernel(int(k)).cfg)),
+  (re.compile(r"^/api/kernels/?$"), lambda ws, q: kernels_json(ws)),
+  (re.compile(r"^/api/kernels/(\d+)/disasm/?$"), lambda ws, q, k: disasm_json(ws.kernel(int(k)))),
+  (re.compile(r"^/api/kernels/(\d+)/cfg/?$"), lambda ws, q, k: cfg_with_counts_json(ws, ws.kernel(int(k)))),
+  (re.compile(r"^/api/kernels/(\d+)/timing/?$"), lambda ws, q, k: timing_json(ws, ws.kernel(int(k)))),
+  (re.compile(r"^/api/kernels/(\d+)/waves/?$"), lambda ws, q, k: waves_json(ws, ws.kernel(int(k)))),
+  (re.compile(r"^/api/kernels/(\d+)/hotspots/?$"), lambda ws, q, k: hotspots_json(ws, ws.kernel(int(k)), _top(q))),
+  (re.compile(r"^/api/kernels/(\d+)/layout/?$"), lambda ws, q, k: layout_json(ws, ws.kernel(int(k)))),
+  (re.compile(r"^/api/traces/?$"), lambda ws, q: traces_json(ws)),
 ]
+ROUTE_NAMES = ("/api/kernels, /api/kernels/ID/{disasm,cfg,layout,timing,waves,hotspots?top=N}, /api/traces")
 
 
 def route(ws: Workspace, path: str) -> dict:
-  """Body of GET `path` (query string ignored by routes that take none)."""
-  path = path.split("?", 1)[0]
+  """Body of GET `path` (a query string goes to the routes that take one: hotspots?top=N)."""
+  path, _, qs = path.partition("?")
   for pattern, fn in ROUTES:
-    if m := pattern.match(path): return fn(ws, *m.groups())
-  raise ApiError(404, f"no route {path}; routes: /api/kernels, /api/kernels/ID/disasm, /api/kernels/ID/cfg")
+    if m := pattern.match(path): return fn(ws, parse_qs(qs), *m.groups())
+  raise ApiError(404, f"no route {path}; routes: {ROUTE_NAMES}")

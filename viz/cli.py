@@ -1,7 +1,7 @@
-"""amdviz command line: `amdviz json PATH ROUTE`, `amdviz disasm PATH`, `amdviz asm [--arch A] FILE|-`."""
+"""amdviz command line: `amdviz json PATH ROUTE`, `amdviz disasm PATH`, `amdviz stats PATH`, `amdviz asm [--arch A] FILE|-`."""
 from __future__ import annotations
-import argparse, json, sys
-from viz.api import ApiError, Workspace, route
+import argparse, json, sys, time
+from viz.api import ApiError, Workspace, hotspots_json, route
 from viz.capture import CaptureError
 from isa.elf import CodeObjectError
 from isa.decode import UnsupportedArch
@@ -28,6 +28,62 @@ def cmd_disasm(args) -> int:
   return 0
 
 
+class Progress:
+  """A one-line progress bar on stderr while traces decode: shown when stderr is a terminal, or when the work is
+  big enough to take a while (then as a line every few seconds, which logs keep readable)."""
+  BIG = 64 << 20          # bytes of trace that take long enough to be worth reporting off a terminal
+  def __init__(self, stream=None, width: int = 30):
+    self.stream, self.width, self.last, self.shown = stream or sys.stderr, width, 0.0, False
+    self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+
+  def __call__(self, done: int, total: int, label: str):
+    if not total or not (self.tty or total >= self.BIG): return
+    now = time.monotonic()
+    if done < total and now - self.last < (0.1 if self.tty else 5.0): return
+    self.last, self.shown = now, True
+    k = self.width * done // total
+    line = f"decoding traces [{'#' * k}{'.' * (self.width - k)}] {100 * done // total:3d}% {done / 1e6:.1f}/{total / 1e6:.1f} MB {label}"
+    self.stream.write(("\r" + line + " " * 4) if self.tty else line + "\n")
+    if done >= total and self.tty: self.stream.write("\n")
+    self.stream.flush()
+
+
+def cmd_stats(args) -> int:
+  """A terminal summary: per kernel its waves, trace coverage, hottest instructions and costliest waits."""
+  ws = Workspace.open(args.path)
+  an = ws.analysis(Progress())
+  out = sys.stdout
+  cap = ws.capture
+  itraced = sum(1 for t in cap.traces if t.itrace)
+  out.write(f"{args.path}: {len(ws.kernels)} kernel{'s' * (len(ws.kernels) != 1)}, {len(cap.traces)} trace buffers "
+            f"({itraced} with instruction tracing), {len(cap.dispatches())} dispatch{'es' * (len(cap.dispatches()) != 1)}\n")
+  for kv in ws.kernels:
+    insts = kv.instructions
+    out.write(f"\nkernel {kv.id}  {kv.kernel.name}  {kv.code_object.arch}  {len(insts)} instructions\n")
+    t = an.timing.get(kv.id)
+    if t is None:
+      out.write("  not traced\n"); continue
+    c = t.coverage
+    ses = sorted({tr["se"] for tr in c["traces"] if tr["traced_waves"]})
+    out.write(f"  waves: {t.n_waves} instruction-traced (SE {', '.join(map(str, ses)) or '-'}) of {c['waves_started']} started, "
+              f"{c['waves_ended']} ended\n")
+    out.write(f"  packets: {c['instruction_packets']} instruction packets, {c['mapped']} mapped, {c['unmapped']} unmapped, "
+              f"{c['other_simd']} from other SIMDs; {c['lost_waves']} waves lost\n")
+    if not t.n_waves: continue
+    total = int(t.cycles_total.sum())
+    out.write(f"  cycles: {total} over {t.n_waves} waves ({total // max(t.n_waves, 1)} a wave)\n")
+    hot = hotspots_json(ws, kv, args.top)["hotspots"]
+    out.write("  hottest instructions:\n     cycles  share   hits      mean  pc        instruction\n")
+    for h in hot:
+      out.write(f"  {h['cycles_total']:9d} {100 * h['share']:5.1f}% {h['hits']:6d} {h['cycles_mean']:9.1f}  {h['pc']:#08x}  {h['text']}\n")
+    if t.waits:
+      out.write("  top waits (cycles waited, charged to the youngest instruction each wait needed):\n")
+      for w in t.waits[:args.top]:
+        a, b = insts[w["wait"]], insts[w["source"]]
+        out.write(f"  {w['cycles']:9d}  {a.pc:#08x} {a.text:<28} <- {w['counter']:<8} {b.pc:#08x} {b.text}\n")
+  return 0
+
+
 def main(argv: list[str] | None = None) -> int:
   p = argparse.ArgumentParser(prog="amdviz", description="AMD GPU assembly and thread-trace viewer")
   sub = p.add_subparsers(dest="cmd", required=True)
@@ -36,9 +92,16 @@ def main(argv: list[str] | None = None) -> int:
   j.set_defaults(fn=cmd_json)
   d = sub.add_parser("disasm", help="disassemble every kernel, llvm-objdump style, with block labels")
   d.add_argument("path"); d.set_defaults(fn=cmd_disasm)
+  s = sub.add_parser("stats", help="summarise a capture's thread traces: waves, hottest instructions, waits")
+  s.add_argument("path"); s.add_argument("--top", type=int, default=10, help="rows per table (default 10)")
+  s.set_defaults(fn=cmd_stats)
   sub.add_parser("asm", add_help=False, help="assemble: amdviz asm [--arch gfx1100] [--json] FILE|-")
+  sub.add_parser("serve", add_help=False, help="serve the viewer: amdviz serve [PATH ...] [--host H] [--port P] [--open]")
   argv = sys.argv[1:] if argv is None else argv
   if argv[:1] == ["asm"]: return encode_cli(argv[1:])   # its own parser: isa/encode.py
+  if argv[:1] == ["serve"]:                              # its own parser: viz/server.py
+    from viz.server import serve_main                    # (imports FastAPI only when serving)
+    return serve_main(argv[1:])
   args = p.parse_args(argv)
   try:
     return args.fn(args)

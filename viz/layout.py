@@ -389,7 +389,7 @@ class _Graph:
       edges_out.append({"from": self.ids[s], "to": self.ids[d], "kind": kind, "back": back,
                         "points": [[_r(x), y] for x, y in _simplified(pts)]})
     nodes_out = [{"id": self.ids[v], "x": _r(cx[v] - self.w[v] / 2), "y": layer_top[layer[v]],
-                  "w": self.w[v], "h": self.h[v], "layer": layer[v]} for v in range(n)]
+                  "w": round(self.w[v], 2), "h": round(self.h[v], 2), "layer": layer[v]} for v in range(n)]
     width = max(cx[v] + self.w[v] / 2 for v in range(len(cx))) + sp.margin
     return {"width": _r(width), "height": _r(height), "nodes": nodes_out, "edges": edges_out}
 

@@ -1,0 +1,342 @@
+"""Timing from mapped traces: per instruction, block, CFG edge and wave, plus what each wait waited for.
+
+The clock model (RGP's "instruction timing": an instruction's latency is the time from its issue to the
+issue of the wave's next instruction):
+
+  * An instruction packet is stamped when the instruction issues, except for the ones stamped when they
+    *complete*: IMMEDIATE / IMMEDIATE_MASK (s_waitcnt, s_wait_*, s_nop, s_clause: in the captures the stall
+    comes before the packet and the next instruction follows it within a few cycles) and s_endpgm's (RDNA
+    WAVE_END, CDNA OTHER_MSG, which comes with the WAVE_END: the wave ends once its stores drained). An
+    instruction stepped over (no packet: s_delay_alu, CDNA s_waitcnt...) completes when the instruction after it
+    issues.
+  * A completion-stamped instruction issued one cycle after the wave's previous packet (or at its own stamp,
+    if sooner); the cycles from that issue to its stamp are its stall ("cycles waited" for a wait).
+  * cycles(instruction) = issue of the wave's next instruction - its own issue. A wave's last instruction
+    (s_endpgm) counts up to the WAVE_END stamp. So a wave's cycles add up to its first-to-last packet span,
+    and a stall lands on the instruction that asked for it (the wait, the s_delay_alu, s_endpgm), not on the
+    innocent instruction before it.
+
+Waits: each wave keeps, per counter, the queue of its outstanding memory instructions (which counters an
+instruction increments: `counters_incremented`). A wait with threshold N on a counter forces all but the
+N youngest to complete; the wait's cycles are charged to the youngest instruction it forced, per counter.
+Completions are not traced, so an instruction leaves its queue only when a wait forces it; queues are in
+issue order (exact for loads of one kind; SMEM returns out of order, so lgkmcnt/kmcnt(N>0) with several
+scalar loads outstanding is a best guess). A wait on several counters charges its full stall to each
+counter's instruction: which one arrived last is not in the trace.
+
+Exec times (RDNA): ALU_EXEC (src SALU / VALU / both) and VMEM_EXEC (src LDS / VMEM; *_ALT is the other SIMD)
+carry no wave or pc, but their counts match the traced SIMD's instruction packets per pipe exactly in every
+capture, and each follows its instruction by 2-17 cycles: the k-th exec of a pipe is the k-th instruction
+issued to it. Their delay after issue is reported per instruction. Not attributable: when data *returns*
+(no packet says; a wait's stall bounds it), the *_ALT execs (other SIMD), CDNA ISSUE packets (per SIMD, a 2-bit
+state for each of 10 wave slots; what the states mean is not known here).
+"""
+from __future__ import annotations
+from dataclasses import dataclass
+import numpy as np
+from sqtt.mapping import (ENTER_FALL, ENTER_RESYNC, ENTER_START, ENTER_TAKEN, F_END, Mapping, PIPE_LDS, PIPE_SALU,
+                          PIPE_VALU, PIPE_VMEM, ProgramTables, W_ENDED, WAVE_STATUS)
+from sqtt.packets import ALU_SRC, KIND, MEM_SRC
+
+# ---------------------------------------------------------------------------------------------------
+# wait counters
+
+COUNTERS = {"rdna3": ("vmcnt", "vscnt", "lgkmcnt", "expcnt"),
+            "rdna4": ("loadcnt", "storecnt", "dscnt", "kmcnt", "samplecnt", "bvhcnt", "expcnt"),
+            "cdna": ("vmcnt", "lgkmcnt", "expcnt")}
+# what increments which counter, per layout: (vector load, vector store, LDS, scalar memory, export)
+COUNTER_OF = {"rdna3": ("vmcnt", "vscnt", "lgkmcnt", "lgkmcnt", "expcnt"),
+              "rdna4": ("loadcnt", "storecnt", "dscnt", "kmcnt", "expcnt"),
+              "cdna": ("vmcnt", "vmcnt", "lgkmcnt", "lgkmcnt", "expcnt")}
+VECTOR_MEMORY = ("global_", "buffer_", "scratch_", "tbuffer_", "image_")
+SCALAR_MEMORY = ("s_load", "s_buffer_load", "s_store", "s_buffer_store", "s_dcache", "s_memtime", "s_memrealtime",
+                 "s_atc_probe", "s_scratch_", "s_sendmsg_rtn", "s_get_barrier_state")
+# s_waitcnt's packed fields: (counter, low bit, bits); gfx9 splits vmcnt over bits 3:0 and 15:14
+WAITCNT_FIELDS = {"rdna3": (("vmcnt", 10, 6), ("expcnt", 0, 3), ("lgkmcnt", 4, 6)),
+                  "cdna": (("vmcnt", 0, 4), ("expcnt", 4, 3), ("lgkmcnt", 8, 4))}
+WAIT_PACKED = {"s_wait_loadcnt_dscnt": ("loadcnt", "dscnt"), "s_wait_storecnt_dscnt": ("storecnt", "dscnt")}   # [13:8], [5:0]
+
+def counters_incremented(mnemonic: str, writes: tuple[str, ...], layout: str) -> tuple[str, ...]:
+  """The wait counters an instruction's issue increments. Vector memory returning data (it writes vector
+  registers: loads, atomics with return) counts as a load, anything else as a store."""
+  load, store, lds, smem, exp = COUNTER_OF[layout]
+  returns = any(r[:1] in ("v", "a") and r[1:2].isdigit() for r in writes)
+  if mnemonic.startswith("image_") and layout == "rdna4":
+    if "bvh" in mnemonic: return ("bvhcnt",)
+    if "sample" in mnemonic or "gather" in mnemonic: return ("samplecnt",)
+  if mnemonic.startswith(VECTOR_MEMORY): return (load if returns else store,)
+  if mnemonic.startswith("flat_"): return (load if returns else store, lds)     # may be LDS: both counters
+  if mnemonic.startswith("ds_"): return (lds,)
+  if mnemonic.startswith(SCALAR_MEMORY): return (smem,)
+  if mnemonic.startswith("exp"): return (exp,)
+  return ()
+
+def wait_thresholds(mnemonic: str, words: tuple[int, ...], text: str, layout: str) -> dict[str, int]:
+  """Counter -> the count a wait instruction waits down to (counters it leaves alone are absent)."""
+  imm = words[0] & 0xFFFF if words else 0
+  names = COUNTERS[layout]
+  out: dict[str, int] = {}
+  if mnemonic == "s_waitcnt" and layout in WAITCNT_FIELDS:
+    for name, lo, bits in WAITCNT_FIELDS[layout]:
+      v = imm >> lo & ((1 << bits) - 1)
+      if name == "vmcnt" and layout == "cdna": v |= (imm >> 14 & 3) << 4
+      full = (1 << (bits + (2 if name == "vmcnt" and layout == "cdna" else 0))) - 1
+      if v != full: out[name] = v
+  elif mnemonic.startswith("s_waitcnt_") and layout == "rdna3":     # SOPK: s_waitcnt_vscnt null, 0x3
+    name = mnemonic[len("s_waitcnt_"):]
+    if name in names and "null" in text: out[name] = imm    # (count = an SGPR + imm otherwise: not known)
+  elif mnemonic in WAIT_PACKED:
+    hi, lo = WAIT_PACKED[mnemonic]
+    out[hi], out[lo] = imm >> 8 & 0x3F, imm & 0x3F
+  elif mnemonic.startswith("s_wait_") and (name := mnemonic[len("s_wait_"):]) in names:
+    out[name] = imm
+  return out
+
+# ---------------------------------------------------------------------------------------------------
+# the wait queues (numba, like the walk)
+
+def _attribute_waits(ev_inst, ev_wave, inc, thr, out_wait, out_counter, out_src, queue):
+  """Events in per-wave order. inc[inst]: bit set of counters it increments; thr[inst, c]: threshold (-1: none).
+  For every (wait event, counter) that forced something, write the youngest forced event. Returns the count."""
+  nc = thr.shape[1]
+  cap = queue.shape[1]
+  head = np.zeros(nc, np.int64)
+  tail = np.zeros(nc, np.int64)
+  n_out, prev_wave = 0, -1
+  for e in range(ev_inst.shape[0]):
+    if ev_wave[e] != prev_wave:
+      prev_wave = ev_wave[e]
+      head[:] = 0
+      tail[:] = 0
+    i = ev_inst[e]
+    for c in range(nc):
+      th = thr[i, c]
+      if th >= 0 and tail[c] - head[c] > th:
+        last = tail[c] - th - 1                  # the youngest instruction the wait forced to complete
+        out_wait[n_out], out_counter[n_out], out_src[n_out] = e, c, queue[c, last % cap]
+        n_out += 1
+        head[c] = last + 1
+    m = inc[i]
+    if m:
+      for c in range(nc):
+        if (m >> c) & 1:
+          if tail[c] - head[c] >= cap: head[c] += 1     # more outstanding than the queue holds: forget the oldest
+          queue[c, tail[c] % cap] = e
+          tail[c] += 1
+  return n_out
+
+_compiled = None
+
+def _waits_fn():
+  """_attribute_waits compiled with numba (cached on disk), or plain Python without numba."""
+  global _compiled
+  if _compiled is None:
+    try:
+      import numba
+      _compiled = numba.njit(cache=True, nogil=True)(_attribute_waits)
+    except ImportError:   # pragma: no cover
+      _compiled = _attribute_waits
+  return _compiled
+
+QUEUE = 256       # outstanding instructions remembered per counter (hardware counters hold at most 63)
+
+# ---------------------------------------------------------------------------------------------------
+
+@dataclass
+class TraceRef:
+  """Where a Mapping came from: its index among the capture's traces, shader engine, dispatch, whether the
+  capture had instruction tracing on for that SE."""
+  id: int
+  se: int
+  exec_tag: object = None
+  itrace: bool = True
+
+@dataclass
+class KernelTiming:
+  """Everything timed for one kernel, all its traced dispatches and shader engines together.
+  Arrays are per instruction (index into the kernel's instruction list) unless named otherwise."""
+  program: ProgramTables
+  counters: tuple[str, ...]
+  hits: np.ndarray
+  timed: np.ndarray            # executions with a cycle count
+  cycles_total: np.ndarray
+  cycles_min: np.ndarray       # -1 where never timed
+  cycles_max: np.ndarray
+  stall_total: np.ndarray      # completion-stamped instructions: cycles between issue and completion
+  exec_n: np.ndarray           # executions paired with an ALU_EXEC / VMEM_EXEC
+  exec_total: np.ndarray       # cycles from issue to exec
+  exec_max: np.ndarray
+  waits: list[dict]            # {"wait": inst, "source": inst, "counter": name, "cycles": total, "count": n}
+  block_hits: np.ndarray       # per block (index into cfg.blocks): entries
+  block_cycles: np.ndarray
+  block_starts: np.ndarray     # waves whose first block it is
+  block_ends: np.ndarray       # waves that ended in it
+  edge_counts: dict            # (from block index, to block index, "taken" | "fallthrough" | "resync") -> count
+  waves: list[dict]
+  coverage: dict
+
+  @property
+  def n_waves(self) -> int: return int(sum(1 for w in self.waves if w["traced"]))
+
+  def cycles_mean(self) -> np.ndarray:
+    return np.where(self.timed > 0, self.cycles_total / np.maximum(self.timed, 1), 0.0)
+
+def _issue_times(t: np.ndarray, same_wave_prev: np.ndarray, done: np.ndarray) -> np.ndarray:
+  """Issue time per event (in per-wave order): its stamp, or for completion-stamped events one cycle after the
+  previous event's stamp (if that is sooner)."""
+  iss = t.copy()
+  prev_t = np.roll(t, 1)
+  fix = done & same_wave_prev
+  iss[fix] = np.minimum(prev_t[fix] + 1, t[fix])
+  return iss
+
+def _reduce(inst: np.ndarray, values: np.ndarray, n: int):
+  """Per instruction: count, sum, min, max of values (min/max -1 where none)."""
+  cnt = np.bincount(inst, minlength=n).astype(np.int64)
+  tot = np.bincount(inst, weights=values, minlength=n).round().astype(np.int64)
+  mn, mx = np.full(n, np.iinfo(np.int64).max, np.int64), np.full(n, -1, np.int64)
+  np.minimum.at(mn, inst, values)
+  np.maximum.at(mx, inst, values)
+  mn[cnt == 0] = -1
+  return cnt, tot, mn, mx
+
+def _exec_delays(m: Mapping) -> tuple[np.ndarray, np.ndarray]:
+  """(packet index, cycles from issue to exec) for the traced SIMD's instruction packets paired FIFO per pipe
+  with ALU_EXEC / VMEM_EXEC (RDNA only)."""
+  p = m.packets
+  none = np.zeros(0, np.int64), np.zeros(0, np.int64)
+  alu, mem = p.kind == KIND["ALU_EXEC"], p.kind == KIND["VMEM_EXEC"]
+  if p.stream_layout not in ("rdna3", "rdna4") or not (alu.any() or mem.any()): return none
+  src = p.field("src")
+  execs = {PIPE_SALU: alu & np.isin(src, (ALU_SRC.index("SALU"), ALU_SRC.index("VALU_SALU"))),
+           PIPE_VALU: alu & np.isin(src, (ALU_SRC.index("VALU"), ALU_SRC.index("VALU_SALU"))),
+           PIPE_LDS: mem & (src == MEM_SRC.index("LDS")), PIPE_VMEM: mem & (src == MEM_SRC.index("VMEM"))}
+  out_p, out_d = [], []
+  for pipe, ex in execs.items():
+    issued, executed = np.flatnonzero(m.packet_pipe == pipe), np.flatnonzero(ex)
+    k = min(len(issued), len(executed))     # a cut-off trace: pair the prefix
+    if not k: continue
+    out_p.append(issued[:k]); out_d.append(p.time[executed[:k]] - p.time[issued[:k]])
+  return (np.concatenate(out_p), np.concatenate(out_d)) if out_p else none
+
+def _per_wave_order(m: Mapping):
+  """The events of a mapping regrouped wave by wave (each wave's still in stream order)."""
+  order = np.argsort(m.ev_wave, kind="stable")
+  return m.ev_inst[order].astype(np.int64), m.ev_wave[order].astype(np.int64), m.ev_packet[order], m.ev_stepped[order]
+
+def _cycles(m: Mapping, inst, ev_wave, ev_pkt, stepped):
+  """Per event (per-wave order): cycles from its issue to the next's (valid where `timed`), whether it is timed,
+  its stall (stamp - issue), whether it is completion-stamped."""
+  t = m.packets.time[ev_pkt]
+  done = stepped | np.isin(m.packets.kind[ev_pkt], (KIND["IMMEDIATE"], KIND["IMMEDIATE_MASK"], KIND["WAVE_END"]))
+  done |= (m.program.flags[inst] & F_END) != 0             # CDNA's s_endpgm packet comes with the wave's end too
+  same_prev = np.r_[False, ev_wave[1:] == ev_wave[:-1]]
+  same_next = np.r_[same_prev[1:], False]
+  iss = _issue_times(t, same_prev, done)
+  # a wave's last instruction (s_endpgm) counts up to the wave's end stamp (on RDNA its own WAVE_END packet)
+  ended = (m.w_status == W_ENDED)[ev_wave]
+  end_time = m.packets.time[np.maximum(m.w_end, 0)][ev_wave]
+  timed = same_next | (ended & ~same_next)
+  cycles = np.where(same_next, np.roll(iss, -1) - iss, end_time - iss)
+  return cycles, timed, t - iss, done
+
+def _wait_sources(inst, wave, stall, inc, thr) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+  """(wait inst, source inst, counter, stall) per (wait event, counter) that forced an instruction to complete."""
+  n_waits = int((thr[inst] >= 0).any(axis=1).sum())
+  if not n_waits: return (np.zeros(0, np.int64),) * 4
+  out = [np.zeros(n_waits * thr.shape[1], np.int64) for _ in range(3)]
+  k = _waits_fn()(inst, wave, inc, thr, *out, np.zeros((thr.shape[1], QUEUE), np.int64))
+  we, wc, ws = (o[:k] for o in out)
+  return inst[we], inst[ws], wc, stall[we]
+
+def _block_walks(m: Mapping, nb: int):
+  """Block entries regrouped per wave: (block hits, waves starting / ending per block, edge key counts, per-wave paths).
+  Edge keys are (from * nb + to) * 4 + ENTER_* kind."""
+  order = np.argsort(m.be_wave, kind="stable")
+  bw, bb, bk = m.be_wave[order].astype(np.int64), m.be_block[order].astype(np.int64), m.be_kind[order].astype(np.int64)
+  first = np.r_[True, bw[1:] != bw[:-1]]
+  last = np.r_[first[1:], True]
+  hits = np.bincount(bb, minlength=nb)
+  starts = np.bincount(bb[first & (bk == ENTER_START)], minlength=nb)
+  ends = np.bincount(bb[last & (m.w_status[bw] == W_ENDED)], minlength=nb)
+  cont = ~first[1:]                                        # entry i + 1 follows entry i in the same wave
+  keys, counts = np.unique((bb[:-1][cont] * nb + bb[1:][cont]) * 4 + bk[1:][cont], return_counts=True)
+  cuts = np.flatnonzero(first)
+  paths = dict(zip(bw[cuts].tolist(), np.split(bb, cuts[1:])))
+  return hits, starts, ends, keys, counts, paths
+
+EDGE_KIND = {ENTER_FALL: "fallthrough", ENTER_TAKEN: "taken", ENTER_RESYNC: "resync"}
+
+def kernel_timing(program: ProgramTables, instructions, cfg, mappings: list[tuple[TraceRef, Mapping]]) -> KernelTiming:
+  """Aggregate the mappings of one kernel (every traced SE of every dispatch)."""
+  n, nb = program.n, len(cfg.blocks)
+  counters = COUNTERS[program.layout]
+  cidx = {c: k for k, c in enumerate(counters)}
+  inc, thr = np.zeros(n, np.int64), np.full((n, len(counters)), -1, np.int64)
+  for k, ins in enumerate(instructions):
+    for c in counters_incremented(ins.mnemonic, ins.writes, program.layout): inc[k] |= 1 << cidx[c]
+    for c, v in wait_thresholds(ins.mnemonic, ins.words, ins.text, program.layout).items(): thr[k, cidx[c]] = v
+
+  hits = np.zeros(n, np.int64)
+  block_hits, block_starts, block_ends = (np.zeros(nb, np.int64) for _ in range(3))
+  cols: dict[str, list] = {k: [] for k in ("inst", "cycles", "stall_inst", "stall", "exec_inst", "exec", "wait", "src",
+                                            "counter", "waited", "edge", "edge_n")}
+  waves = []
+  coverage = {"traces": [], **{k: 0 for k in ("instruction_packets", "mapped", "unmapped", "other_simd", "lost_waves",
+                                               "waves_started", "waves_ended")}}
+  for ref, m in mappings:
+    hits += m.hits
+    s = m.summary()
+    coverage["traces"].append({"id": ref.id, "se": ref.se, "exec_tag": ref.exec_tag, "itrace": ref.itrace, **s})
+    for key in coverage:
+      if key != "traces": coverage[key] += s[key]
+    paths = {}
+    if len(m.ev_inst):
+      inst, wave, pkt, stepped = _per_wave_order(m)
+      cycles, timed, stall, done = _cycles(m, inst, wave, pkt, stepped)
+      cols["inst"].append(inst[timed]); cols["cycles"].append(cycles[timed])
+      cols["stall_inst"].append(inst[done]); cols["stall"].append(stall[done])
+      for key, v in zip(("wait", "src", "counter", "waited"), _wait_sources(inst, wave, stall, inc, thr)): cols[key].append(v)
+      ep, ed = _exec_delays(m)
+      ok = m.packet_inst[ep] >= 0
+      cols["exec_inst"].append(m.packet_inst[ep][ok].astype(np.int64)); cols["exec"].append(ed[ok])
+      bh, bs, be, keys, counts, paths = _block_walks(m, nb)
+      block_hits += bh; block_starts += bs; block_ends += be
+      cols["edge"].append(keys); cols["edge_n"].append(counts)
+    waves += _waves(ref, m, paths, cfg)
+
+  cat = {k: np.concatenate(v) if v else np.zeros(0, np.int64) for k, v in cols.items()}
+  timed_n, total, mn, mx = _reduce(cat["inst"], cat["cycles"], n)
+  stall_total = np.bincount(cat["stall_inst"], weights=cat["stall"], minlength=n).round().astype(np.int64)
+  exec_n, exec_total, _, exec_max = _reduce(cat["exec_inst"], cat["exec"], n)
+  block_cycles = np.bincount(program.block, weights=total, minlength=nb).round().astype(np.int64)
+  # waits: summed per (wait, source, counter), costliest first
+  key = (cat["wait"] * n + cat["src"]) * len(counters) + cat["counter"]
+  uk, inv = np.unique(key, return_inverse=True)
+  sums = np.bincount(inv, weights=cat["waited"], minlength=len(uk)).round().astype(np.int64)
+  hits_w = np.bincount(inv, minlength=len(uk))
+  waits = sorted(({"wait": int(k // len(counters) // n), "source": int(k // len(counters) % n),
+                   "counter": counters[int(k % len(counters))], "cycles": int(c), "count": int(h)}
+                  for k, c, h in zip(uk.tolist(), sums.tolist(), hits_w.tolist())), key=lambda w: (-w["cycles"], w["wait"]))
+  # edges: (from block, to block, kind) -> count
+  ek, inv = np.unique(cat["edge"], return_inverse=True)
+  en = np.bincount(inv, weights=cat["edge_n"], minlength=len(ek)).round().astype(np.int64)
+  edge_counts = {(k // 4 // nb, k // 4 % nb, EDGE_KIND.get(k % 4, "start")): c for k, c in zip(ek.tolist(), en.tolist())}
+  coverage["itrace_ses"] = sorted({tr["se"] for tr in coverage["traces"] if tr["itrace"]})
+  return KernelTiming(program, counters, hits, timed_n, total, mn, mx, stall_total, exec_n, exec_total, exec_max, waits,
+                      block_hits, block_cycles, block_starts, block_ends, edge_counts, waves, coverage)
+
+PATH_LIMIT = 10000   # blocks of a wave's path listed (a long loop's path is cut; n_blocks says how long it was)
+
+def _waves(ref: TraceRef, m: Mapping, paths: dict, cfg) -> list[dict]:
+  """Per wave instance of one mapping: where it ran, when, what it executed, its path of blocks (start pcs)."""
+  t = m.packets.time
+  starts = np.array([b.start for b in cfg.blocks], np.int64)
+  out = []
+  for w in range(m.n_waves):
+    path = paths.get(w, np.zeros(0, np.int64))
+    out.append({"trace": ref.id, "se": ref.se, "cu": int(m.w_cu[w]), "simd": int(m.w_simd[w]), "wave": int(m.w_slot[w]),
+                "start": int(t[m.w_start[w]]), "end": int(t[m.w_end[w]]) if m.w_end[w] >= 0 else None,
+                "traced": bool(m.w_traced[w]), "n_insts": int(m.w_n_insts[w]), "status": WAVE_STATUS[m.w_status[w]],
+                "n_blocks": len(path), "blocks": starts[path[:PATH_LIMIT]].tolist()})
+  return out

@@ -1,0 +1,445 @@
+"""viz/server.py: every route on real captures and bare code objects, answers equal to viz.api.route, background
+loading (202 + status), errors, uploads, path traversal, and a real `serve` process on a loopback port."""
+import json
+import os
+import pickle
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import warnings
+from pathlib import Path
+
+import anyio
+import pytest
+
+with warnings.catch_warnings():      # newer Starlette prefers the httpx2 fork; httpx still works
+  warnings.simplefilter("ignore")
+  from fastapi.testclient import TestClient
+
+from tests.conftest import REAL_CAPTURES
+from viz import server
+from viz.api import Workspace, route
+from viz.capture import load_capture
+from viz.layout import block_sizes, layout
+from viz.server import DEMO_CAPTURE, STATIC_DIR, TEMPLATES_DIR, create_app, load_workspace, serve_main
+
+REPO = Path(__file__).resolve().parents[2]
+GEMM = next((p for p in REAL_CAPTURES if p.parent.name == "gfx1100" and "gemm" in p.stem), None)
+needs_real = pytest.mark.skipif(not REAL_CAPTURES, reason="no real captures in shared/captures/real")
+KERNEL_ROUTES = ("disasm", "cfg", "layout", "timing", "waves", "hotspots", "hotspots?top=3")
+WAIT_S = 60   # bound on any wait for a background load (numba compiles the SQTT decoder on first use)
+
+
+def client(app) -> TestClient:
+  return TestClient(app, base_url="http://127.0.0.1")   # a Host the server answers to
+
+
+def wait_ready(c: TestClient, cid: int = 0) -> dict:
+  deadline = time.monotonic() + WAIT_S
+  while (s := c.get(f"/api/captures/{cid}/status").json())["state"] == "loading":
+    assert time.monotonic() < deadline, f"capture {cid} still loading: {s}"
+    time.sleep(0.02)
+  return s
+
+
+def dumps(body) -> bytes:
+  return json.dumps(body, separators=(",", ":")).encode()   # what `amdviz json` prints
+
+
+def expected(ws: Workspace, path: str) -> bytes:
+  """The body a route must have, computed without the server: viz.api.route, and for /layout viz.layout over
+  the cfg route with box sizes from the disasm route's text."""
+  if m := re.fullmatch(r"/api/kernels/(\d+)/layout", path):
+    cfg = route(ws, f"/api/kernels/{m[1]}/cfg")
+    texts = {i["pc"]: i["text"] for i in route(ws, f"/api/kernels/{m[1]}/disasm")["instructions"]}
+    return dumps(layout(cfg, block_sizes(cfg, texts)))
+  return dumps(route(ws, path))
+
+
+def all_paths(ws: Workspace) -> list[str]:
+  return ["/api/kernels", "/api/traces"] + [f"/api/kernels/{k}/{r}" for k in range(len(ws.kernels)) for r in KERNEL_ROUTES]
+
+
+@pytest.fixture(scope="module")
+def code_objects(tmp_path_factory) -> list[Path]:
+  """Bare ELF code objects: one taken out of a capture, and, with clang-19, a compiled kernel with loops."""
+  d = tmp_path_factory.mktemp("elf")
+  out = []
+  if GEMM:
+    (p := d / "gemm.hsaco").write_bytes(load_capture(GEMM).programs[0].lib); out.append(p)
+  if shutil.which("clang-19"):
+    from tests.llvm_oracle import compile_cl
+    out.append(compile_cl(REPO / "tests" / "corpus" / "16_loops.cl", "gfx1100", cache_dir=d))
+  if not out: pytest.skip("no code object: no real capture and no clang-19")
+  return out
+
+
+@pytest.fixture(scope="module")
+def real_app():
+  """One server over every real capture: ids 0..n-1 in order."""
+  if not REAL_CAPTURES: pytest.skip("no real captures")
+  c = client(create_app([str(p) for p in REAL_CAPTURES]))
+  for cid in range(len(REAL_CAPTURES)): assert wait_ready(c, cid)["state"] == "ready"
+  return c
+
+
+# ---------------------------------------------------------------------------------------------------
+# answers equal viz.api.route
+
+@needs_real
+@pytest.mark.parametrize("cid", range(len(REAL_CAPTURES)), ids=[f"{p.parent.name}/{p.stem}" for p in REAL_CAPTURES])
+def test_every_route_equals_api_route(real_app, cid):
+  ws = Workspace.open(REAL_CAPTURES[cid])
+  assert ws.kernels
+  for path in all_paths(ws):
+    r = real_app.get(f"/api/captures/{cid}{path[4:]}")
+    assert r.status_code == 200, (path, r.text)
+    assert r.headers["content-type"] == "application/json"
+    assert r.content == expected(ws, path), path
+    if cid == 0: assert real_app.get(path).content == r.content      # /api/... is capture 0
+
+
+@needs_real
+def test_captures_list(real_app):
+  caps = real_app.get("/api/captures").json()["captures"]
+  assert [c["id"] for c in caps] == list(range(len(REAL_CAPTURES)))
+  for c, p in zip(caps, REAL_CAPTURES):
+    assert (c["name"], c["origin"], c["path"], c["state"], c["error"]) == (p.name, "file", str(p), "ready", None)
+    assert c["progress"] == 1.0 and c["kernels"] >= 1 and c["format"] == "tinygrad"
+  assert real_app.get("/api/status").json() == caps[0] == real_app.get("/api/captures/0/status").json()
+
+
+def test_bare_code_objects(code_objects):
+  c = client(create_app([str(p) for p in code_objects]))
+  for cid, p in enumerate(code_objects):
+    assert wait_ready(c, cid)["state"] == "ready"
+    ws = Workspace.open(p)
+    for path in all_paths(ws):
+      r = c.get(f"/api/captures/{cid}{path[4:]}")
+      assert r.status_code == 200 and r.content == expected(ws, path), path
+    assert c.get(f"/api/captures/{cid}/traces").json() == {"traces": []}
+    assert c.get(f"/api/captures/{cid}/kernels/0/timing").json()["traced"] is False
+    assert c.get(f"/api/captures/{cid}/status").json()["format"] == "elf"
+
+
+def test_layout_boxes_fit_the_text(code_objects):
+  """The layout route's boxes are block_sizes of the disassembly text: what static/app.js draws into."""
+  c = client(create_app([str(code_objects[-1])]))
+  wait_ready(c)
+  cfg, insts = c.get("/api/kernels/0/cfg").json(), c.get("/api/kernels/0/disasm").json()["instructions"]
+  lay = c.get("/api/kernels/0/layout").json()
+  text = {i["pc"]: i["text"] for i in insts}
+  sizes = block_sizes(cfg, text)
+  assert {n["id"] for n in lay["nodes"]} == {b["id"] for b in cfg["blocks"]}
+  for n in lay["nodes"]: assert (n["w"], n["h"]) == pytest.approx(sizes[n["id"]])
+  assert len(lay["edges"]) == len(cfg["edges"])
+
+
+def test_demo_capture_without_paths():
+  assert DEMO_CAPTURE.is_file() and (DEMO_CAPTURE.parent / "README.md").is_file()
+  c = client(create_app([]))
+  s = wait_ready(c)
+  assert s["origin"] == "demo" and s["state"] == "ready" and s["path"] is None and s["traces"] > 0
+  ws = Workspace.open(DEMO_CAPTURE)
+  for path in ("/api/kernels", "/api/kernels/0/disasm", "/api/kernels/0/layout", "/api/traces"):
+    assert c.get(path).content == expected(ws, path)
+  assert "r_32_32_16_2" in c.get("/").text
+
+
+def test_answers_computed_once_under_concurrency(monkeypatch):
+  calls = []
+  real = server.api_body
+  def counting(ws, path):
+    calls.append(path); time.sleep(0.05); return real(ws, path)
+  monkeypatch.setattr(server, "api_body", counting)
+  app = create_app([])
+  c = client(app)
+  wait_ready(c)
+  slot = app.state.captures.get(0)
+  results = []
+  threads = [threading.Thread(target=lambda: results.append(slot.answer("/api/kernels/0/layout"))) for _ in range(8)]
+  for t in threads: t.start()
+  for t in threads: t.join(WAIT_S)
+  assert len(results) == 8 and len(set(results)) == 1 and results[0][0] == 200
+  assert calls == ["/api/kernels/0/layout"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# OpenAPI, 404s, errors
+
+def test_openapi_and_docs():
+  c = client(create_app([]))
+  paths = c.get("/openapi.json").json()["paths"]
+  for suffix in ("/kernels", "/kernels/{kid}/disasm", "/kernels/{kid}/cfg", "/kernels/{kid}/layout", "/kernels/{kid}/timing",
+                 "/kernels/{kid}/waves", "/kernels/{kid}/hotspots", "/traces", "/status"):
+    assert f"/api{suffix}" in paths and f"/api/captures/{{cid}}{suffix}" in paths
+    assert not any(p["name"] == "cid" for p in paths[f"/api{suffix}"]["get"].get("parameters", []))
+  assert {"get", "post"} <= set(paths["/api/captures"])
+  assert any(p["name"] == "top" for p in paths["/api/kernels/{kid}/hotspots"]["get"]["parameters"])
+  assert not any(p == "/" or p.startswith(("/kernels", "/static")) for p in paths)   # pages are not API
+  r = c.get("/docs")
+  assert r.status_code == 200 and "openapi.json" in r.text
+
+
+def test_not_found():
+  c = client(create_app([]))
+  wait_ready(c)
+  for path in ("/api/nope", "/api/kernels/7/disasm", "/api/captures/5/kernels", "/api/captures/5/status", "/api/kernels/0/nope"):
+    r = c.get(path)
+    assert r.status_code == 404 and r.headers["content-type"] == "application/json", path
+    assert set(r.json()) == {"error", "status"} and r.json()["status"] == 404
+  assert "no kernel 7" in c.get("/api/kernels/7/disasm").json()["error"]     # viz.api's own message
+  for path in ("/nope", "/kernels/7", "/captures/5", "/captures/5/kernels/0", "/static/nope.js"):
+    r = c.get(path)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html"), path
+    assert "Error 404" in r.text
+  r = c.get("/api/kernels/x/disasm")
+  assert r.status_code == 422 and r.json()["status"] == 422
+
+
+class Evil:
+  def __reduce__(self): return (os.system, ("echo owned",))
+
+
+def test_bad_captures_leave_the_others_served(tmp_path):
+  (garbage := tmp_path / "garbage.pkl").write_bytes(b"\x80\x04 not really a pickle")
+  (hostile := tmp_path / "hostile.pkl").write_bytes(pickle.dumps(Evil()))
+  (empty := tmp_path / "empty.pkl").write_bytes(b"")
+  missing = tmp_path / "missing.pkl"
+  c = client(create_app([str(garbage), str(DEMO_CAPTURE), str(hostile), str(empty), str(missing)]))
+  for cid, needle in ((0, "not a valid capture pickle"), (2, "refusing to load posix.system"), (3, "empty capture"),
+                      (4, "capture not found")):
+    s = wait_ready(c, cid)
+    assert s["state"] == "error" and needle in s["error"], s
+    r = c.get(f"/api/captures/{cid}/kernels")
+    assert r.status_code == 422 and r.json() == {"error": s["error"], "status": 422}
+    r = c.get(f"/captures/{cid}")
+    assert r.status_code == 422 and r.headers["content-type"].startswith("text/html") and needle in r.text
+    assert c.get(f"/captures/{cid}/kernels/0").status_code == 422
+  assert wait_ready(c, 1)["state"] == "ready"
+  assert c.get("/api/captures/1/kernels").status_code == 200 and c.get("/captures/1").status_code == 200
+  states = [x["state"] for x in c.get("/api/captures").json()["captures"]]
+  assert states == ["error", "ready", "error", "error", "error"]
+
+
+def test_loader_crash_is_a_500_error(tmp_path):
+  def broken(source, progress): raise RuntimeError("boom")
+  c = client(create_app([str(DEMO_CAPTURE)], loader=broken))
+  s = wait_ready(c)
+  assert s["state"] == "error" and "boom" in s["error"]
+  assert c.get("/api/kernels").json()["status"] == 500
+
+
+# ---------------------------------------------------------------------------------------------------
+# background loading
+
+def test_slow_load_answers_202_with_status():
+  release, started = threading.Event(), threading.Event()
+  def slow(source, progress):
+    progress(0.25, "disassembling kernel 1/4"); started.set()
+    assert release.wait(WAIT_S)
+    return load_workspace(source, progress)
+  c = client(create_app([str(DEMO_CAPTURE)], loader=slow))
+  assert started.wait(WAIT_S)
+  for path in ("/api/kernels", "/api/kernels/0/layout", "/api/traces", "/api/captures/0/kernels/0/disasm"):
+    r = c.get(path)
+    assert r.status_code == 202 and r.headers["retry-after"] == "1", path
+    assert r.json()["state"] == "loading" and r.json()["progress"] == 0.25 and r.json()["message"] == "disassembling kernel 1/4"
+  assert c.get("/api/status").json()["state"] == "loading"
+  page = c.get("/")
+  assert page.status_code == 200 and 'data-state="loading"' in page.text and "<progress" in page.text
+  assert c.get("/kernels/0").status_code == 200            # the page polls; the kernel's existence is checked later
+  release.set()
+  assert wait_ready(c)["state"] == "ready"
+  assert c.get("/api/kernels").status_code == 200 and c.get("/kernels/3").status_code == 404
+
+
+def test_load_progress_stages():
+  seen = []
+  ws = load_workspace(str(DEMO_CAPTURE), lambda f, m: seen.append((f, m)))
+  messages = [m for _, m in seen]
+  assert messages[0] == "loading capture" and "disassembling kernel 1/1" in messages
+  n = len(ws.capture.traces)
+  assert [m for m in messages if m.startswith("decoding")] == [f"decoding trace {i}/{n}" for i in range(1, n + 1)]
+  fractions = [f for f, _ in seen]
+  assert fractions == sorted(fractions) and 0 <= fractions[0] and fractions[-1] <= 1
+
+
+# ---------------------------------------------------------------------------------------------------
+# uploads
+
+def test_upload_raw_and_multipart():
+  c = client(create_app([]))
+  data = DEMO_CAPTURE.read_bytes()
+  r = c.post("/api/captures?name=../../etc/mine.pkl", content=data, headers={"content-type": "application/octet-stream"})
+  assert r.status_code == 202 and r.json()["id"] == 1 and r.json()["origin"] == "upload"
+  assert r.json()["name"] == "mine.pkl" and r.json()["path"] is None    # a label only, never a path
+  assert r.headers["location"] == "/api/captures/1/status"
+  r = c.post("/api/captures", files={"file": ("form.pkl", data, "application/octet-stream")})
+  assert r.status_code == 202 and (r.json()["id"], r.json()["name"]) == (2, "form.pkl")
+  ws = Workspace.open(DEMO_CAPTURE)
+  for cid in (1, 2):
+    assert wait_ready(c, cid)["state"] == "ready"
+    assert c.get(f"/api/captures/{cid}/kernels/0/disasm").content == expected(ws, "/api/kernels/0/disasm")
+  assert [x["id"] for x in c.get("/api/captures").json()["captures"]] == [0, 1, 2]
+  r = c.post("/api/captures?name=junk.bin", content=b"junk")              # loads like a file: the error is its status
+  assert r.status_code == 202 and wait_ready(c, 3)["state"] == "error"
+  assert c.post("/api/captures", content=b"").status_code == 400
+  assert c.post("/api/captures", files={"other": (None, "x")}).status_code == 400
+
+
+def test_upload_too_big():
+  c = client(create_app([], max_upload_mb=0.01))          # 10 KiB; the demo capture is ~70 KB
+  data = DEMO_CAPTURE.read_bytes()
+  r = c.post("/api/captures", content=data)
+  assert r.status_code == 413 and r.json()["status"] == 413 and "0.01 MB" in r.json()["error"]
+  r = c.post("/api/captures", content=iter([data[:8192], data[8192:]]))   # chunked, no Content-Length
+  assert r.status_code == 413
+  assert c.post("/api/captures", files={"file": ("big.pkl", data)}).status_code == 413
+  assert c.post("/api/captures", content=data[:10000]).status_code == 202    # under the cap
+  assert len(c.get("/api/captures").json()["captures"]) == 2
+
+
+# ---------------------------------------------------------------------------------------------------
+# safety: static files only from the package, loopback names only
+
+def asgi_get(app, raw_path: bytes) -> tuple[int, bytes]:
+  """GET with the path exactly as given: an HTTP client would normalise the dot segments away."""
+  path = raw_path.split(b"?")[0].decode("latin-1")
+  from urllib.parse import unquote
+  scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+           "path": unquote(path), "raw_path": raw_path, "query_string": b"", "root_path": "",
+           "headers": [(b"host", b"127.0.0.1")], "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+  out = {"status": None, "body": b""}
+  async def receive(): return {"type": "http.request", "body": b"", "more_body": False}
+  async def send(m):
+    if m["type"] == "http.response.start": out["status"] = m["status"]
+    elif m["type"] == "http.response.body": out["body"] += m.get("body", b"")
+  anyio.run(app, scope, receive, send)
+  return out["status"], out["body"]
+
+
+def test_static_files_and_no_path_escape():
+  app = create_app([])
+  c = client(app)
+  r = c.get("/static/app.js")
+  assert r.status_code == 200 and r.headers["content-type"].startswith("text/javascript")
+  assert r.content == (STATIC_DIR / "app.js").read_bytes()
+  assert c.get("/static/style.css").headers["content-type"].startswith("text/css")
+  secret = (REPO / "viz" / "server.py").read_bytes()
+  for raw in (b"/static/../viz/server.py", b"/static/../../../../etc/passwd", b"/static/..%2fviz%2fserver.py",
+              b"/static/%2e%2e/viz/server.py", b"/static/%2e%2e%2fviz%2fserver.py", b"/static/%252e%252e%252fviz%252fserver.py",
+              b"/static//etc/passwd", b"/static/%2fetc%2fpasswd", b"/static/app.js/../../viz/server.py",
+              b"/static/..\\viz\\server.py", b"/static/....//viz/server.py", b"/static/%00app.js", b"/static/"):
+    status, body = asgi_get(app, raw)
+    assert status == 404, raw
+    assert secret[:200] not in body and b"root:" not in body
+  for raw in (b"/static/../viz/server.py", b"/static/%2e%2e/viz/server.py"):
+    assert c.get(raw.decode()).status_code == 404
+
+
+def test_only_local_host_names():
+  c = client(create_app([]))
+  wait_ready(c)
+  for host in ("127.0.0.1:8000", "localhost", "LOCALHOST:1", "[::1]:8000"):
+    assert c.get("/api/kernels", headers={"host": host}).status_code == 200, host
+  for host in ("evil.example", "evil.example:8000", "127.0.0.1.evil.example", ""):
+    r = c.get("/api/kernels", headers={"host": host})
+    assert r.status_code == 403 and r.json()["status"] == 403, host
+  r = c.post("/api/captures", content=b"x", headers={"origin": "http://evil.example"})
+  assert r.status_code == 403 and r.json()["error"] == "cross-site write refused"
+  assert c.post("/api/captures", content=b"x", headers={"origin": "http://127.0.0.1:8000"}).status_code == 202
+  open_c = client(create_app([], allowed_hosts=None))                    # --host 0.0.0.0: any name
+  assert open_c.get("/api/status", headers={"host": "box.lan"}).status_code == 200
+
+
+# ---------------------------------------------------------------------------------------------------
+# HTML pages
+
+@needs_real
+def test_pages_and_json_twins(real_app):
+  r = real_app.get("/")
+  assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+  assert "default-src 'self'" in r.headers["content-security-policy"]
+  k = real_app.get("/api/kernels").json()["kernels"][0]
+  assert k["name"] in r.text and 'href="/api/kernels"' in r.text and 'href="/kernels/0"' in r.text
+  hs = real_app.get("/api/kernels/0/hotspots?top=0").json()
+  assert "waves traced" in r.text and f"{hs['total_cycles']:,}" in r.text     # traced: the timing columns
+  for c in real_app.get("/api/captures").json()["captures"]: assert c["name"] in r.text
+  cid = next(i for i, p in enumerate(REAL_CAPTURES) if p.parent.name == "gfx1200")
+  page = real_app.get(f"/captures/{cid}")
+  assert page.status_code == 200 and f'href="/api/captures/{cid}/kernels"' in page.text
+  assert f'href="/captures/{cid}/kernels/0"' in page.text
+  kp = real_app.get(f"/captures/{cid}/kernels/0")
+  assert kp.status_code == 200 and 'src="/static/app.js"' in kp.text
+  for route_ in ("layout", "disasm", "cfg"):
+    url = f"/api/captures/{cid}/kernels/0/{route_}"
+    assert f'href="{url}"' in kp.text and real_app.get(url).status_code == 200
+  assert f'data-layout="/api/captures/{cid}/kernels/0/layout"' in kp.text
+  # every script and stylesheet a page names is served
+  for page_ in (r, kp):
+    for ref in re.findall(r'(?:src|href)="(/static/[^"]+)"', page_.text): assert real_app.get(ref).status_code == 200
+
+
+def test_untraced_capture_page_has_no_timing_columns(code_objects):
+  c = client(create_app([str(code_objects[0])]))
+  wait_ready(c)
+  r = c.get("/")
+  assert r.status_code == 200 and "waves traced" not in r.text and c.get("/api/kernels").json()["kernels"][0]["name"] in r.text
+
+
+def test_templates_escape_names():
+  c = client(create_app([]))
+  c.post("/api/captures", params={"name": '<img src=x onerror="alert(1)">.pkl'}, content=b"junk")
+  wait_ready(c, 1)
+  r = c.get("/")
+  assert "<img src=x" not in r.text and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;.pkl" in r.text
+
+
+def test_static_modules_are_plain_and_local():
+  """No CDN, no third-party code: every import in static/ is a relative module of static/ itself."""
+  for p in STATIC_DIR.glob("*.js"):
+    text = p.read_text()
+    for spec in re.findall(r'^\s*import\s[^;]*?from\s+"([^"]+)"', text, re.M): assert (STATIC_DIR / spec).is_file(), spec
+    assert "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text
+  for p in [*STATIC_DIR.glob("*.css"), *TEMPLATES_DIR.glob("*.html")]: assert "//cdn" not in p.read_text()
+
+
+# ---------------------------------------------------------------------------------------------------
+# amdviz serve
+
+def test_serve_main_argument_errors(tmp_path, monkeypatch, capsys):
+  assert serve_main([str(tmp_path / "missing.pkl")]) == 2
+  assert "no such file" in capsys.readouterr().err
+  monkeypatch.setenv("PORT", "eighty")
+  assert serve_main([]) == 2 and "PORT must be a number" in capsys.readouterr().err
+
+
+def test_serve_process_on_a_free_loopback_port():
+  """`python -m viz.server --port 0 PATH` in a process of its own: prints its URL, serves a request, stops on
+  SIGTERM. Bounded: WAIT_S for the whole exchange."""
+  env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""), "PORT": "1"}
+  proc = subprocess.Popen([sys.executable, "-m", "viz.server", "--port", "0", str(DEMO_CAPTURE)], cwd=REPO, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+  try:
+    line = []
+    reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
+    reader.start(); reader.join(WAIT_S)
+    m = re.search(r"http://127\.0\.0\.1:(\d+)/", line[0] if line else "")
+    assert m, f"no URL printed: {line!r}"
+    url, deadline = m[0], time.monotonic() + WAIT_S
+    while True:
+      with urllib.request.urlopen(url + "api/kernels", timeout=10) as r:
+        if r.status == 200: body = json.loads(r.read()); break
+      assert time.monotonic() < deadline, "capture never became ready"
+      time.sleep(0.1)
+    assert body == route(Workspace.open(DEMO_CAPTURE), "/api/kernels")
+    with urllib.request.urlopen(url, timeout=10) as r: assert b"r_32_32_16_2" in r.read()
+  finally:
+    proc.terminate()
+    try: proc.wait(15)
+    except subprocess.TimeoutExpired: proc.kill(); proc.wait(5)

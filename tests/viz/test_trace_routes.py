@@ -1,0 +1,154 @@
+"""Thread-trace routes (/api/traces, /api/kernels/ID/{timing,cfg,waves,hotspots}) and `amdviz stats`, on every
+real capture, a bare code object, and a capture built in memory around a synthetic stream."""
+from __future__ import annotations
+import io, json
+import pytest
+from tests.conftest import REAL_CAPTURES
+from tests.sqtt.test_mapping import GFX11_KERNEL, TWO_WAVES, stream
+from viz.api import ApiError, Workspace, route
+from viz.capture import Capture, TraceBuffer, load_capture
+from viz.cli import Progress, main
+
+_open: dict[str, Workspace] = {}
+
+def ws_for(path) -> Workspace:
+  if str(path) not in _open: _open[str(path)] = Workspace.open(path)
+  return _open[str(path)]
+
+def get(ws: Workspace, path: str) -> dict:
+  body = route(ws, path)
+  return json.loads(json.dumps(body))      # what the server would send: plain JSON types only
+
+def test_traces_route(capture_path):
+  ws = ws_for(capture_path)
+  traces = get(ws, "/api/traces")["traces"]
+  assert [t["id"] for t in traces] == list(range(len(ws.capture.traces)))
+  for t, buf in zip(traces, ws.capture.traces):
+    assert t["se"] == buf.se and t["itrace"] == buf.itrace and t["bytes"] == len(buf.blob) and t["packets"] > 0
+    assert t["kernel_id"] is not None and ws.kernels[t["kernel_id"]].program.tag == buf.kern_tag
+    assert t["waves_started"] == t["waves_ended"] and t["unmapped"] == 0
+    assert t["error"] is None or "runs past the end" in t["error"]       # a cut-off last packet, nothing worse
+    if not buf.itrace: assert t["instruction_packets"] == 0 and t["traced_unit"] is None
+
+def test_timing_cfg_waves_hotspots(capture_path):
+  ws = ws_for(capture_path)
+  for k in get(ws, "/api/kernels")["kernels"]:
+    kid = k["id"]
+    timing = get(ws, f"/api/kernels/{kid}/timing")
+    assert timing["traced"]
+    rows = timing["instructions"]
+    assert [r["pc"] for r in rows] == [i["pc"] for i in get(ws, f"/api/kernels/{kid}/disasm")["instructions"]]
+    entry = next(r for r in rows if r["pc"] == k["entry_pc"])
+    assert entry["hits"] == timing["waves"]
+    for r in rows:
+      assert r["hits"] >= r["timed"] >= 0 and (r["cycles_min"] is None) == (r["timed"] == 0)
+      if r["timed"]: assert r["cycles_min"] <= r["cycles_mean"] <= r["cycles_max"]
+      for w in r["wait"]: assert any(x["pc"] == r["pc"] for x in next(q for q in rows if q["pc"] == w["pc"])["waited_on_by"])
+    cfg = get(ws, f"/api/kernels/{kid}/cfg")
+    assert all("count" in e for e in cfg["edges"]) and all("hits" in b and "cycles" in b for b in cfg["blocks"])
+    assert sum(b["cycles"] for b in cfg["blocks"]) == sum(r["cycles_total"] for r in rows)
+    waves = get(ws, f"/api/kernels/{kid}/waves")["waves"]
+    traced = [w for w in waves if w["traced"]]
+    assert len(traced) == timing["waves"] and all(w["end"] >= w["start"] for w in waves)
+    assert sum(w["n_insts"] for w in traced) == sum(r["hits"] for r in rows)
+    for w in traced: assert w["blocks"][0] == k["entry_pc"] and w["status"] == "ended"
+    hot = get(ws, f"/api/kernels/{kid}/hotspots?top=3")
+    cycles = [h["cycles_total"] for h in hot["hotspots"]]
+    assert len(cycles) <= 3 and cycles == sorted(cycles, reverse=True)
+    assert cycles == sorted((r["cycles_total"] for r in rows if r["cycles_total"]), reverse=True)[:3]
+    for h in hot["hotspots"]:
+      assert sum(c["here"] for c in h["context"]) == 1 and h["block"] <= h["pc"]
+
+def test_gemm_hotspot_is_the_global_load_wait():
+  path = next(p for p in REAL_CAPTURES if p.parent.name == "gfx1100" and "gemm" in p.name)
+  hot = get(ws_for(path), "/api/kernels/0/hotspots?top=1")["hotspots"][0]
+  assert hot["text"] == "s_waitcnt vmcnt(1)" and hot["hits"] == 10
+  assert [(w["counter"], w["text"]) for w in hot["waited_on"]] == [("vmcnt", "global_load_b32 v5, v[3:4], off")]
+
+def test_bad_query_and_unknown_route():
+  ws = ws_for(REAL_CAPTURES[0])
+  with pytest.raises(ApiError) as e: route(ws, "/api/kernels/0/hotspots?top=many")
+  assert e.value.status == 400
+  with pytest.raises(ApiError): route(ws, "/api/kernels/0/nothing")
+  assert route(ws, "/api/kernels/0/hotspots?top=0")["hotspots"] == []
+
+def test_bare_code_object_has_no_timing(tmp_path):
+  cap = load_capture(next(p for p in REAL_CAPTURES if "gemm" in p.name))
+  elf = tmp_path / "k.hsaco"
+  elf.write_bytes(cap.programs[0].lib)
+  ws = Workspace.open(elf)
+  assert get(ws, "/api/traces") == {"traces": []}
+  assert get(ws, "/api/kernels/0/timing") == {"traced": False, "waves": 0, "instructions": [], "counters": [], "coverage": None}
+  cfg = get(ws, "/api/kernels/0/cfg")
+  assert cfg["blocks"] and all("hits" not in b for b in cfg["blocks"]) and all("count" not in e for e in cfg["edges"])
+  assert get(ws, "/api/kernels/0/waves") == {"waves": []}
+  assert get(ws, "/api/kernels/0/hotspots")["hotspots"] == []
+
+def synthetic_workspace(dispatches: int = 1) -> Workspace:
+  """A capture in memory: the 7-instruction test kernel in a real gfx1100 code object's place, traced on SE 1."""
+  real = load_capture(next(p for p in REAL_CAPTURES if p.parent.name == "gfx1100" and "gemm" in p.name))
+  ws = Workspace(Capture("<synthetic>", real.devices, real.programs, [], "amdviz"))
+  kv = ws.kernels[0]
+  # swap the kernel's code for the test kernel's: same entry pc, the test's instructions
+  from isa.decode import Disassembler
+  from isa.cfg import build_cfg
+  entry = kv.kernel.entry_pc
+  kv.__dict__["instructions"] = Disassembler("gfx1100").disassemble(GFX11_KERNEL, entry)
+  kv.__dict__["cfg"] = build_cfg(kv.instructions, entry)
+  blob = stream("rdna3", TWO_WAVES)
+  ws.capture.traces = [TraceBuffer(kv.program.device, kv.program.tag, 1, blob, True, e) for e in range(dispatches)]
+  return ws
+
+def test_synthetic_capture_routes_exact():
+  ws = synthetic_workspace(dispatches=2)          # two dispatches of one kernel aggregate
+  t = get(ws, "/api/kernels/0/timing")
+  base = ws.kernels[0].kernel.entry_pc
+  assert t["waves"] == 4
+  assert [(r["pc"] - base, r["hits"], r["cycles_total"], r["cycles_min"], r["cycles_max"]) for r in t["instructions"]] == \
+    [(0x0, 4, 4, 1, 1), (0x8, 4, 778, 191, 198), (0xc, 4, 10, 2, 3), (0x10, 4, 4, 1, 1), (0x14, 2, 12, 6, 6),
+     (0x18, 2, 2, 1, 1), (0x1c, 4, 546, 94, 179)]
+  wait = t["instructions"][1]["wait"]
+  assert wait == [{"pc": base, "counter": "lgkmcnt", "cycles": 772, "count": 4}]
+  assert t["instructions"][0]["waited_on_by"] == [{"pc": base + 8, "counter": "lgkmcnt", "cycles": 772, "count": 4}]
+  cfg = get(ws, "/api/kernels/0/cfg")
+  assert [(b["id"] - base, b["hits"], b["cycles"]) for b in cfg["blocks"]] == [(0x0, 4, 796), (0x14, 2, 14), (0x1c, 4, 546)]
+  assert sorted((e["from"] - base, e["to"] - base, e["kind"], e["count"]) for e in cfg["edges"]) == \
+    [(0x0, 0x14, "fallthrough", 2), (0x0, 0x1c, "taken", 2), (0x14, 0x1c, "fallthrough", 2)]
+  waves = get(ws, "/api/kernels/0/waves")["waves"]
+  assert [(w["trace"], w["se"], w["cu"], w["simd"], w["wave"], w["start"], w["end"], w["n_insts"], [b - base for b in w["blocks"]])
+          for w in waves] == [(d, 1, 0, 0, s, 100 + s, 400 + 100 * s, 5 + 2 * s, [0x0, 0x1c] if s == 0 else [0x0, 0x14, 0x1c])
+                              for d in range(2) for s in range(2)]
+  hot = get(ws, "/api/kernels/0/hotspots?top=2")
+  assert hot["total_cycles"] == 2 * (290 + 388)
+  assert [(h["pc"] - base, h["cycles_total"]) for h in hot["hotspots"]] == [(0x8, 778), (0x1c, 546)]
+  assert hot["hotspots"][0]["waited_on"][0]["text"] == "s_load_b32 s2, s[0:1], null"
+  traces = get(ws, "/api/traces")["traces"]
+  assert [(t["kernel_id"], t["exec_tag"], t["instruction_packets"], t["mapped"], t["waves_started"]) for t in traces] == \
+    [(0, 0, 9, 9, 2), (0, 1, 9, 9, 2)]
+
+def test_stats_command(capsys):
+  path = next(p for p in REAL_CAPTURES if p.parent.name == "gfx1200" and "gemm" in p.name)
+  assert main(["stats", str(path), "--top", "3"]) == 0
+  out = capsys.readouterr()
+  assert "r_32_32_16_2" in out.out and "hottest instructions" in out.out and "s_wait_loadcnt" in out.out
+  assert "<- loadcnt" in out.out and out.err == ""         # no progress bar: not a terminal, small trace
+
+def test_progress_bar_on_a_terminal():
+  class Tty(io.StringIO):
+    def isatty(self): return True
+  s = Tty()
+  bar = Progress(s, width=10)
+  bar(50, 100, "trace 1/2"); bar(100, 100, "trace 2/2")
+  text = s.getvalue()
+  assert "[#####.....]  50%" in text and "[##########] 100%" in text and text.endswith("\n")
+  quiet = io.StringIO()
+  Progress(quiet)(100, 100, "x")
+  assert quiet.getvalue() == ""
+  Progress(quiet)(Progress.BIG, Progress.BIG, "x")           # big work: reported even off a terminal
+  assert "100%" in quiet.getvalue()
+
+def test_json_command_with_a_query(capsys):
+  path = next(p for p in REAL_CAPTURES if p.parent.name == "gfx1100" and "gemm" in p.name)
+  assert main(["json", str(path), "/api/kernels/0/hotspots?top=2"]) == 0
+  body = json.loads(capsys.readouterr().out)
+  assert len(body["hotspots"]) == 2 and body["waves"] == 10

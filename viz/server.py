@@ -1,0 +1,437 @@
+"""`amdviz serve`: the JSON API over HTTP, and HTML pages that draw it.
+
+Datasette-like: every HTML page has a JSON twin under /api, and every /api body is what `amdviz json PATH
+ROUTE` prints, because both call viz.api.route. The server serves only the captures named on its command line
+(ids 0..n-1, in order; none given: a demo capture shipped in viz/demo) and those uploaded to it; no route
+takes a file name.
+
+Each capture is loaded and analysed (disassembly, CFG, thread traces) once, in a background thread, so the
+server answers while a large capture loads: its data routes say 202 with the load's status until it is
+ready, and the pages poll. Answers are cached per capture as encoded JSON (a 60k-instruction disassembly
+is encoded once, not per request).
+
+Routes for capture 0 live at /api/...; the same routes for any capture at /api/captures/{cid}/..., and
+pages likewise at /... and /captures/{cid}/....
+"""
+from __future__ import annotations
+import argparse, inspect, json, logging, mimetypes, os, re, socket, sys, threading, webbrowser
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from isa.decode import UnsupportedArch
+from isa.elf import CodeObjectError
+from viz.api import ApiError, Workspace, route
+from viz.capture import CaptureError, load_capture
+
+log = logging.getLogger("amdviz.server")
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES_DIR = HERE / "templates"
+DEMO_CAPTURE = HERE / "demo" / "gfx1100_gemm.pkl"
+
+def _static_dir() -> Path:
+  # An installed package carries the repository's top-level static/ as viz/static (pyproject maps it there);
+  # a source checkout or an editable install has it beside viz/.
+  return next((d for d in (HERE / "static", HERE.parent / "static") if d.is_dir()), HERE / "static")
+
+STATIC_DIR = _static_dir()
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+MULTIPART_SLACK = 64 * 1024     # multipart framing around the file, beyond the upload cap
+CACHE_ENTRIES = 512             # answers kept per capture (hotspots?top=N makes the key space open-ended)
+
+# ---------------------------------------------------------------------------------------------------
+# loading: (path or bytes, progress(fraction, message)) -> Workspace; tests inject slow or failing loaders
+
+Progress = Callable[[float, str], None]
+Loader = Callable[[object, Progress], Workspace]
+
+def load_workspace(source: str | bytes, progress: Progress) -> Workspace:
+  """Load a capture and compute everything its routes need, reporting stages: the pickle, each kernel's
+  disassembly and CFG, each trace buffer's decoding."""
+  progress(0.0, "loading capture")
+  ws = Workspace(load_capture(source))
+  n = len(ws.kernels)
+  for k, kv in enumerate(ws.kernels):
+    progress(0.05 + 0.45 * k / n, f"disassembling kernel {k + 1}/{n}")
+    kv.instructions, kv.cfg        # cached_property: computed here, read by every request after
+  if ws.capture.traces and hasattr(ws, "analysis"):
+    ws.analysis(lambda done, total, label: progress(0.5 + 0.5 * done / max(total, 1), f"decoding {label}"))
+  return ws
+
+def api_body(ws: Workspace, path: str) -> dict:
+  return route(ws, path)   # the same function `amdviz json` prints
+
+def _dumps(body) -> bytes:
+  return json.dumps(body, separators=(",", ":")).encode()   # as `amdviz json` prints it
+
+def _error_body(status: int, message: str) -> bytes:
+  return _dumps({"error": message, "status": status})
+
+def _one_line(e: BaseException) -> str:
+  return f"{type(e).__name__}: {' '.join(str(e).split())}".rstrip(": ")
+
+LOADING, READY, ERROR = "loading", "ready", "error"
+
+@dataclass(eq=False)
+class Slot:
+  """One capture: where it came from, how far its load got, its Workspace and its cached answers."""
+  id: int
+  name: str
+  origin: str                      # "file", "upload" or "demo"
+  path: str | None                 # as given on the command line (None: uploaded or demo)
+  state: str = LOADING
+  progress: float = 0.0
+  message: str = "queued"
+  error: str | None = None
+  error_status: int = 0
+  ws: Workspace | None = None
+  _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
+  _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+  def status_json(self) -> dict:
+    ws = self.ws
+    return {"id": self.id, "name": self.name, "origin": self.origin, "path": self.path, "state": self.state,
+            "progress": round(self.progress, 3), "message": self.message, "error": self.error,
+            "kernels": len(ws.kernels) if ws else None, "traces": len(ws.capture.traces) if ws else None,
+            "format": ws.capture.source_format if ws else None}
+
+  def report(self, fraction: float, message: str) -> None:
+    self.progress, self.message = max(self.progress, min(float(fraction), 1.0)), message   # never goes back
+
+  def load(self, loader: Loader, source, gate: threading.Semaphore) -> None:
+    with gate:
+      try:
+        ws = loader(source, self.report)
+      except (CaptureError, CodeObjectError, UnsupportedArch) as e:   # the file's fault: a client error
+        self._fail(422, str(e))
+      except Exception as e:                                           # ours: log the traceback
+        log.exception("loading capture %d (%s)", self.id, self.name)
+        self._fail(500, f"internal error loading {self.name}: {_one_line(e)}")
+      else:
+        self.ws, self.progress, self.message, self.state = ws, 1.0, "ready", READY   # state last: ws is set
+
+  def _fail(self, status: int, message: str) -> None:
+    self.error, self.error_status, self.message, self.state = message, status, "error", ERROR
+
+  def answer(self, path: str) -> tuple[int, bytes]:
+    """(HTTP status, JSON bytes) of `path` for this capture, computed once. Error answers are cached too:
+    they are as deterministic as the data."""
+    if self.state == LOADING: return 202, _dumps(self.status_json())
+    if self.state == ERROR: return self.error_status, _error_body(self.error_status, self.error)
+    with self._lock:               # one computation per capture at a time; the Workspace's caches are not locked
+      if (hit := self._cache.get(path)) is not None:
+        self._cache.move_to_end(path); return hit
+      try: out = 200, _dumps(api_body(self.ws, path))
+      except ApiError as e: out = e.status, _error_body(e.status, e.message)
+      except Exception as e:
+        log.exception("capture %d: %s", self.id, path)
+        out = 500, _error_body(500, f"internal error on {path}: {_one_line(e)}")
+      self._cache[path] = out
+      if len(self._cache) > CACHE_ENTRIES: self._cache.popitem(last=False)
+      return out
+
+  def data(self, path: str) -> dict:
+    """The body of `path` as a dict, for the HTML pages (ApiError if it is an error or not ready)."""
+    status, body = self.answer(path)
+    if status != 200: raise ApiError(status, json.loads(body).get("error") or self.message)
+    return json.loads(body)
+
+
+class Captures:
+  """Every capture the server serves, by id. Loads run in daemon threads (a capture still loading must
+  not keep Ctrl-C waiting), at most two at once on this 2-core budget."""
+  def __init__(self, loader: Loader):
+    self.loader, self.slots, self._lock, self._gate = loader, [], threading.Lock(), threading.Semaphore(2)
+
+  def add(self, name: str, source, origin: str, path: str | None = None) -> Slot:
+    with self._lock:
+      slot = Slot(len(self.slots), name, origin, path)
+      self.slots.append(slot)
+    threading.Thread(target=slot.load, args=(self.loader, source, self._gate), name=f"amdviz-load-{slot.id}",
+                     daemon=True).start()
+    return slot
+
+  def get(self, cid: int) -> Slot:
+    slots = self.slots
+    if not 0 <= cid < len(slots): raise ApiError(404, f"no capture {cid} (this server has {len(slots)})")
+    return slots[cid]
+
+# ---------------------------------------------------------------------------------------------------
+# the app
+
+def _json(status: int, body: bytes, headers: dict | None = None) -> Response:
+  return Response(body, status, headers=headers, media_type="application/json")
+
+def _hostname(netloc: str) -> str | None:
+  try: return urlsplit("//" + netloc).hostname     # lower case, no port, no [] around IPv6
+  except ValueError: return None
+
+class LocalOnly:
+  """Answer only requests addressed to a name this server listens under: a web page on an attacker's
+  domain that resolves to 127.0.0.1 (DNS rebinding) would otherwise read the API. Writes (uploads)
+  from another site's page are refused by their Origin."""
+  def __init__(self, app, hosts: frozenset[str]):
+    self.app, self.hosts = app, hosts
+
+  async def __call__(self, scope, receive, send):
+    if scope["type"] == "http":
+      headers = dict(scope["headers"])
+      host = _hostname(headers.get(b"host", b"").decode("latin-1"))
+      origin = headers.get(b"origin")
+      cross = origin is not None and scope["method"] not in ("GET", "HEAD") and \
+        _hostname(urlsplit(origin.decode("latin-1")).netloc) not in self.hosts
+      if host not in self.hosts or cross:
+        why = f"host {host!r} is not one this server answers to" if host not in self.hosts else "cross-site write refused"
+        await _json(403, _error_body(403, why))(scope, receive, send)
+        return
+    await self.app(scope, receive, send)
+
+UPLOAD_DOC = {"requestBody": {"required": True, "content": {
+  "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+  "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}}}
+
+HTML_HEADERS = {"Content-Security-Policy": "default-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                           "object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+                "X-Content-Type-Options": "nosniff"}
+STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".html": "text/html"}
+
+
+def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = load_workspace,
+               allowed_hosts: frozenset[str] | None = LOOPBACK) -> FastAPI:
+  """The server for `paths` (capture ids 0..n-1; none: the demo capture). `allowed_hosts`: the Host names
+  it answers to (None: any, for a server bound to every interface on purpose)."""
+  caps = Captures(loader)
+  if paths:
+    for p in paths: caps.add(Path(p).name, str(p), "file", str(p))
+  else:
+    caps.add(f"{DEMO_CAPTURE.name} (demo)", str(DEMO_CAPTURE), "demo")
+  max_upload = int(max_upload_mb * 1024 * 1024)
+  # the static files that exist now, by URL path: a request can name only one of these, never build a path
+  static = {p.relative_to(STATIC_DIR).as_posix(): p for p in sorted(STATIC_DIR.rglob("*"))
+            if p.is_file() and not p.is_symlink()} if STATIC_DIR.is_dir() else {}
+  env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
+                    trim_blocks=True, lstrip_blocks=True)
+  env.globals.update(api_url=lambda cid, suffix="": (f"/api/captures/{cid}" if cid else "/api") + suffix,
+                     page_url=lambda cid, suffix="": f"/captures/{cid}{suffix}" if cid else (suffix or "/"),
+                     hexpc=lambda v: f"0x{v:x}")
+
+  app = FastAPI(title="amdviz", version="0.1.0", description="AMD GPU assembly and thread-trace viewer: "
+                "the JSON behind every page. Routes under /api are capture 0; /api/captures/{cid}/... any capture.")
+  app.state.captures = caps
+  if allowed_hosts is not None: app.add_middleware(LocalOnly, hosts=frozenset(allowed_hosts))
+
+  def page(template: str, code: int = 200, **ctx) -> HTMLResponse:
+    return HTMLResponse(env.get_template(template).render(**ctx), code, headers=HTML_HEADERS)
+
+  def error_response(request: Request, status: int, message: str) -> Response:
+    if request.url.path == "/api" or request.url.path.startswith("/api/"): return _json(status, _error_body(status, message))
+    return page("error.html", status, status=status, message=message, captures=[s.status_json() for s in caps.slots])
+
+  @app.exception_handler(ApiError)
+  async def on_api_error(request: Request, e: ApiError):
+    return error_response(request, e.status, e.message)
+
+  @app.exception_handler(StarletteHTTPException)
+  async def on_http_error(request: Request, e: StarletteHTTPException):
+    return error_response(request, e.status_code, f"not found: {request.url.path}" if e.status_code == 404 else str(e.detail))
+
+  @app.exception_handler(RequestValidationError)
+  async def on_bad_request(request: Request, e: RequestValidationError):
+    why = "; ".join(f"{'.'.join(map(str, err.get('loc', ())))}: {err.get('msg')}" for err in e.errors())
+    return error_response(request, 422, f"bad request: {why}")
+
+  def twin(path: str, fn: Callable, *, json_route: bool = True, **kw) -> None:
+    """Register fn(cid, ...) at the capture-scoped path and, with cid fixed to 0, at the short one:
+    /api/captures/{cid}/X and /api/X; /captures/{cid}/X and /X. The short one's signature drops cid, so
+    OpenAPI documents both properly."""
+    long, short = ((f"/api/captures/{{cid}}{path}", f"/api{path}") if json_route else
+                   (f"/captures/{{cid}}{path}".rstrip("/") or "/", path))
+    app.get(long, name=f"{fn.__name__}", **kw)(fn)
+    sig = inspect.signature(fn, eval_str=True)
+    def at_0(**kwargs): return fn(0, **kwargs)
+    at_0.__signature__ = sig.replace(parameters=[p for p in sig.parameters.values() if p.name != "cid"])
+    at_0.__name__, at_0.__doc__ = f"{fn.__name__}_0", fn.__doc__
+    app.get(short, name=at_0.__name__, **kw)(at_0)
+
+  # --- JSON ----------------------------------------------------------------------------------------
+  def data(cid: int, path: str) -> Response:
+    slot = caps.get(cid)
+    status, body = slot.answer(path)
+    return _json(status, body, {"Retry-After": "1"} if status == 202 else None)
+
+  @app.get("/api/captures", tags=["captures"])
+  def list_captures():
+    """Every capture this server serves: id, file name, load state and progress, error."""
+    return _json(200, _dumps({"captures": [s.status_json() for s in caps.slots]}))
+
+  @app.post("/api/captures", tags=["captures"], status_code=202, openapi_extra=UPLOAD_DOC)
+  async def upload_capture(request: Request, name: str | None = None):
+    """Add a capture: the request body is the file (or a multipart form with a `file` field). It loads in
+    the background like the others; 202 with its status, Location: its status route. 413 past the cap."""
+    multipart = request.headers.get("content-type", "").startswith("multipart/form-data")
+    limit = max_upload + (MULTIPART_SLACK if multipart else 0)
+    too_big = ApiError(413, f"upload larger than the {max_upload_mb:g} MB limit")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit: raise too_big       # refuse before reading a byte
+    chunks, n = [], 0
+    async for chunk in request.stream():
+      n += len(chunk)
+      if n > limit: raise too_big                                        # a lying or absent Content-Length
+      chunks.append(chunk)
+    blob, filename = b"".join(chunks), name
+    if multipart: blob, filename = await _multipart_file(request, blob)
+    if len(blob) > max_upload: raise too_big
+    if not blob: raise ApiError(400, "empty upload")
+    # the name is only ever shown (autoescaped), never used as a path
+    label = Path(str(filename or "upload").replace("\\", "/")).name[:200] or "upload"
+    slot = caps.add(label, blob, "upload")
+    return _json(202, _dumps(slot.status_json()), {"Location": f"/api/captures/{slot.id}/status"})
+
+  def capture_status(cid: int):
+    """Load state of a capture: loading (progress 0..1, message names the stage), ready, or error."""
+    return _json(200, _dumps(caps.get(cid).status_json()))
+  twin("/status", capture_status, tags=["captures"])
+
+  def kernels(cid: int):
+    """Kernels: name, arch, entry pc, instruction count, VGPR/SGPR/LDS/scratch."""
+    return data(cid, "/api/kernels")
+  def disasm(cid: int, kid: int):
+    """Instructions of a kernel: pc, size, hex, text, mnemonic, registers read and written."""
+    return data(cid, f"/api/kernels/{kid}/disasm")
+  def cfg(cid: int, kid: int):
+    """Basic blocks and edges of a kernel (with hit and edge counts when traced)."""
+    return data(cid, f"/api/kernels/{kid}/cfg")
+  def layout_route(cid: int, kid: int):
+    """The CFG laid out for drawing: boxes (x, y, w, h) sized for the disassembly text, routed edges."""
+    return data(cid, f"/api/kernels/{kid}/layout")
+  def timing(cid: int, kid: int):
+    """Per-instruction timing of a kernel from its thread traces."""
+    return data(cid, f"/api/kernels/{kid}/timing")
+  def waves(cid: int, kid: int):
+    """The traced waves of a kernel."""
+    return data(cid, f"/api/kernels/{kid}/waves")
+  def hotspots(cid: int, kid: int, top: int = 10):
+    """The `top` instructions by cycles, with their context and what they waited on."""
+    return data(cid, f"/api/kernels/{kid}/hotspots?top={top}")
+  def traces(cid: int):
+    """Thread-trace buffers: kernel, shader engine, packets, waves, mapping summary."""
+    return data(cid, "/api/traces")
+  for path, fn, tag in (("/kernels", kernels, "kernels"), ("/kernels/{kid}/disasm", disasm, "kernels"),
+                        ("/kernels/{kid}/cfg", cfg, "kernels"), ("/kernels/{kid}/layout", layout_route, "kernels"),
+                        ("/kernels/{kid}/timing", timing, "traces"), ("/kernels/{kid}/waves", waves, "traces"),
+                        ("/kernels/{kid}/hotspots", hotspots, "traces"), ("/traces", traces, "traces")):
+    twin(path, fn, tags=[tag])
+
+  # --- HTML ----------------------------------------------------------------------------------------
+  def index_page(cid: int):
+    """A capture's kernels (and every capture); JSON twin: /api/kernels, /api/captures."""
+    slot = caps.get(cid)
+    kernel_rows, traced = [], False
+    if slot.state == READY:
+      for k in slot.data("/api/kernels")["kernels"]:
+        try: hs = slot.data(f"/api/kernels/{k['id']}/hotspots?top=0")   # waves and total cycles, if traced
+        except ApiError: hs = {}                                         # no such route (yet): no columns
+        traced |= bool(hs.get("traced"))
+        kernel_rows.append({**k, "waves": hs.get("waves"), "cycles": hs.get("total_cycles")} if hs.get("traced") else k)
+    return page("index.html", slot.error_status if slot.state == ERROR else 200, cid=cid, cap=slot.status_json(),
+                captures=[s.status_json() for s in caps.slots], kernels=kernel_rows, traced=traced,
+                max_upload_mb=max_upload_mb)
+
+  def kernel_page(cid: int, kid: int):
+    """One kernel's CFG, drawn by static/app.js from /api/kernels/{kid}/layout, /disasm and /cfg."""
+    slot = caps.get(cid)
+    kernel = None
+    if slot.state == ERROR: raise ApiError(slot.error_status, slot.error)
+    if slot.state == READY:
+      ks = slot.data("/api/kernels")["kernels"]
+      if not 0 <= kid < len(ks): raise ApiError(404, f"no kernel {kid} (this capture has {len(ks)})")
+      kernel = ks[kid]
+    return page("kernel.html", cid=cid, kid=kid, kernel=kernel, cap=slot.status_json())
+
+  twin("/", index_page, json_route=False, response_class=HTMLResponse, include_in_schema=False)
+  twin("/kernels/{kid}", kernel_page, json_route=False, response_class=HTMLResponse, include_in_schema=False)
+
+  @app.get("/static/{name:path}", include_in_schema=False)
+  def static_file(name: str):
+    p = static.get(name)
+    if p is None: raise StarletteHTTPException(404)
+    media = STATIC_TYPES.get(p.suffix) or mimetypes.guess_type(p.name)[0] or "application/octet-stream"
+    # no-cache: revalidate each load, so an edited script shows up without a restart
+    return Response(p.read_bytes(), media_type=media, headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+
+  return app
+
+
+async def _multipart_file(request: Request, body: bytes) -> tuple[bytes, str | None]:
+  """The first file of a multipart body already read (and size-checked) into memory."""
+  from starlette.formparsers import MultiPartException, MultiPartParser
+  async def once():
+    yield body
+  try: form = await MultiPartParser(request.headers, once()).parse()
+  except MultiPartException as e: raise ApiError(400, f"bad multipart upload: {e.message}") from None
+  try:
+    f = next((v for _, v in form.multi_items() if not isinstance(v, str)), None)
+    if f is None: raise ApiError(400, "multipart upload without a file field")
+    return await f.read(), f.filename
+  finally:
+    await form.close()
+
+# ---------------------------------------------------------------------------------------------------
+# amdviz serve
+
+def _bind(host: str, port: int) -> socket.socket:
+  """Listen before uvicorn starts, so port 0 resolves to a real port we can print (and a browser opened
+  right away finds the server)."""
+  family = socket.AF_INET6 if ":" in host else socket.AF_INET
+  sock = socket.socket(family, socket.SOCK_STREAM)
+  sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+  try:
+    sock.bind((host, port)); sock.listen(128)
+  except OSError:
+    sock.close(); raise
+  return sock
+
+def serve_main(argv: list[str]) -> int:
+  """amdviz serve [PATH ...] [--host 127.0.0.1] [--port 8000] [--open]"""
+  p = argparse.ArgumentParser(prog="amdviz serve", description="Serve captures to a web browser: pages at /, JSON at /api, "
+                              "API docs at /docs.")
+  p.add_argument("paths", nargs="*", metavar="PATH", help="captures or code objects (none: a built-in demo capture)")
+  p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+  p.add_argument("--port", type=int, default=None, help="port (default $PORT, else 8000; 0: any free port)")
+  p.add_argument("--open", action="store_true", help="open the viewer in a web browser")
+  p.add_argument("--max-upload-mb", type=float, default=64, help="largest capture POST /api/captures accepts (default 64)")
+  args = p.parse_args(argv)
+  port = args.port
+  if port is None:
+    try: port = int(os.environ.get("PORT") or 8000)
+    except ValueError: print(f"amdviz serve: PORT must be a number, got {os.environ['PORT']!r}", file=sys.stderr); return 2
+  for path in args.paths:
+    if not Path(path).is_file(): print(f"amdviz serve: no such file: {path}", file=sys.stderr); return 2
+  try: sock = _bind(args.host, port)
+  except OSError as e:
+    print(f"amdviz serve: cannot listen on {args.host}:{port}: {e.strerror or e}", file=sys.stderr); return 1
+  import uvicorn
+  everywhere = args.host in ("0.0.0.0", "::", "")
+  app = create_app(args.paths, args.max_upload_mb, allowed_hosts=None if everywhere else LOOPBACK | {args.host.lower()})
+  shown = "127.0.0.1" if everywhere else (f"[{args.host}]" if ":" in args.host else args.host)
+  url = f"http://{shown}:{sock.getsockname()[1]}/"
+  what = ", ".join(args.paths) if args.paths else "the demo capture"
+  print(f"amdviz: serving {what} at {url}  (JSON at {url}api, Ctrl-C stops)", flush=True)
+  if everywhere: print("amdviz: listening on every interface: anyone who can reach this machine can use it", flush=True)
+  if args.open:   # some browsers block until closed: not on the serving thread
+    threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+  uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+  return 0
+
+
+if __name__ == "__main__":
+  sys.exit(serve_main(sys.argv[1:]))
