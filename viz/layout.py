@@ -55,7 +55,7 @@ def block_sizes(cfg_json: dict, texts: dict, char_w: float = 7.2, line_h: float 
       t = texts.get(pc)
       lines.extend(str(texts.get(str(pc), "") if t is None else t).split("\n"))
     longest = max(map(len, lines), default=0)
-    sizes[b["id"]] = (longest * char_w + 2 * pad, max(len(lines), 1) * line_h + 2 * pad)
+    sizes[b["id"]] = (round(longest * char_w + 2 * pad, 2), round(max(len(lines), 1) * line_h + 2 * pad, 2))
   return sizes
 
 
@@ -389,7 +389,7 @@ class _Graph:
       edges_out.append({"from": self.ids[s], "to": self.ids[d], "kind": kind, "back": back,
                         "points": [[_r(x), y] for x, y in _simplified(pts)]})
     nodes_out = [{"id": self.ids[v], "x": _r(cx[v] - self.w[v] / 2), "y": layer_top[layer[v]],
-                  "w": round(self.w[v], 2), "h": round(self.h[v], 2), "layer": layer[v]} for v in range(n)]
+                  "w": self.w[v], "h": self.h[v], "layer": layer[v]} for v in range(n)]
     width = max(cx[v] + self.w[v] / 2 for v in range(len(cx))) + sp.margin
     return {"width": _r(width), "height": _r(height), "nodes": nodes_out, "edges": edges_out}
 
