@@ -1,0 +1,65 @@
+"""Load test: many concurrent clients on the heaviest routes of a running server, loopback only, bounded.
+
+The server runs in a process of its own (`python -m viz.server --port 0 DEMO`), as a user starts it; clients
+are threads with urllib. Reports p50/p99 latency per route in pytest's "measured" summary; asserts no errors."""
+import os, re, subprocess, sys, threading, time, urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO = REPO / "viz" / "demo" / "gfx1100_gemm.pkl"
+ROUTES = ["/api/kernels/0/disasm", "/api/kernels/0/layout", "/api/kernels/0/timing", "/api/kernels/0/cfg",
+          "/api/kernels/0/hotspots?top=20", "/api/traces", "/kernels/0"]
+CLIENTS, REQUESTS, TIMEOUT_S = 16, 40, 60     # 16 concurrent clients, 40 requests each, every wait bounded
+
+
+def start_server() -> tuple[subprocess.Popen, str]:
+  env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+  proc = subprocess.Popen([sys.executable, "-m", "viz.server", "--port", "0", str(DEMO)], cwd=REPO, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+  line: list[str] = []
+  reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
+  reader.start(); reader.join(TIMEOUT_S)
+  m = re.search(r"http://127\.0\.0\.1:\d+", line[0] if line else "")
+  if not m:
+    proc.kill(); raise AssertionError(f"server printed no loopback URL: {line!r}")
+  return proc, m[0]
+
+
+def get(url: str) -> tuple[int, float]:
+  t = time.perf_counter()
+  with urllib.request.urlopen(url, timeout=TIMEOUT_S) as r:
+    r.read()
+    return r.status, time.perf_counter() - t
+
+
+def test_concurrent_clients_on_heavy_routes(report):
+  proc, base = start_server()
+  try:
+    deadline = time.monotonic() + TIMEOUT_S
+    while get(base + "/api/kernels")[0] != 200:       # 202 while the capture loads
+      assert time.monotonic() < deadline, "capture never became ready"
+      time.sleep(0.1)
+    jobs = [ROUTES[(c + k) % len(ROUTES)] for c in range(CLIENTS) for k in range(REQUESTS)]
+    errors, lat = [], {r: [] for r in ROUTES}
+    def one(route):
+      try:
+        status, dt = get(base + route)
+        if status != 200: errors.append(f"{route}: {status}")
+        lat[route].append(dt)
+      except Exception as e:  # noqa: BLE001 - every failure is counted, none may occur
+        errors.append(f"{route}: {e}")
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(CLIENTS) as pool: list(pool.map(one, jobs))
+    wall = time.perf_counter() - t0
+    assert not errors, errors[:10]
+    for r, xs in lat.items():
+      ms = np.array(xs) * 1e3
+      report(f"load {r}: {len(xs)} requests, p50 {np.percentile(ms, 50):.1f} ms, p99 {np.percentile(ms, 99):.1f} ms")
+    report(f"load: {len(jobs)} requests from {CLIENTS} concurrent clients in {wall:.2f} s "
+           f"({len(jobs) / wall:.0f} requests/s), 0 errors")
+  finally:
+    proc.terminate()
+    try: proc.wait(15)
+    except subprocess.TimeoutExpired: proc.kill(); proc.wait(5)
