@@ -1,107 +1,111 @@
-// The kernel page: the control-flow graph as IDA draws it. The server computes the layout
-// (/api/kernels/N/layout: boxes and routed edges); this draws boxes of disassembly as positioned HTML
-// over an SVG of the edges. Register highlighting, heat, timeline and pan/zoom come later.
+// The kernel page: wires the graph, the instruction table and the wave timeline to one selection, which
+// the URL's hash mirrors. Each piece lives in its own module; this only fetches and connects them.
 import {getJSON, showError, showStatus, untilLoaded} from "./api.js";
+import {el, svg} from "./dom.js";
+import {drawGraph} from "./graph.js";
+import {heatByPc} from "./heat.js";
+import {panZoom} from "./panzoom.js";
+import {isArrow, nextBlock} from "./navigate.js";
+import {highlightRegisters} from "./reghl.js";
+import {drawWaitArrows, isWait} from "./waits.js";
+import {instructionTable} from "./table.js";
+import {waveTimeline} from "./timeline.js";
+import {createSelection} from "./selection.js";
+import {readHash, writeHash} from "./deeplink.js";
 
-// The server sized each box for CHAR_W px per character and LINE_H px per line plus PAD around
-// (viz/layout.py block_sizes); the font is scaled so this browser's monospace glyphs are that wide.
-const CHAR_W = 7.2, LINE_H = 16, PAD = 8, BASE_PX = 12;
-const SVG = "http://www.w3.org/2000/svg";
-
-function el(tag, className, text) {
-  const e = document.createElement(tag);
-  if (className) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
+// Which end of an edge a click was nearer to: clicking near the head jumps to the source, and back.
+function otherEnd(edge, x, y) {
+  const [a, b] = [edge.points[0], edge.points[edge.points.length - 1]];
+  return Math.hypot(x - a[0], y - a[1]) <= Math.hypot(x - b[0], y - b[1]) ? edge.to : edge.from;
 }
 
-function svg(tag, attrs) {
-  const e = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  return e;
-}
-
-function fittedFontPx(container) {
-  const probe = el("span", "probe", "0".repeat(100));
-  container.append(probe);
-  const w = probe.getBoundingClientRect().width / 100;
-  probe.remove();
-  return w > 0 ? BASE_PX * CHAR_W / w : BASE_PX;
-}
-
-const hex = v => "0x" + v.toString(16);
-
-// IDA's colours: a conditional branch's taken edge green, its fall-through red, a lone successor blue.
-function edgeClass(e, outDegree) {
-  const kind = outDegree.get(e.from) === 1 ? "uncond" : e.kind === "taken" ? "taken" : e.kind === "fallthrough" ? "fall" : "uncond";
-  return `edge ${kind}${e.back ? " back" : ""}`;
-}
-
-function draw(view, lay, disasm, cfg) {
+function wire(view, data) {
+  const {lay, disasm, cfg, timing, waves} = data;
+  const heat = heatByPc(timing);
   const inst = new Map(disasm.instructions.map(i => [i.pc, i]));
-  const blocks = new Map(cfg.blocks.map(b => [b.id, b]));
-  const outDegree = new Map();
-  for (const e of lay.edges) outDegree.set(e.from, (outDegree.get(e.from) ?? 0) + 1);
+  const blockOf = new Map(cfg.blocks.flatMap(b => b.pcs.map(pc => [pc, b.id])));
 
   const canvas = el("div", "cfg");
-  canvas.style.width = `${lay.width}px`;
-  canvas.style.height = `${lay.height}px`;
   view.replaceChildren(canvas);
-  canvas.style.fontSize = `${fittedFontPx(canvas)}px`;
+  const graph = drawGraph(canvas, lay, disasm, cfg, heat);
+  const waitLayer = svg("svg", {class: "waits", width: graph.width, height: graph.height});
+  canvas.append(waitLayer);
+  const pz = panZoom(view, canvas, graph);
 
-  const edges = svg("svg", {class: "edges", width: lay.width, height: lay.height, viewBox: `0 0 ${lay.width} ${lay.height}`});
-  const defs = svg("defs", {});
-  for (const kind of ["taken", "fall", "uncond"]) {
-    const m = svg("marker", {id: `arrow-${kind}`, viewBox: "0 0 8 8", refX: 8, refY: 4, markerWidth: 8, markerHeight: 8,
-                             markerUnits: "userSpaceOnUse", orient: "auto"});
-    m.append(svg("path", {d: "M0,0 L8,4 L0,8 z", class: `arrow ${kind}`}));
-    defs.append(m);
-  }
-  edges.append(defs);
-  for (const e of lay.edges) {
-    const cls = edgeClass(e, outDegree);
-    const line = svg("polyline", {points: e.points.map(p => p.join(",")).join(" "), class: cls,
-                                  "marker-end": `url(#arrow-${cls.split(" ")[1]})`});
-    line.append(svg("title", {}));
-    line.firstChild.textContent = `${hex(e.from)} → ${hex(e.to)} (${e.kind}${e.back ? ", back edge" : ""})`;
-    edges.append(line);
-  }
-  canvas.append(edges);
+  const sel = createSelection();
+  const table = instructionTable(document.getElementById("insts"), disasm, heat, pc => sel.set({pc, block: blockOf.get(pc) ?? null}, "table"));
+  const timeline = waveTimeline(document.getElementById("timeline"), waves.waves ?? [], cfg, block => sel.set({block, pc: null}, "timeline"));
 
-  for (const n of lay.nodes) {
-    const b = blocks.get(n.id);
-    const box = el("div", `block${b && !b.reachable ? " unreachable" : ""}`);
-    Object.assign(box.style, {left: `${n.x}px`, top: `${n.y}px`, width: `${n.w}px`, height: `${n.h}px`, padding: `${PAD}px`});
-    box.title = `block ${hex(b ? b.start : n.id)}${b && !b.reachable ? " (unreachable)" : ""}`;
-    box.id = `block-${n.id}`;
-    for (const pc of b ? b.pcs : []) {
-      const i = inst.get(pc);
-      const line = el("div", "line");
-      line.style.height = `${LINE_H}px`;
-      line.dataset.pc = pc;
-      if (i) {
-        line.title = `${hex(pc)}: ${i.hex}`;
-        const sp = i.text.indexOf(" ");
-        line.append(el("span", "mn", sp < 0 ? i.text : i.text.slice(0, sp)));
-        if (sp >= 0) line.append(el("span", "ops", i.text.slice(sp)));
-      }
-      box.append(line);
+  // --- the selection, shown everywhere ---------------------------------------------------------------
+  sel.listen((s, source) => {
+    for (const e of canvas.querySelectorAll(".block.selected, .line.sel")) e.classList.remove("selected", "sel");
+    const box = graph.boxes.get(s.block);
+    box?.el.classList.add("selected");
+    if (s.pc !== null) graph.lines.get(s.pc)?.classList.add("sel");
+    if (box && source !== "graph") pz.reveal(box);
+    highlightRegisters(canvas, s.regs);
+    drawWaitArrows(waitLayer, graph, blockOf, heat, s.wait);
+    table.show(s.pc, source !== "table");
+    timeline.show(s.block);
+    writeHash(s);
+  });
+
+  // --- graph input -------------------------------------------------------------------------------------
+  canvas.addEventListener("click", e => {
+    const reg = e.target.closest(".reg[data-reg]"), line = e.target.closest(".line"), box = e.target.closest(".block");
+    const edge = e.target.closest("g.edge");
+    if (edge) {
+      const found = graph.edges.find(x => x.el === edge), r = canvas.getBoundingClientRect();
+      const to = otherEnd(found, (e.clientX - r.left) / pz.scale, (e.clientY - r.top) / pz.scale);
+      sel.set({block: to, pc: null}, "edge");
+      return;
     }
-    canvas.append(box);
-  }
+    if (!box) { sel.set({regs: [], wait: null}, "graph"); return; }
+    const pc = line ? Number(line.dataset.pc) : null;
+    const patch = {block: Number(box.dataset.block), pc};
+    if (reg) patch.regs = reg.dataset.reg.split(" ");
+    patch.wait = pc !== null && isWait(inst.get(pc)?.text) ? pc : null;
+    sel.set(patch, "graph");
+  });
+
+  document.getElementById("fit")?.addEventListener("click", () => pz.fit());
+  document.addEventListener("keydown", e => {
+    if (e.target.closest?.("input, textarea, select")) return;
+    const s = sel.get();
+    if (e.key === "Escape") sel.set({regs: [], wait: null}, "key");
+    else if (isArrow(e.key)) {
+      const start = s.block ?? blockOf.get(disasm.instructions[0]?.pc) ?? null;
+      const next = s.block === null ? start : nextBlock(graph.boxes, s.block, e.key);
+      if (next !== null && next !== undefined) sel.set({block: next, pc: null}, "key");
+      e.preventDefault();
+    } else if (e.key === "f") pz.fit();
+    else if (e.key === "+" || e.key === "=") pz.zoomBy(1.25);
+    else if (e.key === "-") pz.zoomBy(0.8);
+    else return;
+  });
+
+  // --- first view: the link's selection, else the whole graph ----------------------------------------
+  const linked = readHash();
+  if (linked.block !== null && !graph.boxes.has(linked.block)) linked.block = blockOf.get(linked.pc) ?? null;
+  // IDA opens on the entry block at full size; "fit" (or f) shows the whole graph
+  const entry = graph.boxes.get(blockOf.get(disasm.instructions[0]?.pc));
+  if (entry) pz.reveal(entry); else pz.fit();
+  sel.set(linked, "link");
+  view.dataset.ready = "1";       // for tests and scripts: everything is drawn
 }
 
 async function main() {
   const view = document.getElementById("view");
   if (!view) return;
   try {
-    await untilLoaded(document.getElementById("status").dataset.url, showStatus);   // one poller, not three
-    const [lay, disasm, cfg] = await Promise.all(
-      [view.dataset.layout, view.dataset.disasm, view.dataset.cfg].map(url => getJSON(url, showStatus)));
+    await untilLoaded(document.getElementById("status").dataset.url, showStatus);   // one poller, not five
+    const urls = ["layout", "disasm", "cfg", "timing", "waves"].map(k => view.dataset[k]);
+    const [lay, disasm, cfg, timing, waves] = await Promise.all(urls.map(url => getJSON(url, showStatus)));
     showStatus({state: "ready"});
-    draw(view, lay, disasm, cfg);
+    wire(view, {lay, disasm, cfg, timing, waves});
   } catch (e) {
     showError(e.message);
+    console.error(e);
   }
 }
 

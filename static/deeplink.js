@@ -1,0 +1,26 @@
+// The selection in the URL's hash (the path already names capture and kernel), so a copied link or a
+// reload reopens the same view: #block=0x1700&pc=0x1778&reg=v1,v2
+import {hex} from "./dom.js";
+
+const num = s => (s && /^(0x[0-9a-f]+|\d+)$/i.test(s) ? Number(s) : null);
+
+export function readHash(hash = location.hash) {
+  const q = new URLSearchParams(hash.replace(/^#/, ""));
+  const regs = (q.get("reg") ?? "").split(",").filter(r => /^[a-z_]+\d*$/i.test(r));
+  return {block: num(q.get("block")), pc: num(q.get("pc")), regs, wait: num(q.get("wait"))};
+}
+
+export function hashOf({block, pc, regs, wait}) {
+  const parts = [];
+  if (block !== null) parts.push(`block=${hex(block)}`);
+  if (pc !== null) parts.push(`pc=${hex(pc)}`);
+  if (regs.length) parts.push(`reg=${regs.join(",")}`);
+  if (wait !== null) parts.push(`wait=${hex(wait)}`);
+  return parts.length ? "#" + parts.join("&") : "";
+}
+
+// replaceState: selecting is not navigating, the back button should leave the page
+export function writeHash(state) {
+  const h = hashOf(state);
+  if (h !== location.hash) history.replaceState(null, "", h || location.pathname + location.search);
+}

@@ -1,0 +1,139 @@
+// The control-flow graph as IDA draws it: the server computes the layout (/api/kernels/N/layout: boxes
+// and routed edges); this draws boxes of disassembly as positioned HTML over an SVG of the edges, with a
+// heat gutter (hits, cycles) left of each line when the kernel was traced.
+import {el, svg, hex, compact} from "./dom.js";
+import {operandPieces} from "./registers.js";
+import {stretchX} from "./stretch.js";
+import {tintAlpha, percent} from "./heat.js";
+
+// The server sized each box for CHAR_W px per character and LINE_H px per line plus PAD around
+// (viz/layout.py block_sizes); the font is scaled so this browser's monospace glyphs are that wide.
+export const CHAR_W = 7.2, LINE_H = 16, PAD = 8;
+const BASE_PX = 12, GUTTER_CHARS = 13;      // gutter: hits (5) + space + cycles (6) + space
+
+function fittedFontPx(container) {
+  const probe = el("span", "probe", "0".repeat(100));
+  container.append(probe);
+  const w = probe.getBoundingClientRect().width / 100;
+  probe.remove();
+  return w > 0 ? BASE_PX * CHAR_W / w : BASE_PX;
+}
+
+// IDA's colours: a conditional branch's taken edge green, its fall-through red, a lone successor blue.
+function edgeKind(e, outDegree) {
+  return outDegree.get(e.from) === 1 ? "uncond" : e.kind === "taken" ? "taken" : e.kind === "fallthrough" ? "fall" : "uncond";
+}
+
+function codeLine(i) {
+  const code = el("span", "code");
+  for (const p of operandPieces(i.text, i.reads, i.writes)) {
+    if (p.mnemonic) code.append(el("span", "mn", p.text));
+    else if (p.regs) {
+      const r = el("span", `reg ${p.role}`, p.text);
+      r.dataset.reg = p.regs.join(" ");
+      code.append(r);
+    } else code.append(p.text);
+  }
+  return code;
+}
+
+function gutter(h) {
+  const g = el("span", "gutter");
+  if (h) {
+    g.append(el("span", "hits", compact(h.hits)), el("span", "cyc", compact(h.cycles)));
+    g.title = `${h.hits} hits · ${h.cycles} cycles · ${percent(h.share)} of the kernel's cycles`;
+  }
+  return g;
+}
+
+// Draw into `canvas`; returns where everything is: boxes by block id ({el, x, y, w, h} in canvas px),
+// line elements by pc, edges with their drawn points.
+export function drawGraph(canvas, lay, disasm, cfg, heat) {
+  const inst = new Map(disasm.instructions.map(i => [i.pc, i]));
+  const blocks = new Map(cfg.blocks.map(b => [b.id, b]));
+  const counts = new Map(cfg.edges.map(e => [`${e.from}>${e.to}>${e.kind}`, e.count]));
+  const outDegree = new Map();
+  for (const e of lay.edges) outDegree.set(e.from, (outDegree.get(e.from) ?? 0) + 1);
+
+  canvas.replaceChildren();
+  const font = fittedFontPx(canvas);
+  canvas.style.fontSize = `${font}px`;
+  const G = heat.size ? GUTTER_CHARS * CHAR_W : 0;
+  const fx = stretchX(lay.nodes, G);
+  const width = fx(lay.width), height = lay.height;
+  Object.assign(canvas.style, {width: `${width}px`, height: `${height}px`});
+  canvas.style.setProperty("--gutter", `${G}px`);
+  const maxShare = Math.max(0, ...[...heat.values()].map(h => h.share));
+
+  const edgeLayer = svg("svg", {class: "edges", width, height, viewBox: `0 0 ${width} ${height}`});
+  const defs = svg("defs");
+  for (const kind of ["taken", "fall", "uncond", "wait"]) {
+    const m = svg("marker", {id: `arrow-${kind}`, viewBox: "0 0 8 8", refX: 8, refY: 4, markerWidth: 8, markerHeight: 8,
+                             markerUnits: "userSpaceOnUse", orient: "auto"});
+    m.append(svg("path", {d: "M0,0 L8,4 L0,8 z", class: `arrow ${kind}`}));
+    defs.append(m);
+  }
+  edgeLayer.append(defs);
+  const edges = [];
+  for (const e of lay.edges) {
+    const kind = edgeKind(e, outDegree), points = e.points.map(([x, y]) => [fx(x), y]);
+    const g = svg("g", {class: `edge ${kind}${e.back ? " back" : ""}`});
+    const pts = points.map(p => p.join(",")).join(" ");
+    g.append(svg("polyline", {points: pts, class: "hit"}),        // wide and invisible: easy to click
+             svg("polyline", {points: pts, class: "stroke", "marker-end": `url(#arrow-${kind})`}));
+    const count = counts.get(`${e.from}>${e.to}>${e.kind}`);
+    const title = svg("title");
+    title.textContent = `${hex(e.from)} → ${hex(e.to)} (${e.kind}${e.back ? ", back edge" : ""})` +
+      (count !== undefined ? ` · taken ${count}×` : "") + " · click near an end to jump to the other end";
+    g.append(title);
+    if (count !== undefined && heat.size) {
+      const [x, y] = points[0];
+      const label = svg("text", {x: x + 4, y: y + 12, class: "edge-count"});
+      label.textContent = `${compact(count)}×`;
+      g.append(label);
+    }
+    edgeLayer.append(g);
+    edges.push({from: e.from, to: e.to, el: g, points});
+  }
+  canvas.append(edgeLayer);
+
+  const boxes = new Map(), lines = new Map();
+  for (const n of lay.nodes) {
+    const b = blocks.get(n.id);
+    const x = fx(n.x), w = fx(n.x + n.w) - x;
+    const box = el("div", `block${b && !b.reachable ? " unreachable" : ""}`);
+    Object.assign(box.style, {left: `${x}px`, top: `${n.y}px`, width: `${w}px`, height: `${n.h}px`, padding: `${PAD}px`});
+    box.title = `block ${hex(b ? b.start : n.id)}${b && !b.reachable ? " (unreachable)" : ""}`;
+    box.id = `block-${n.id}`;
+    box.dataset.block = n.id;
+    for (const pc of b ? b.pcs : []) {
+      const i = inst.get(pc), h = heat.get(pc);
+      const line = el("div", "line");
+      line.dataset.pc = pc;
+      if (G) line.append(gutter(h));
+      if (i) { line.title = `${hex(pc)}: ${i.hex}`; line.append(codeLine(i)); }
+      if (h) {
+        line.dataset.cycles = h.cycles;
+        line.style.setProperty("--heat", tintAlpha(h.share, maxShare));
+      }
+      box.append(line);
+      lines.set(pc, line);
+    }
+    if (b && b.hits !== undefined && heat.size) {
+      const label = el("div", "block-label", `${compact(b.hits)} hits · ${compact(b.cycles)} cycles`);
+      Object.assign(label.style, {left: `${x}px`, top: `${n.y - 15}px`, width: `${w}px`});
+      canvas.append(label);
+    }
+    canvas.append(box);
+    boxes.set(n.id, {el: box, x, y: n.y, w, h: n.h});
+  }
+  return {boxes, lines, edges, width, height, gutter: G};
+}
+
+// Where the line of `pc` is in canvas px: its left and right ends at mid-height.
+export function lineAnchor(graph, blockOf, pc) {
+  const b = graph.boxes.get(blockOf.get(pc)), line = graph.lines.get(pc);
+  if (!b || !line) return null;
+  const y = b.y + PAD + [...line.parentNode.children].indexOf(line) * LINE_H + LINE_H / 2;
+  return {left: b.x + PAD + graph.gutter, right: b.x + b.w - PAD, y};
+}

@@ -1,0 +1,18 @@
+// Latency heat: each instruction's share of the kernel's traced cycles, as a tint and as numbers.
+import {compact} from "./dom.js";
+
+// Per pc: {hits, cycles, share, wait, waitedOnBy}; empty when the kernel was not traced.
+export function heatByPc(timing) {
+  const rows = timing.traced ? timing.instructions : [];
+  const total = rows.reduce((s, r) => s + r.cycles_total, 0) || 1;
+  return new Map(rows.map(r => [r.pc, {hits: r.hits, cycles: r.cycles_total, share: r.cycles_total / total,
+                                       wait: r.wait ?? [], waitedOnBy: r.waited_on_by ?? []}]));
+}
+
+// Opacity of the tint: square root, so the many small costs stay visible beside one huge stall.
+export function tintAlpha(share, maxShare) {
+  return share > 0 && maxShare > 0 ? +(0.03 + 0.62 * Math.sqrt(share / maxShare)).toFixed(3) : 0;
+}
+
+export const percent = share => (100 * share).toFixed(share >= 0.1 ? 1 : 2) + "%";
+export {compact};

@@ -1,0 +1,63 @@
+// Pan and zoom of the graph canvas inside its viewport, by a CSS transform: wheel zooms around the
+// cursor, dragging pans, fit() shows the whole graph, reveal() brings a box into view. A drag does not
+// also count as a click on what it started over.
+const MIN_SCALE = 0.03, MAX_SCALE = 4, DRAG_PX = 4, MARGIN = 16;
+
+export function panZoom(viewport, canvas, size) {
+  let s = 1, tx = 0, ty = 0;
+  const apply = () => { canvas.style.transform = `translate(${tx}px, ${ty}px) scale(${s})`; viewport.dataset.scale = s.toFixed(3); };
+
+  function zoomAt(px, py, factor) {
+    const next = Math.min(MAX_SCALE, Math.max(MIN_SCALE, s * factor));
+    tx = px - (px - tx) * (next / s); ty = py - (py - ty) * (next / s); s = next;
+    apply();
+  }
+
+  viewport.addEventListener("wheel", e => {
+    e.preventDefault();
+    const r = viewport.getBoundingClientRect();
+    zoomAt(e.clientX - r.left, e.clientY - r.top, Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)));
+  }, {passive: false});
+
+  let drag = null, suppressClick = false;
+  viewport.addEventListener("pointerdown", e => {
+    if (e.button !== 0) return;
+    drag = {x: e.clientX, y: e.clientY, tx, ty, moving: false, id: e.pointerId};
+  });
+  viewport.addEventListener("pointermove", e => {
+    if (!drag || e.pointerId !== drag.id) return;
+    const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+    if (!drag.moving && Math.hypot(dx, dy) < DRAG_PX) return;
+    if (!drag.moving) { drag.moving = true; viewport.setPointerCapture(e.pointerId); viewport.classList.add("panning"); }
+    tx = drag.tx + dx; ty = drag.ty + dy; apply();
+  });
+  const end = () => {
+    if (drag?.moving) { suppressClick = true; viewport.classList.remove("panning"); }
+    drag = null;
+  };
+  viewport.addEventListener("pointerup", end);
+  viewport.addEventListener("pointercancel", end);
+  viewport.addEventListener("click", e => {
+    if (suppressClick) { e.stopPropagation(); e.preventDefault(); suppressClick = false; }
+  }, true);
+
+  function fit() {
+    const vw = viewport.clientWidth, vh = viewport.clientHeight;
+    s = Math.min(1, Math.max(MIN_SCALE, Math.min((vw - 2 * MARGIN) / size.width, (vh - 2 * MARGIN) / size.height)));
+    tx = (vw - size.width * s) / 2; ty = Math.max(MARGIN, (vh - size.height * s) / 2);
+    apply();
+  }
+
+  // Centre a box (canvas px) at the current scale; one taller than the view shows its top.
+  function reveal({x, y, w, h}) {
+    const vw = viewport.clientWidth, vh = viewport.clientHeight;
+    tx = vw / 2 - (x + w / 2) * s;
+    ty = h * s + 2 * MARGIN > vh ? MARGIN + 16 - y * s : vh / 2 - (y + h / 2) * s;
+    apply();
+  }
+
+  function zoomBy(factor) { zoomAt(viewport.clientWidth / 2, viewport.clientHeight / 2, factor); }
+
+  apply();
+  return {fit, reveal, zoomBy, get scale() { return s; }};
+}

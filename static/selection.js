@@ -1,0 +1,16 @@
+// What the user has selected on the kernel page, shared by the graph, the table and the timeline:
+// block (id), pc (an instruction), regs (registers to highlight), wait (a wait instruction whose loads
+// are shown). Each view listens and shows the same selection; `source` names the view it came from, so
+// that view need not scroll to what the user just clicked in it.
+export function createSelection(initial = {}) {
+  let state = {block: null, pc: null, regs: [], wait: null, ...initial};
+  const listeners = [];
+  return {
+    get: () => state,
+    set(patch, source = null) {
+      state = {...state, ...patch};
+      for (const fn of listeners) fn(state, source);
+    },
+    listen(fn) { listeners.push(fn); },
+  };
+}

@@ -1,0 +1,406 @@
+"""The kernel page in a real browser (Debian's chromium driven by Playwright): register highlighting, latency
+heat, wait arrows, pan/zoom, block navigation, the instruction table, the wave timeline, deep links, and a
+screenshot compared with a golden PNG.
+
+Skipped when /usr/bin/chromium or the playwright package is missing (.ci/tests.sh installs both; Playwright's
+own browser download is never used). The server runs in-process on a free loopback port, serving the demo
+capture (a traced gfx1100 GEMM).
+
+Regenerate the golden screenshot(s) after an intended visual change, then look at them:
+    AMDVIZ_UPDATE_GOLDENS=1 python3 -m pytest tests/viz/test_browser.py -k golden
+"""
+import json
+import os
+import re
+import socket
+import struct
+import threading
+import time
+import urllib.request
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from viz.server import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+GOLDENS = Path(__file__).resolve().parent / "goldens"
+UPDATE_GOLDENS = os.environ.get("AMDVIZ_UPDATE_GOLDENS") == "1"
+WAIT_S = 60          # bound on the capture's background load (numba compiles the SQTT decoder on first use)
+PAGE_MS = 20_000     # bound on any one wait inside the browser
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--font-render-hinting=none", "--force-color-profile=srgb",
+                "--hide-scrollbars"]
+
+# ---------------------------------------------------------------------------------------------------
+# PNG decoding with zlib, so golden comparison needs no imaging library
+
+
+def png_pixels(data: bytes) -> np.ndarray:
+  """An 8-bit non-interlaced PNG (what Chromium writes) as an array (height, width, channels)."""
+  assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+  pos, idat, head = 8, [], None
+  while pos < len(data):
+    n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+    body = data[pos + 8:pos + 8 + n]
+    if kind == b"IHDR": head = struct.unpack(">IIBBBBB", body)
+    elif kind == b"IDAT": idat.append(body)
+    elif kind == b"IEND": break
+    pos += 12 + n
+  w, h, depth, color, _, _, interlace = head
+  channels = {0: 1, 2: 3, 4: 2, 6: 4}[color]
+  assert depth == 8 and interlace == 0, f"unsupported PNG: bit depth {depth}, interlace {interlace}"
+  stride = w * channels
+  raw = np.frombuffer(zlib.decompress(b"".join(idat)), np.uint8).reshape(h, stride + 1)
+  out = np.zeros((h, stride), np.uint8)
+  prev = np.zeros(stride, np.int64)
+  for y in range(h):
+    kind, line = raw[y, 0], raw[y, 1:].astype(np.int64)
+    if kind == 0: cur = line
+    elif kind == 1: cur = np.cumsum(line.reshape(w, channels), axis=0).reshape(stride) & 255   # Sub: running sum
+    elif kind == 2: cur = (line + prev) & 255                                                   # Up
+    else: cur = np.array(_unfilter_sequential(kind, line.tolist(), prev.tolist(), channels), np.int64)
+    out[y] = cur
+    prev = cur
+  return out.reshape(h, w, channels)
+
+
+def _unfilter_sequential(kind: int, line: list, prev: list, bpp: int) -> list:
+  """Average (3) and Paeth (4): each byte depends on the one just decoded to its left, so byte by byte."""
+  res = [0] * len(line)
+  for x, v in enumerate(line):
+    a = res[x - bpp] if x >= bpp else 0
+    b = prev[x]
+    if kind == 3: res[x] = (v + ((a + b) >> 1)) & 255; continue
+    c = prev[x - bpp] if x >= bpp else 0
+    p = a + b - c
+    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+    res[x] = (v + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+  return res
+
+
+def _encode_png(pixels: np.ndarray, filters: list[int]) -> bytes:
+  """A PNG of an (h, w, 3) uint8 array, row y filtered with filters[y % len(filters)]: to test the decoder."""
+  h, w, ch = pixels.shape
+  bpp, rows, prev = ch, [], np.zeros(w * ch, np.int64)
+  for y in range(h):
+    cur = pixels[y].reshape(-1).astype(np.int64)
+    kind = filters[y % len(filters)]
+    left = np.concatenate([np.zeros(bpp, np.int64), cur[:-bpp]])
+    upleft = np.concatenate([np.zeros(bpp, np.int64), prev[:-bpp]])
+    if kind == 0: f = cur
+    elif kind == 1: f = cur - left
+    elif kind == 2: f = cur - prev
+    elif kind == 3: f = cur - ((left + prev) >> 1)
+    else:
+      p = left + prev - upleft
+      pa, pb, pc = abs(p - left), abs(p - prev), abs(p - upleft)
+      f = cur - np.where((pa <= pb) & (pa <= pc), left, np.where(pb <= pc, prev, upleft))
+    rows.append(bytes([kind]) + (f & 255).astype(np.uint8).tobytes())
+    prev = cur
+  def chunk(kind, body): return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+  return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) +
+          chunk(b"IDAT", zlib.compress(b"".join(rows))) + chunk(b"IEND", b""))
+
+
+def test_png_decoder_every_filter():
+  rng = np.random.default_rng(7)
+  img = rng.integers(0, 256, (9, 13, 3), dtype=np.uint8)
+  for filters in ([0], [1], [2], [3], [4], [0, 1, 2, 3, 4]):
+    assert (png_pixels(_encode_png(img, filters)) == img).all(), filters
+
+
+def differing_fraction(a: np.ndarray, b: np.ndarray, threshold: int = 48) -> float:
+  """The fraction of pixels whose colour differs by more than `threshold` in some channel: anti-aliasing
+  and sub-pixel glyph placement move a few edge pixels by less; a changed view moves many by more."""
+  if a.shape != b.shape: return 1.0
+  return float((np.abs(a.astype(np.int16) - b.astype(np.int16)).max(axis=2) > threshold).mean())
+
+
+# ---------------------------------------------------------------------------------------------------
+# register operands as the page should mark them: parsed here independently of static/registers.js
+
+OPERAND = re.compile(r"\b(v|s|a|ttmp)\[(\d+):(\d+)\]|\b(v|s|a|ttmp)(\d+)\b|\b(vcc|exec|flat_scratch|xnack_mask)(?:_(lo|hi))?\b|\b(m0|scc)\b")
+
+
+def operand_registers(text: str) -> list[set[str]]:
+  """The register operands of one instruction's text (not its mnemonics), each as the registers it covers."""
+  out = []
+  for half in text.split(" :: "):
+    ops = half.partition(" ")[2]
+    for m in OPERAND.finditer(ops):
+      if m[1]: out.append({f"{m[1]}{r}" for r in range(int(m[2]), int(m[3]) + 1)})
+      elif m[4]: out.append({m[4] + m[5]})
+      elif m[6]: out.append({f"{m[6]}_{m[7]}"} if m[7] else {f"{m[6]}_lo", f"{m[6]}_hi"})
+      else: out.append({m[8]})
+  return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# the server and the browser
+
+def _playwright():
+  try:
+    from playwright.sync_api import sync_playwright
+  except ImportError:
+    pytest.skip("playwright is not installed (pip install playwright; no browser download needed)")
+  if not os.access(CHROMIUM, os.X_OK): pytest.skip(f"no {CHROMIUM} (apt-get install chromium)")
+  return sync_playwright
+
+
+@pytest.fixture(scope="module")
+def base_url():
+  import uvicorn
+  sock = socket.socket()
+  sock.bind(("127.0.0.1", 0)); sock.listen(64)
+  url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+  srv = uvicorn.Server(uvicorn.Config(create_app([]), log_level="warning"))
+  thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, name="amdviz-test-server", daemon=True)
+  thread.start()
+  deadline = time.monotonic() + WAIT_S
+  while True:
+    try:
+      if get_json(url, "/api/captures/0/status")["state"] != "loading": break
+    except OSError: pass
+    assert time.monotonic() < deadline, "the demo capture did not load in time"
+    time.sleep(0.1)
+  yield url
+  srv.should_exit = True
+  thread.join(10)
+  sock.close()
+
+
+def get_json(base: str, path: str) -> dict:
+  with urllib.request.urlopen(base + path, timeout=10) as r: return json.loads(r.read())
+
+
+@pytest.fixture(scope="module")
+def browser():
+  sync_playwright = _playwright()
+  with sync_playwright() as p:
+    b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS, timeout=PAGE_MS)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def page(browser):
+  ctx = browser.new_context(viewport={"width": 1200, "height": 760}, device_scale_factor=1)
+  pg = ctx.new_page()
+  pg.set_default_timeout(PAGE_MS)
+  errors = []
+  pg.on("pageerror", lambda e: errors.append(str(e)))
+  yield pg
+  ctx.close()
+  assert not errors, f"script errors on the page: {errors}"
+
+
+def open_kernel(page, base_url, hash_=""):
+  if page.url.startswith(f"{base_url}/kernels/0"): page.goto("about:blank")   # else a new hash would not reload
+  page.goto(f"{base_url}/kernels/0{hash_}")
+  page.wait_for_selector("#view[data-ready]")
+
+
+@pytest.fixture(scope="module")
+def api(base_url):
+  return {r: get_json(base_url, f"/api/kernels/0/{r}") for r in ("disasm", "cfg", "timing", "waves", "layout")}
+
+
+# ---------------------------------------------------------------------------------------------------
+# the tests
+
+def test_index_opens_the_kernel(page, base_url, api):
+  page.goto(base_url + "/")
+  page.click('a[href="/kernels/0"]')
+  page.wait_for_selector("#view[data-ready]")
+  assert page.url.endswith("/kernels/0")
+  assert page.locator(".cfg .block").count() == len(api["layout"]["nodes"])
+  assert page.locator(".cfg .line").count() == sum(len(b["pcs"]) for b in api["cfg"]["blocks"])
+
+
+def test_register_highlight_matches_the_disassembly(page, base_url, api):
+  open_kernel(page, base_url)
+  drawn = {pc for b in api["cfg"]["blocks"] for pc in b["pcs"]}
+  texts = [i["text"] for i in api["disasm"]["instructions"] if i["pc"] in drawn]
+  # every operand of every drawn line is marked with the registers it covers
+  assert page.locator(".cfg .reg[data-reg]").count() == sum(len(operand_registers(t)) for t in texts)
+  # (pc, which register operand, written there?): v_lshlrev_b64 v[1:2], 2, v[1:2]; v_add_co_ci_u32_e32 v2, vcc_lo,
+  # s7, v2, vcc_lo; s_load_b64 s[0:1], s[0:1], 0x10
+  for pc, k, expect_write in ((5940, 0, True), (5940, 1, False), (5972, 1, True), (5972, 4, False), (5900, 1, False)):
+    text = next(i["text"] for i in api["disasm"]["instructions"] if i["pc"] == pc)
+    regs = operand_registers(text)[k]
+    page.locator(f'.line[data-pc="{pc}"] .reg').nth(k).click()
+    want = sum(1 for t in texts for r in operand_registers(t) if r & regs)
+    assert page.locator(".reg-hl").count() == want, (pc, regs)
+    assert page.locator(".reg-hl.reg-write").count() + page.locator(".reg-hl.reg-read").count() == want
+    clicked = page.locator(f'.line[data-pc="{pc}"] .reg').nth(k)
+    assert ("reg-write" if expect_write else "reg-read") in clicked.get_attribute("class").split(), (pc, k)
+  page.keyboard.press("Escape")
+  assert page.locator(".reg-hl").count() == 0
+  assert "reg=" not in page.evaluate("location.hash")
+
+
+def test_heat_tints_and_counts_match_timing(page, base_url, api):
+  open_kernel(page, base_url)
+  rows = {r["pc"]: r for r in api["timing"]["instructions"]}
+  assert api["timing"]["traced"] and rows
+  shown = page.eval_on_selector_all(".cfg .line[data-cycles]", """ls => ls.map(l => [+l.dataset.pc, +l.dataset.cycles,
+      l.querySelector('.gutter .hits').textContent, l.querySelector('.gutter .cyc').textContent,
+      getComputedStyle(l).backgroundColor])""")
+  assert len(shown) == len(rows)
+  tinted = 0
+  for pc, cycles, hits_text, cyc_text, bg in shown:
+    assert cycles == rows[pc]["cycles_total"] and cyc_text == str(cycles) and hits_text == str(rows[pc]["hits"])
+    alpha = float(m[1]) if (m := re.match(r"rgba\([^)]*,\s*([\d.]+)\)", bg)) else (1.0 if bg.startswith("rgb(") else 0.0)
+    assert (alpha > 0) == (cycles > 0), (pc, bg)
+    tinted += alpha > 0
+  assert tinted > len(rows) // 2
+  # the hottest line is the most tinted
+  hot = max(rows.values(), key=lambda r: r["cycles_total"])["pc"]
+  heat = dict(page.eval_on_selector_all(".cfg .line[data-cycles]", "ls => ls.map(l => [+l.dataset.pc, +l.style.getPropertyValue('--heat')])"))
+  assert heat[hot] == max(heat.values())
+  # blocks labelled with hits and cycles, edges with their counts
+  labels = page.locator(".block-label").all_text_contents()
+  for b in api["cfg"]["blocks"]: assert f"{b['hits']} hits · {b['cycles']} cycles" in labels
+  counts = sorted(page.locator(".edge-count").all_text_contents())
+  assert counts == sorted(f"{e['count']}×" for e in api["cfg"]["edges"])
+
+
+def test_wait_shows_the_loads_it_waited_on(page, base_url, api):
+  open_kernel(page, base_url)
+  waits = [r for r in api["timing"]["instructions"] if r["wait"]]
+  assert waits
+  for r in waits[:3]:
+    page.locator(f'.line[data-pc="{r["pc"]}"] .mn').click()
+    assert page.locator(".wait-arrow").count() == len(r["wait"])
+    assert sorted(int(x) for x in page.eval_on_selector_all(".line.waited-load", "ls => ls.map(l => l.dataset.pc)")) == \
+      sorted(w["pc"] for w in r["wait"])
+  page.keyboard.press("Escape")
+  assert page.locator(".wait-arrow").count() == 0
+
+
+def test_pan_zoom_fit_and_block_keys(page, base_url, api):
+  open_kernel(page, base_url)
+  view = page.locator("#view")
+  box = view.bounding_box()
+  before = float(view.get_attribute("data-scale"))
+  page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+  page.mouse.wheel(0, 400)
+  zoomed = float(view.get_attribute("data-scale"))
+  assert zoomed < before
+  # drag pans: the canvas moves with the mouse, and the drag does not select anything
+  start = page.locator(".cfg").bounding_box()
+  page.mouse.move(box["x"] + 50, box["y"] + 50); page.mouse.down()
+  page.mouse.move(box["x"] + 150, box["y"] + 90, steps=5); page.mouse.up()
+  moved = page.locator(".cfg").bounding_box()
+  assert abs(moved["x"] - start["x"] - 100) < 2 and abs(moved["y"] - start["y"] - 40) < 2
+  page.click("#fit")
+  whole = page.locator(".cfg").bounding_box()
+  assert whole["x"] >= box["x"] - 1 and whole["y"] >= box["y"] - 1
+  assert whole["x"] + whole["width"] <= box["x"] + box["width"] + 1 and whole["y"] + whole["height"] <= box["y"] + box["height"] + 1
+  # arrow keys: from the entry block down to its fall-through successor, and back up
+  entry = api["cfg"]["blocks"][0]["id"]
+  page.locator(f"#block-{entry}").click(position={"x": 5, "y": 3})
+  page.keyboard.press("ArrowDown")
+  below = min((n for n in api["layout"]["nodes"] if n["y"] > api["layout"]["nodes"][0]["y"]), key=lambda n: n["y"])["id"]
+  assert page.locator(".block.selected").get_attribute("data-block") == str(below)
+  assert f"block=0x{below:x}" in page.evaluate("location.hash")
+  page.keyboard.press("ArrowUp")
+  assert page.locator(".block.selected").get_attribute("data-block") == str(entry)
+
+
+def test_clicking_an_edge_end_jumps_to_the_other_end(page, base_url, api):
+  open_kernel(page, base_url)
+  e = next(e for e in api["layout"]["edges"] if e["kind"] == "taken")
+  g = page.locator(f"g.edge").nth(api["layout"]["edges"].index(e))
+  pts = [tuple(map(float, p.split(","))) for p in g.locator("polyline.hit").get_attribute("points").split()]
+  def click_at(p, toward):   # a little way along the edge from its end, on its stroke, with the whole graph in view
+    page.click("#fit")
+    canvas = page.locator(".cfg").bounding_box()
+    scale = float(page.locator("#view").get_attribute("data-scale"))
+    x, y = p[0] + (toward[0] - p[0]) * 0.3, p[1] + (toward[1] - p[1]) * 0.3
+    page.mouse.click(canvas["x"] + x * scale, canvas["y"] + y * scale)
+  click_at(pts[-1], pts[-2])          # near the head: the source
+  assert page.locator(".block.selected").get_attribute("data-block") == str(e["from"])
+  click_at(pts[0], pts[1])            # near the tail: the target
+  assert page.locator(".block.selected").get_attribute("data-block") == str(e["to"])
+
+
+def test_table_sorts_and_links_to_the_graph(page, base_url, api):
+  open_kernel(page, base_url)
+  rows = page.locator("table.insts tbody tr")
+  assert rows.count() == len(api["disasm"]["instructions"])
+  page.click('table.insts button[data-key="cycles"]')        # biggest first
+  hottest = max(api["timing"]["instructions"], key=lambda r: (r["cycles_total"], -r["pc"]))
+  assert rows.first.get_attribute("data-pc") == str(hottest["pc"])
+  cycles = [int(t) for t in page.locator("table.insts tbody tr td:nth-child(4)").all_text_contents()]
+  assert cycles == sorted(cycles, reverse=True)
+  rows.nth(3).click()
+  pc = int(rows.nth(3).get_attribute("data-pc"))
+  assert page.locator(".cfg .line.sel").get_attribute("data-pc") == str(pc)
+  block = next(b["id"] for b in api["cfg"]["blocks"] if pc in b["pcs"])
+  assert page.locator(".block.selected").get_attribute("data-block") == str(block)
+  # and back: a line clicked in the graph selects its row
+  other = api["cfg"]["blocks"][-1]["pcs"][0]
+  page.locator(f'.cfg .line[data-pc="{other}"] .mn').click()
+  assert page.locator("table.insts tr.sel").get_attribute("data-pc") == str(other)
+
+
+def test_wave_timeline_one_row_per_wave_linked_to_blocks(page, base_url, api):
+  open_kernel(page, base_url)
+  waves = api["waves"]["waves"]
+  assert page.locator(".wave-row").count() == len(waves)
+  assert page.locator(".wave-row.traced").count() == sum(w["traced"] for w in waves)
+  traced = next(w for w in waves if w["traced"])
+  seg = page.locator(".wave-row.traced").first.locator(".seg")
+  assert seg.count() == len(traced["blocks"])
+  seg.nth(1).click()
+  assert page.locator(".block.selected").get_attribute("data-block") == str(traced["blocks"][1])
+  assert page.locator(".seg.sel").count() == sum(w["blocks"].count(traced["blocks"][1]) for w in waves if w["traced"])
+  page.click("#fit")
+  page.locator(f'#block-{traced["blocks"][0]}').click(position={"x": 4, "y": 3})
+  assert page.locator(".seg.sel").first.get_attribute("data-block") == str(traced["blocks"][0])
+
+
+def test_deep_link_reload_restores_the_view(page, base_url, api):
+  open_kernel(page, base_url)
+  pc = 5940
+  page.locator(f'.line[data-pc="{pc}"] .reg').first.click()
+  n = page.locator(".reg-hl").count()
+  h = page.evaluate("location.hash")
+  assert "reg=v1,v2" in h and f"pc=0x{pc:x}" in h and "block=0x" in h
+  page.reload()
+  page.wait_for_selector("#view[data-ready]")
+  assert page.evaluate("location.hash") == h
+  assert page.locator(".reg-hl").count() == n
+  assert page.locator(".cfg .line.sel").get_attribute("data-pc") == str(pc)
+  # a link opened fresh: kernel, block and register from the URL alone
+  block = api["cfg"]["blocks"][1]["id"]
+  open_kernel(page, base_url, f"#block=0x{block:x}&reg=v3")
+  assert page.locator(".block.selected").get_attribute("data-block") == str(block)
+  drawn = {p for b in api["cfg"]["blocks"] for p in b["pcs"]}
+  want = sum(1 for i in api["disasm"]["instructions"] if i["pc"] in drawn for r in operand_registers(i["text"]) if "v3" in r)
+  assert page.locator(".reg-hl").count() == want
+
+
+GOLDEN_VIEW = "#block=0x1700&pc=0x1788&reg=v3&wait=0x1788"   # entry block, a wait with its load, v3 highlighted
+
+
+def test_golden_screenshot(page, base_url, tmp_path):
+  open_kernel(page, base_url, GOLDEN_VIEW)
+  page.mouse.move(0, 0)
+  page.evaluate("document.fonts.ready")
+  shot = page.screenshot(full_page=True, animations="disabled", caret="hide")
+  golden = GOLDENS / "kernel0_view.png"
+  if UPDATE_GOLDENS:
+    GOLDENS.mkdir(exist_ok=True)
+    golden.write_bytes(shot)
+    return
+  if not golden.exists(): pytest.fail(f"no golden {golden}: run AMDVIZ_UPDATE_GOLDENS=1 python3 -m pytest {__file__} -k golden")
+  got, want = png_pixels(shot), png_pixels(golden.read_bytes())
+  (tmp_path / "actual.png").write_bytes(shot)
+  frac = differing_fraction(got[..., :3], want[..., :3])
+  assert frac < 0.003, (f"{frac:.2%} of pixels differ from {golden} (actual: {tmp_path / 'actual.png'}); if the change is "
+                        f"intended: AMDVIZ_UPDATE_GOLDENS=1 python3 -m pytest {__file__} -k golden")
