@@ -5,6 +5,7 @@ import {el, svg} from "./dom.js";
 import {drawGraph} from "./graph.js";
 import {heatByPc} from "./heat.js";
 import {panZoom} from "./panzoom.js";
+import {minimap} from "./minimap.js";
 import {isArrow, nextBlock} from "./navigate.js";
 import {highlightRegisters} from "./reghl.js";
 import {drawWaitArrows, isWait} from "./waits.js";
@@ -31,6 +32,15 @@ function wire(view, data) {
   const waitLayer = svg("svg", {class: "waits", width: graph.width, height: graph.height});
   canvas.append(waitLayer);
   const pz = panZoom(view, canvas, graph);
+  // a big kernel's boxes get their lines as they come into view, at most once a frame
+  let pending = false;
+  const fillSoon = () => {
+    if (!graph.lazy || pending) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; graph.fill(pz.visible(), pz.scale); });
+  };
+  pz.onChange(fillSoon);
+  minimap(view, graph, cfg.blocks, heat, pz);
 
   const sel = createSelection();
   const table = instructionTable(document.getElementById("insts"), disasm, heat, pc => sel.set({pc, block: blockOf.get(pc) ?? null}, "table"));
@@ -41,7 +51,7 @@ function wire(view, data) {
     for (const e of canvas.querySelectorAll(".block.selected, .line.sel")) e.classList.remove("selected", "sel");
     const box = graph.boxes.get(s.block);
     box?.el.classList.add("selected");
-    if (s.pc !== null) graph.lines.get(s.pc)?.classList.add("sel");
+    if (s.pc !== null) graph.line(s.pc)?.classList.add("sel");
     if (box && source !== "graph") pz.reveal(box);
     highlightRegisters(canvas, s.regs);
     drawWaitArrows(waitLayer, graph, blockOf, heat, s.wait);
@@ -91,6 +101,7 @@ function wire(view, data) {
   const entry = graph.boxes.get(blockOf.get(disasm.instructions[0]?.pc));
   if (entry) pz.reveal(entry); else pz.fit();
   sel.set(linked, "link");
+  graph.fill(pz.visible(), pz.scale);
   view.dataset.ready = "1";       // for tests and scripts: everything is drawn
 }
 

@@ -10,6 +10,10 @@ import {tintAlpha, percent} from "./heat.js";
 // (viz/layout.py block_sizes); the font is scaled so this browser's monospace glyphs are that wide.
 export const CHAR_W = 7.2, LINE_H = 16, PAD = 8;
 const BASE_PX = 12, GUTTER_CHARS = 13;      // gutter: hits (5) + space + cycles (6) + space
+// Past LAZY_OVER instructions boxes get their lines only near the view (MARGIN_VIEWS view sizes around it),
+// and none while zoomed out below MIN_TEXT_SCALE, where the text could not be read anyway.
+export const LAZY_OVER = 3000;
+const MARGIN_VIEWS = 0.5, MIN_TEXT_SCALE = 0.2;
 
 function fittedFontPx(container) {
   const probe = el("span", "probe", "0".repeat(100));
@@ -97,15 +101,15 @@ export function drawGraph(canvas, lay, disasm, cfg, heat) {
   }
   canvas.append(edgeLayer);
 
+  // A big kernel draws its boxes at once but their lines only when they come near the view (fill): tens
+  // of thousands of line elements would make every layout and style pass slow.
+  const lazy = disasm.instructions.length > LAZY_OVER;
   const boxes = new Map(), lines = new Map();
-  for (const n of lay.nodes) {
-    const b = blocks.get(n.id);
-    const x = fx(n.x), w = fx(n.x + n.w) - x;
-    const box = el("div", `block${b && !b.reachable ? " unreachable" : ""}`);
-    Object.assign(box.style, {left: `${x}px`, top: `${n.y}px`, width: `${w}px`, height: `${n.h}px`, padding: `${PAD}px`});
-    box.title = `block ${hex(b ? b.start : n.id)}${b && !b.reachable ? " (unreachable)" : ""}`;
-    box.id = `block-${n.id}`;
-    box.dataset.block = n.id;
+  function fillBox(box) {
+    if (box.filled) return;
+    box.filled = true;
+    box.el.classList.remove("pending");
+    const b = blocks.get(box.id);
     for (const pc of b ? b.pcs : []) {
       const i = inst.get(pc), h = heat.get(pc);
       const line = el("div", "line");
@@ -116,23 +120,53 @@ export function drawGraph(canvas, lay, disasm, cfg, heat) {
         line.dataset.cycles = h.cycles;
         line.style.setProperty("--heat", tintAlpha(h.share, maxShare));
       }
-      box.append(line);
+      box.el.append(line);
       lines.set(pc, line);
     }
+  }
+  for (const n of lay.nodes) {
+    const b = blocks.get(n.id);
+    const x = fx(n.x), w = fx(n.x + n.w) - x;
+    const box = el("div", `block${b && !b.reachable ? " unreachable" : ""}${lazy ? " pending" : ""}`);
+    Object.assign(box.style, {left: `${x}px`, top: `${n.y}px`, width: `${w}px`, height: `${n.h}px`, padding: `${PAD}px`});
+    box.title = `block ${hex(b ? b.start : n.id)}${b && !b.reachable ? " (unreachable)" : ""}`;
+    box.id = `block-${n.id}`;
+    box.dataset.block = n.id;
     if (b && b.hits !== undefined && heat.size) {
       const label = el("div", "block-label", `${compact(b.hits)} hits · ${compact(b.cycles)} cycles`);
       Object.assign(label.style, {left: `${x}px`, top: `${n.y - 15}px`, width: `${w}px`});
       canvas.append(label);
     }
     canvas.append(box);
-    boxes.set(n.id, {el: box, x, y: n.y, w, h: n.h});
+    const entry = {id: n.id, el: box, x, y: n.y, w, h: n.h, filled: false};
+    boxes.set(n.id, entry);
+    if (!lazy) fillBox(entry);
   }
-  return {boxes, lines, edges, width, height, gutter: G};
+  const blockOfPc = new Map(cfg.blocks.flatMap(b => b.pcs.map(pc => [pc, b.id])));
+
+  // Fill the boxes that meet rect (canvas px), grown by MARGIN_VIEWS of its size each way; returns how many.
+  function fill(rect, scale) {
+    if (!lazy || scale < MIN_TEXT_SCALE) return 0;
+    const mx = rect.w * MARGIN_VIEWS, my = rect.h * MARGIN_VIEWS;
+    const x0 = rect.x - mx, y0 = rect.y - my, x1 = rect.x + rect.w + mx, y1 = rect.y + rect.h + my;
+    let n = 0;
+    for (const b of boxes.values()) {
+      if (!b.filled && b.x < x1 && b.x + b.w > x0 && b.y < y1 && b.y + b.h > y0) { fillBox(b); n++; }
+    }
+    return n;
+  }
+  // The line element of pc, drawing its block first if need be.
+  function line(pc) {
+    const b = boxes.get(blockOfPc.get(pc));
+    if (b) fillBox(b);
+    return lines.get(pc);
+  }
+  return {boxes, lines, line, fill, fillBox, lazy, edges, width, height, gutter: G};
 }
 
 // Where the line of `pc` is in canvas px: its left and right ends at mid-height.
 export function lineAnchor(graph, blockOf, pc) {
-  const b = graph.boxes.get(blockOf.get(pc)), line = graph.lines.get(pc);
+  const b = graph.boxes.get(blockOf.get(pc)), line = graph.line(pc);
   if (!b || !line) return null;
   const y = b.y + PAD + [...line.parentNode.children].indexOf(line) * LINE_H + LINE_H / 2;
   return {left: b.x + PAD + graph.gutter, right: b.x + b.w - PAD, y};

@@ -5,7 +5,11 @@ const MIN_SCALE = 0.03, MAX_SCALE = 4, DRAG_PX = 4, MARGIN = 16;
 
 export function panZoom(viewport, canvas, size) {
   let s = 1, tx = 0, ty = 0;
-  const apply = () => { canvas.style.transform = `translate(${tx}px, ${ty}px) scale(${s})`; viewport.dataset.scale = s.toFixed(3); };
+  const listeners = [];
+  const apply = () => {
+    canvas.style.transform = `translate(${tx}px, ${ty}px) scale(${s})`; viewport.dataset.scale = s.toFixed(3);
+    for (const fn of listeners) fn();
+  };
 
   function zoomAt(px, py, factor) {
     const next = Math.min(MAX_SCALE, Math.max(MIN_SCALE, s * factor));
@@ -58,6 +62,17 @@ export function panZoom(viewport, canvas, size) {
 
   function zoomBy(factor) { zoomAt(viewport.clientWidth / 2, viewport.clientHeight / 2, factor); }
 
+  // Put canvas point (x, y) at the middle of the viewport, at the current scale.
+  function center(x, y) {
+    tx = viewport.clientWidth / 2 - x * s; ty = viewport.clientHeight / 2 - y * s;
+    apply();
+  }
+
+  // The part of the canvas the viewport shows, in canvas px.
+  function visible() {
+    return {x: -tx / s, y: -ty / s, w: viewport.clientWidth / s, h: viewport.clientHeight / s};
+  }
+
   apply();
-  return {fit, reveal, zoomBy, get scale() { return s; }};
+  return {fit, reveal, zoomBy, center, visible, onChange(fn) { listeners.push(fn); }, get scale() { return s; }};
 }

@@ -11,6 +11,10 @@ const COLUMNS = [
   {key: "share", label: "share", num: true, show: r => (r.share === undefined ? "" : percent(r.share))},
 ];
 
+// Past VIRTUAL_OVER rows only the visible ones (and WINDOW_SLACK more each way) are in the document.
+export const VIRTUAL_OVER = 3000;
+const WINDOW_SLACK = 30;
+
 export function instructionTable(host, disasm, heat, onSelect) {
   const rows = disasm.instructions.map(i => ({pc: i.pc, text: i.text, ...(heat.get(i.pc) ?? {})}));
   const table = el("table", "insts"), thead = el("thead"), tbody = el("tbody"), head = el("tr");
@@ -27,19 +31,49 @@ export function instructionTable(host, disasm, heat, onSelect) {
   }
   thead.append(head); table.append(thead, tbody); host.replaceChildren(table);
 
+  // Rows are made when first drawn. A big kernel's table draws only the rows near its scroll position,
+  // between two spacer rows as tall as the rows they stand for.
+  const virtual = rows.length > VIRTUAL_OVER;
   const byPc = new Map();
-  for (const r of rows) {
-    const tr = el("tr");
+  let selected = null, sorted = rows, rowH = 0;
+  function rowEl(r) {
+    let tr = byPc.get(r.pc);
+    if (tr) return tr;
+    tr = el("tr");
     tr.dataset.pc = r.pc;
     for (const c of COLUMNS) tr.append(el("td", c.num ? "num" : "code", String(c.show(r))));
     tr.addEventListener("click", () => onSelect(r.pc));
+    tr.classList.toggle("sel", r.pc === selected);
     byPc.set(r.pc, tr);
+    return tr;
   }
+  const spacer = () => { const tr = el("tr", "spacer"); tr.append(el("td")); tr.firstChild.colSpan = COLUMNS.length; return tr; };
+  const above = spacer(), below = spacer();
+
+  function draw() {
+    if (!virtual) { tbody.replaceChildren(...sorted.map(rowEl)); return; }
+    if (!rowH) {                    // one row's height, measured once
+      tbody.replaceChildren(rowEl(sorted[0] ?? rows[0]));
+      rowH = tbody.firstChild?.getBoundingClientRect().height || 20;
+    }
+    const head = thead.getBoundingClientRect().height;
+    const first = Math.max(0, Math.floor((host.scrollTop - head) / rowH) - WINDOW_SLACK);
+    const last = Math.min(sorted.length, first + Math.ceil(host.clientHeight / rowH) + 2 * WINDOW_SLACK);
+    above.firstChild.style.height = `${first * rowH}px`;
+    below.firstChild.style.height = `${(sorted.length - last) * rowH}px`;
+    tbody.replaceChildren(above, ...sorted.slice(first, last).map(rowEl), below);
+  }
+  let queued = false;
+  if (virtual) host.addEventListener("scroll", () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => { queued = false; draw(); });
+  });
 
   function render() {
     const v = r => r[sortKey] ?? -1;
-    const sorted = [...rows].sort((a, b) => (v(a) < v(b) ? -1 : v(a) > v(b) ? 1 : a.pc - b.pc) * (ascending ? 1 : -1));
-    tbody.replaceChildren(...sorted.map(r => byPc.get(r.pc)));
+    sorted = [...rows].sort((a, b) => (v(a) < v(b) ? -1 : v(a) > v(b) ? 1 : a.pc - b.pc) * (ascending ? 1 : -1));
+    draw();
     for (const th of head.children) {
       const b = th.firstChild;
       th.setAttribute("aria-sort", b.dataset.key === sortKey ? (ascending ? "ascending" : "descending") : "none");
@@ -50,10 +84,18 @@ export function instructionTable(host, disasm, heat, onSelect) {
   return {
     show(pc, reveal) {
       for (const tr of tbody.querySelectorAll("tr.sel")) tr.classList.remove("sel");
+      selected = pc;
+      if (virtual && reveal) {
+        const at = sorted.findIndex(r => r.pc === pc);
+        if (at < 0) return;
+        const top = thead.getBoundingClientRect().height + at * rowH;
+        if (top < host.scrollTop || top + rowH > host.scrollTop + host.clientHeight) host.scrollTop = top - host.clientHeight / 2;
+        draw();
+      }
       const tr = byPc.get(pc);
       if (!tr) return;
       tr.classList.add("sel");
-      if (reveal) tr.scrollIntoView({block: "nearest"});
+      if (reveal && !virtual) tr.scrollIntoView({block: "nearest"});
     },
   };
 }

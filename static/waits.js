@@ -11,12 +11,12 @@ export function drawWaitArrows(layer, graph, blockOf, heat, waitPc) {
   const h = waitPc === null ? null : heat.get(waitPc);
   if (!h) return 0;
   const to = lineAnchor(graph, blockOf, waitPc);
-  graph.lines.get(waitPc)?.classList.add("wait-sel");
+  graph.line(waitPc)?.classList.add("wait-sel");
   let n = 0;
   for (const w of h.wait) {
     const from = lineAnchor(graph, blockOf, w.pc);
     if (!from || !to) continue;
-    graph.lines.get(w.pc)?.classList.add("waited-load");
+    graph.line(w.pc)?.classList.add("waited-load");
     // both ends on the boxes' right sides, bowing out to the right in proportion to the distance
     const bow = 40 + Math.abs(to.y - from.y) * 0.15, x = Math.max(from.right, to.right);
     const d = `M${from.right},${from.y} C${x + bow},${from.y} ${x + bow},${to.y} ${to.right},${to.y}`;

@@ -224,7 +224,7 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
                      page_url=lambda cid, suffix="": f"/captures/{cid}{suffix}" if cid else (suffix or "/"),
                      hexpc=lambda v: f"0x{v:x}")
 
-  app = FastAPI(title="amdviz", version="0.1.0", description="AMD GPU assembly and thread-trace viewer: "
+  app = FastAPI(title="amdviz", version="0.1.0", docs_url=None, redoc_url=None, description="AMD GPU assembly and thread-trace viewer: "
                 "the JSON behind every page. Routes under /api are capture 0; /api/captures/{cid}/... any capture.")
   app.state.captures = caps
   if allowed_hosts is not None: app.add_middleware(LocalOnly, hosts=frozenset(allowed_hosts))
@@ -360,6 +360,12 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
   twin("/", index_page, json_route=False, response_class=HTMLResponse, include_in_schema=False)
   twin("/kernels/{kid}", kernel_page, json_route=False, response_class=HTMLResponse, include_in_schema=False)
 
+  @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+  def docs_page():
+    """The API's routes, from the OpenAPI schema (/openapi.json), as a page that needs no CDN."""
+    spec = app.openapi()
+    return page("docs.html", info=spec.get("info", {}), groups=docs_groups(spec))
+
   @app.get("/static/{name:path}", include_in_schema=False)
   def static_file(name: str):
     p = static.get(name)
@@ -369,6 +375,37 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
     return Response(p.read_bytes(), media_type=media, headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
 
   return app
+
+
+DOCS_EXAMPLE_PARAMS = {"cid": "0", "kid": "0"}   # what a "try it" link fills in for a path parameter
+
+def docs_groups(spec: dict) -> list[dict]:
+  """The routes of an OpenAPI schema grouped by tag (in first-seen order), each as {method, path, summary,
+  params, try}: params as {name, where, type, required, default}, try a URL for a GET with its path
+  parameters filled in (None when a parameter has no example)."""
+  groups: dict[str, list] = {}
+  for path, item in spec.get("paths", {}).items():
+    for method, op in item.items():
+      if method not in ("get", "post", "put", "patch", "delete"): continue
+      params = []
+      for prm in op.get("parameters", []):
+        sch = prm.get("schema", {})
+        typ = sch.get("type") or " | ".join(a.get("type", "?") for a in sch.get("anyOf", [])) or "any"
+        params.append({"name": prm["name"], "where": prm.get("in", ""), "type": typ, "required": prm.get("required", False),
+                       "default": sch.get("default")})
+      body = op.get("requestBody")
+      if body: params.append({"name": "body", "where": "body", "type": " or ".join(body.get("content", {})) or "any",
+                              "required": body.get("required", False), "default": None})
+      desc = " ".join((op.get("description") or op.get("summary") or "").split())
+      try_url = None
+      if method == "get":
+        names = re.findall(r"\{([^}]+)\}", path)
+        if all(n in DOCS_EXAMPLE_PARAMS for n in names):
+          try_url = re.sub(r"\{([^}]+)\}", lambda m: DOCS_EXAMPLE_PARAMS[m[1]], path)
+      tag = (op.get("tags") or ["other"])[0]
+      groups.setdefault(tag, []).append({"method": method.upper(), "path": path, "summary": desc, "params": params,
+                                         "try": try_url})
+  return [{"tag": t, "routes": r} for t, r in groups.items()]
 
 
 async def _multipart_file(request: Request, body: bytes) -> tuple[bytes, str | None]:

@@ -404,3 +404,97 @@ def test_golden_screenshot(page, base_url, tmp_path):
   frac = differing_fraction(got[..., :3], want[..., :3])
   assert frac < 0.003, (f"{frac:.2%} of pixels differ from {golden} (actual: {tmp_path / 'actual.png'}); if the change is "
                         f"intended: AMDVIZ_UPDATE_GOLDENS=1 python3 -m pytest {__file__} -k golden")
+
+
+def _frame(page) -> dict:
+  return page.locator(".minimap .mm-view").bounding_box()
+
+
+def test_minimap_shows_the_view_and_moves_it(page, base_url, api):
+  open_kernel(page, base_url)
+  mm = page.locator("#view .minimap")
+  assert mm.is_visible() and mm.get_attribute("data-blocks") == str(len(api["layout"]["nodes"]))
+  mbox, view = mm.bounding_box(), page.locator("#view").bounding_box()
+  assert mbox["x"] + mbox["width"] <= view["x"] + view["width"] and mbox["y"] + mbox["height"] <= view["y"] + view["height"]
+  assert mbox["width"] <= 200 and mbox["height"] <= 150
+  # the graph is drawn (non-background pixels on the overview's canvas)
+  drawn = page.evaluate("""() => { const c = document.querySelector('.minimap canvas'), d = c.getContext('2d')
+      .getImageData(0, 0, c.width, c.height).data; let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0; return n; }""")
+  assert drawn > 100
+  # the frame is the viewport: zooming in shrinks it, "fit" shows (nearly) the whole overview
+  page.click("#fit")
+  whole = _frame(page)
+  assert whole["width"] > mbox["width"] * 0.8 or whole["height"] > mbox["height"] * 0.8
+  page.keyboard.press("+"); page.keyboard.press("+")
+  small = _frame(page)
+  assert small["width"] * small["height"] < whole["width"] * whole["height"] * 0.8
+  # clicking on the overview centres the main view there: the frame's centre follows the click
+  tx, ty = mbox["x"] + mbox["width"] * 0.5, mbox["y"] + mbox["height"] * 0.85
+  before = page.locator(".cfg").bounding_box()
+  page.mouse.click(tx, ty)
+  after_frame, after = _frame(page), page.locator(".cfg").bounding_box()
+  assert (after["x"], after["y"]) != (before["x"], before["y"])
+  cy = after_frame["y"] + after_frame["height"] / 2
+  assert abs(cy - ty) < 3 or after_frame["y"] + after_frame["height"] >= mbox["y"] + mbox["height"] - 2   # clipped at the bottom
+  assert page.locator(".block.selected").count() == 0        # a click on the overview selects nothing
+  # dragging moves it along
+  page.mouse.move(mbox["x"] + mbox["width"] * 0.5, mbox["y"] + mbox["height"] * 0.2); page.mouse.down()
+  page.mouse.move(mbox["x"] + mbox["width"] * 0.5, mbox["y"] + mbox["height"] * 0.4, steps=4)
+  mid = page.locator(".cfg").bounding_box()
+  page.mouse.move(mbox["x"] + mbox["width"] * 0.5, mbox["y"] + mbox["height"] * 0.6, steps=4); page.mouse.up()
+  end = page.locator(".cfg").bounding_box()
+  assert end["y"] < mid["y"]                                   # dragging down the overview scrolls the graph up
+
+
+def test_big_kernel_loads_and_stays_interactive(browser, tmp_path, report):
+  """A ~20k-instruction kernel: boxes only near the view get their lines, the page answers input promptly."""
+  import shutil, uvicorn
+  if not shutil.which("clang-19"): pytest.skip("clang-19 is missing (needed to build the big kernel)")
+  from benchmarks.make_big_kernel import build_big_kernel
+  hsaco = tmp_path / "big.hsaco"
+  build_big_kernel(str(hsaco), "gfx1100", 20000)
+  sock = socket.socket()
+  sock.bind(("127.0.0.1", 0)); sock.listen(64)
+  url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+  srv = uvicorn.Server(uvicorn.Config(create_app([str(hsaco)]), log_level="warning"))
+  thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, name="amdviz-big-server", daemon=True)
+  thread.start()
+  ctx = browser.new_context(viewport={"width": 1200, "height": 760}, device_scale_factor=1)
+  errors = []
+  try:
+    pg = ctx.new_page()
+    pg.set_default_timeout(120_000)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    t0 = time.monotonic()
+    pg.goto(url + "/kernels/0")
+    pg.wait_for_selector("#view[data-ready]")
+    ready = time.monotonic() - t0
+    n_inst = pg.evaluate("document.querySelectorAll('.block').length"), len(get_json(url, "/api/kernels/0/disasm")["instructions"])
+    lines, elements = pg.evaluate("[document.querySelectorAll('.cfg .line').length, document.querySelectorAll('*').length]")
+    rows = pg.evaluate("document.querySelectorAll('table.insts tbody tr').length")
+    t1 = time.monotonic()
+    pg.keyboard.press("f")
+    pg.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    fit = time.monotonic() - t1
+    t1 = time.monotonic()
+    pg.keyboard.press("ArrowDown")
+    pg.wait_for_selector(".block.selected")
+    pg.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    key = time.monotonic() - t1
+    report(f"big kernel ({n_inst[1]} instructions, {n_inst[0]} blocks): ready in {ready:.2f} s, {elements} elements "
+           f"({lines} instruction lines, {rows} table rows drawn); fit {fit * 1000:.0f} ms, arrow key {key * 1000:.0f} ms")
+    assert n_inst[1] >= 15000
+    assert ready < 30 and fit < 10 and key < 10
+    assert lines < n_inst[1]            # lazily drawn: not every instruction is a line element
+    assert rows < 1000                  # the table draws only the rows near its scroll position
+    pg.evaluate("(() => { const s = document.getElementById('insts'); s.scrollTop = s.scrollHeight; })()")
+    last = get_json(url, "/api/kernels/0/disasm")["instructions"][-1]["pc"]
+    pg.wait_for_selector(f'table.insts tr[data-pc="{last}"]')
+    pg.click(f'table.insts tr[data-pc="{last}"]')      # selects it in the graph too, drawing its block
+    pg.wait_for_selector(f'.block.selected .line.sel[data-pc="{last}"]')
+  finally:
+    ctx.close()
+    srv.should_exit = True
+    thread.join(10)
+    sock.close()
+  assert not errors, errors

@@ -181,8 +181,20 @@ def test_openapi_and_docs():
   assert {"get", "post"} <= set(paths["/api/captures"])
   assert any(p["name"] == "top" for p in paths["/api/kernels/{kid}/hotspots"]["get"]["parameters"])
   assert not any(p == "/" or p.startswith(("/kernels", "/static")) for p in paths)   # pages are not API
-  r = c.get("/docs")
-  assert r.status_code == 200 and "openapi.json" in r.text
+  assert c.get("/openapi.json").status_code == 200 and c.get("/redoc").status_code == 404   # no CDN pages
+  r = c.get("/docs")    # our own page from app.openapi(): every route, its parameters, a description, "try it"
+  assert r.status_code == 200 and r.headers["content-type"].startswith("text/html") and "/openapi.json" in r.text
+  urls = re.findall(r"https?://[^\s\"'<>)]*", r.text)
+  assert all(re.match(r"https?://(127\.0\.0\.1|localhost|\[::1\])([:/]|$)", u) for u in urls), urls   # nothing external
+  assert "<script" not in r.text
+  for path in paths:
+    assert f"<code>{path}</code>" in r.text, path
+  assert "The `top` instructions by cycles" in r.text and "<code>top</code>" in r.text and "default 10" in r.text
+  assert 'href="/api/kernels/0/disasm"' in r.text and 'href="/api/captures/0/kernels/0/hotspots"' in r.text
+  assert 'href="/api/captures"' in r.text                              # GET /api/captures: try it
+  for href in set(re.findall(r'class="try" href="([^"]+)"', r.text)):  # every "try it" link answers JSON
+    t = c.get(href)
+    assert t.status_code in (200, 202) and t.headers["content-type"] == "application/json", href
 
 
 def test_not_found():
