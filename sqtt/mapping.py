@@ -41,6 +41,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 import numpy as np
+from sqtt.jit import compiled
 from sqtt.decode import Packets
 from sqtt.packets import INST_OPS, KIND
 
@@ -366,18 +367,6 @@ def _walk(pk_class, pk_slot, pk_mask, pk_unit, pk_pcidx, traced, entry, accept, 
       w = pk_wave[p]
       if w_status[w] == W_RUNNING: w_status[w] = W_ENDED
 
-_compiled = None
-
-def _walker():
-  """_walk compiled with numba (cached on disk), or plain Python without numba."""
-  global _compiled
-  if _compiled is None:
-    try:
-      import numba
-      _compiled = numba.njit(cache=True, nogil=True)(_walk)
-    except ImportError:   # pragma: no cover - numba is a dependency
-      _compiled = _walk
-  return _compiled
 
 # ---------------------------------------------------------------------------------------------------
 
@@ -487,7 +476,7 @@ def map_packets(p: Packets, program: ProgramTables, load_base: int = 0) -> Mappi
   instruction = IS_INSTRUCTION[pk_class]
   cap = int(instruction.sum() + (pk_class == PK_END).sum() + per_mask) * 5 // 4 + 64
   cap_entries = cap // 4 + 64             # blocks are entered far less often than instructions run
-  walk = _walker()
+  walk = compiled(_walk)
   args = (pk_class.astype(np.int64), slot.astype(np.int64), mask, unit.astype(np.int64), pcidx, np.int64(traced),
           np.int64(program.entry), program.accept, program.silent, program.optional, program.next, program.target,
           program.flags, program.block)

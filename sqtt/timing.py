@@ -34,6 +34,7 @@ state for each of 10 wave slots; what the states mean is not known here).
 from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np
+from sqtt.jit import compiled
 from sqtt.mapping import (ENTER_FALL, ENTER_RESYNC, ENTER_START, ENTER_TAKEN, F_END, Mapping, PIPE_LDS, PIPE_SALU,
                           PIPE_VALU, PIPE_VMEM, ProgramTables, W_ENDED, WAVE_STATUS)
 from sqtt.packets import ALU_SRC, KIND, MEM_SRC
@@ -125,18 +126,6 @@ def _attribute_waits(ev_inst, ev_wave, inc, thr, out_wait, out_counter, out_src,
           tail[c] += 1
   return n_out
 
-_compiled = None
-
-def _waits_fn():
-  """_attribute_waits compiled with numba (cached on disk), or plain Python without numba."""
-  global _compiled
-  if _compiled is None:
-    try:
-      import numba
-      _compiled = numba.njit(cache=True, nogil=True)(_attribute_waits)
-    except ImportError:   # pragma: no cover
-      _compiled = _attribute_waits
-  return _compiled
 
 QUEUE = 256       # outstanding instructions remembered per counter (hardware counters hold at most 63)
 
@@ -245,7 +234,7 @@ def _wait_sources(inst, wave, stall, inc, thr) -> tuple[np.ndarray, np.ndarray, 
   n_waits = int((thr[inst] >= 0).any(axis=1).sum())
   if not n_waits: return (np.zeros(0, np.int64),) * 4
   out = [np.zeros(n_waits * thr.shape[1], np.int64) for _ in range(3)]
-  k = _waits_fn()(inst, wave, inc, thr, *out, np.zeros((thr.shape[1], QUEUE), np.int64))
+  k = compiled(_attribute_waits)(inst, wave, inc, thr, *out, np.zeros((thr.shape[1], QUEUE), np.int64))
   we, wc, ws = (o[:k] for o in out)
   return inst[we], inst[ws], wc, stall[we]
 
