@@ -3,7 +3,10 @@
 It reads the same tables the decoder loads (isa/tables/<family>.json and isa/encodings.py), so what the
 decoder prints assembles back to the same words. Where several encodings print the same text it picks
 the one llvm-mc 19 picks: the 32-bit form of a VALU op when the operands fit, an inline constant rather
-than a literal, zero in fields an opcode ignores.
+than a literal, zero in fields an opcode ignores. Where llvm-mc's pick would print as another text (objdump
+shows an i16 operand's literal 0x3f800000 as "1.0", llvm-mc reads "1.0" as the inline constant printing
+"0x3c00"), assemble(..., prefer_printed=True) takes the encoding that prints as written instead. Families: gfx11 (RDNA3), gfx12 (RDNA4) and gfx94
+(CDNA3: GCN layouts, wave64 masks, SDWA, gfx9 DPP, AGPRs and MFMA modifiers, no VOP3 literal).
 
     assemble("v_add_f32 v0, 1.0, v1", "gfx1100")   # -> b'\\xf2\\x02\\x00\\x06' (v_add_f32_e32)
     python -m isa.encode --arch gfx1100 FILE|-     # one instruction a line in, hex words out
@@ -12,10 +15,10 @@ from __future__ import annotations
 import argparse, json, re, struct, sys
 from dataclasses import dataclass
 from functools import lru_cache
-from isa.decode import DELAY_ID, DELAY_SKIP, DEPCTR, VERSION_FLAGS, WAITCNT_FIELDS, Disassembler, UnsupportedArch, \
-  load_table
+from isa.decode import DELAY_ID, DELAY_SKIP, DEPCTR, SDWA_SEL, SDWA_UNUSED, VERSION_FLAGS, WAITCNT_FIELDS, \
+  Disassembler, UnsupportedArch, load_table, _swizzle as _print_swizzle
 from isa.encodings import ENCODINGS, Encoding, family
-from isa.operand_text import SPECIAL32, SPECIAL64
+from isa.operand_text import LITERAL_RULES, SPECIAL32, SPECIAL64
 
 
 class AsmError(ValueError): pass
@@ -30,9 +33,12 @@ class _NoFit(Exception):
 # --------------------------------------------------------------------------- splitting a line
 
 DPP_MODS = {"dpp8", "fi", "quad_perm", "row_shl", "row_shr", "row_ror", "row_mirror", "row_half_mirror", "row_share",
-            "row_xmask", "row_mask", "bank_mask", "bound_ctrl"}
+            "row_xmask", "row_mask", "bank_mask", "bound_ctrl",
+            "row_bcast", "row_newbcast", "wave_shl", "wave_rol", "wave_shr", "wave_ror"}    # (the last six: gfx9)
+SDWA_MODS = {"dst_sel", "dst_unused", "src0_sel", "src1_sel"}                            # gfx9 SDWA
 MOD_NAMES = ("offset", "offset0", "offset1", "gds", "glc", "slc", "dlc", "tfe", "offen", "idxen", "nv", "th", "scope", "format",
-             "clamp", "mul", "div", "op_sel", "op_sel_hi", "byte_sel", "neg_lo", "neg_hi", *sorted(DPP_MODS))
+             "sc0", "sc1", "nt", "lds", "clamp", "mul", "div", "op_sel", "op_sel_hi", "byte_sel", "neg_lo", "neg_hi", "neg",
+             "cbsz", "abid", "blgp", *sorted(DPP_MODS), *sorted(SDWA_MODS))
 # ' name' or ' name:value' at the end of a line; values: [..] lists, swizzle(...) macros, numbers and words
 _MOD_TAIL = re.compile(r"\s+(" + "|".join(MOD_NAMES) + r")(?::(\[[^\]]*\]|\w+\([^)]*\)|[-+]?\w+))?\s*$", re.I)
 
@@ -67,35 +73,51 @@ def _strip_comment(text: str) -> str:
 
 # --------------------------------------------------------------------------- registers and numbers
 
-_REG = re.compile(r"^(v|s|ttmp)(?:(\d+)|\[(\d+)(?::(\d+))?\])$")
+_REG = re.compile(r"^(v|s|ttmp|a)(?:(\d+)|\[(\d+)(?::(\d+))?\])$")
 _ANY_WIDTH = {"null", "src_shared_base", "src_shared_limit", "src_private_base", "src_private_limit",
               "src_pops_exiting_wave_id", "src_vccz", "src_execz", "src_scc", "src_lds_direct"}
 _ALIASES = {"vccz": "src_vccz", "execz": "src_execz", "scc": "src_scc", "lds_direct": "src_lds_direct",
             "shared_base": "src_shared_base", "shared_limit": "src_shared_limit", "private_base": "src_private_base",
             "private_limit": "src_private_limit", "pops_exiting_wave_id": "src_pops_exiting_wave_id"}
-# scalar operand names -> (encoding, dwords; 0 = any width)
-_SCALAR_NAMES = {**{n: (c, 0 if n in _ANY_WIDTH else 1) for c, n in SPECIAL32.items()},
-                 **{n: (c, 0 if n in _ANY_WIDTH else 2) for c, n in SPECIAL64.items()}}
+
+
+@dataclass(frozen=True)
+class ScalarSpace:
+  """One family's scalar operand names: SGPRs below nsgpr, and the specials by name -> (encoding, dwords; 0 = any
+  width). gfx10+ has null at 124 and m0 at 125; gfx9 m0 at 124, flat_scratch and xnack_mask at 102..105."""
+  nsgpr: int
+  names: dict
+
+  @staticmethod
+  def of(nsgpr: int, special32: dict, special64: dict) -> "ScalarSpace":
+    names = {**{n: (c, 0 if n in _ANY_WIDTH else 1) for c, n in special32.items()},
+             **{n: (c, 0 if n in _ANY_WIDTH else 2) for c, n in special64.items()}}
+    return ScalarSpace(nsgpr, names)
+
+
+GFX10_SCALARS = ScalarSpace.of(106, SPECIAL32, SPECIAL64)
 
 
 @dataclass(frozen=True)
 class Reg:
-  file: str    # "v", or "s" for everything in the scalar operand space (sgprs, ttmps, vcc, null, ...)
-  code: int    # vgpr number, or the scalar operand encoding
+  file: str    # "v", "a" (AGPR), or "s" for everything in the scalar operand space (sgprs, ttmps, vcc, null, ...)
+  code: int    # vgpr / agpr number, or the scalar operand encoding
   n: int       # dwords; 0 = any width (null, src_*)
 
 
-def parse_reg(tok: str) -> Reg | None:
+def parse_reg(tok: str, space: ScalarSpace = GFX10_SCALARS) -> Reg | None:
   tok = _ALIASES.get(tok.lower(), tok.lower())
   if m := _REG.match(tok):
     lo = int(m[2] or m[3]); hi = int(m[4]) if m[4] else lo
     if hi < lo: return None
-    if m[1] == "v": return Reg("v", lo, hi - lo + 1) if hi < 256 else None
-    base, limit = (0, 106) if m[1] == "s" else (108, 16)
+    if m[1] in "va": return Reg(m[1], lo, hi - lo + 1) if hi < 256 else None
+    base, limit = (0, space.nsgpr) if m[1] == "s" else (108, 16)
     n = hi - lo + 1
-    if hi >= limit or n > 1 and lo % (2 if n < 4 else 4): return None    # LLVM wants tuples aligned
+    # LLVM wants tuples aligned; a tuple starting below the last SGPR may run past it (gfx9 s[100:103])
+    if (hi >= limit if n == 1 or m[1] == "ttmp" else lo >= limit or hi > 127) or n > 1 and lo % (2 if n < 4 else 4):
+      return None
     return Reg("s", base + lo, n)
-  if tok in _SCALAR_NAMES: return Reg("s", *_SCALAR_NAMES[tok])
+  if tok in space.names: return Reg("s", *space.names[tok])
   return None
 
 
@@ -155,8 +177,8 @@ def constant(num: int | float, rule: str | None) -> tuple[int | None, int | None
   if isinstance(num, float):
     b = _fbits(num, fmt)
     if b is None: return None, None
-    if (code := _FP_CODES[fmt].get(b)) is not None: return code, None
-    return None, b >> 32 if fmt == "f64" else b        # an fp64 literal is the high half
+    lit = b >> 32 if fmt == "f64" else b                # an fp64 literal is the high half
+    return _FP_CODES[fmt].get(b), lit
   if bits == 16:
     if not -0x8000 <= num <= 0xFFFF: return None, None
     v16 = num & 0xFFFF
@@ -184,15 +206,20 @@ class Form:
   op: int
   entry: dict
   dpp: bool = False
+  sdwa: bool = False
 
 
 class _Lit:
-  """The one 32-bit literal an instruction may carry (several operands may share its value)."""
-  def __init__(self): self.value = None
+  """The one 32-bit literal an instruction may carry (several operands may share its value; a 16-bit operand
+  that prints only the low half constrains only those bits). inline_text: take constants written as an inline
+  constant prints as that one, not as the literal LLVM would make of them (see Assembler._encode)."""
+  def __init__(self, inline_text: bool = False): self.value, self.mask, self.inline_text = None, 0, inline_text
 
-  def set(self, v: int, pos: int):
-    if self.value is not None and self.value != v: raise _NoFit("only one distinct literal allowed", pos)
-    self.value = v
+  def set(self, v: int, pos: int, mask: int = 0xFFFFFFFF):
+    if self.value is not None and (self.value ^ v) & self.mask & mask:
+      raise _NoFit("only one distinct literal allowed", pos)
+    self.value = (self.value or 0) & self.mask | v & ~self.mask & 0xFFFFFFFF   # (unconstrained bits: as given)
+    self.mask |= mask
 
 
 _SRC_KINDS = ("src9", "ssrc8")
@@ -200,12 +227,20 @@ _VMEM = ("FLAT", "GLOBAL", "SCRATCH", "MUBUF")
 
 
 class Assembler:
-  def __init__(self, arch: str):
+  def __init__(self, arch: str, prefer_printed: bool = False):
+    # prefer_printed: where llvm-mc's pick for a text would print as another text (a literal objdump shows as
+    # "1.0" on an i16 operand), take the encoding that prints as written: decode -> assemble gives the same words.
+    # Off by default: for any text llvm-mc accepts, the bytes llvm-mc picks.
+    self.prefer_printed = prefer_printed
     try: self.arch, self.family = arch, family(arch)
     except ValueError as e: raise UnsupportedArch(str(e)) from None
     t = load_table(self.family)
     self.classes = t["classes"]
     self.encodings = {e.name: e for e in ENCODINGS[self.family]}
+    self.gfx9 = self.family == "gfx94"       # GCN layouts: SDWA, gfx9 DPP, AGPRs, no VOP3 literal, wave64
+    sr = t.get("sregs")
+    clean = lambda d: {int(c): n for c, n in d.items() if re.fullmatch(r"\w+", n)}   # (gfx11 lists dpp8 texts too)
+    self.scalars = ScalarSpace.of(sr["nsgpr"], clean(sr["32"]), clean(sr["64"])) if sr else GFX10_SCALARS
     # symbolic immediates, text -> value: the smallest value printing as that text (what LLVM assembles)
     self.special = {m: {txt: int(v) for v, txt in sorted(tab.items(), key=lambda kv: -int(kv[0]))}
                     for m, tab in t.get("special", {}).items()}
@@ -221,8 +256,11 @@ class Assembler:
         if "dpp" in entry:
           for name in _names(entry["dpp"], tname) + _names(entry["m"], tname):
             self.forms.setdefault(name, []).append(Form(form.enc, form.op, entry, True))
+        if "sdwa" in entry:
+          for name in [entry["sdwa"]] + _names(entry["m"], tname):
+            self.forms.setdefault(name, []).append(Form(form.enc, form.op, entry, sdwa=True))
     for name, forms in self.forms.items():   # exact name first, then 32-bit encodings (LLVM prefers _e32)
-      forms.sort(key=lambda f: (f.entry["m"] != name and f.entry.get("dpp") != name, f.enc.words,
+      forms.sort(key=lambda f: (name not in (f.entry["m"], f.entry.get("dpp"), f.entry.get("sdwa")), f.enc.words,
                                 not f.entry["m"].endswith("_e32")))
 
   # ---- entry point
@@ -235,8 +273,10 @@ class Assembler:
     forms = self.forms.get(mnemonic)
     if not forms: raise AsmError(f"unknown mnemonic '{mnemonic}' for {self.arch}")
     dpp = bool(DPP_MODS & mods.keys()) or mnemonic.endswith("_dpp")
-    forms = [f for f in forms if f.dpp == dpp]
-    if not forms: raise AsmError(f"{mnemonic} has no {'DPP' if dpp else 'non-DPP'} form in '{line}'")
+    sdwa = bool(SDWA_MODS & mods.keys()) or mnemonic.endswith("_sdwa")
+    kind = "SDWA" if sdwa else "DPP" if dpp else "plain"
+    forms = [f for f in forms if f.dpp == dpp and f.sdwa == sdwa]
+    if not forms: raise AsmError(f"{mnemonic} has no {kind} form in '{line}'")
     fails = []
     for form in forms:
       try: return self._encode(form, ops, mods)
@@ -247,24 +287,33 @@ class Assembler:
   # ---- one candidate encoding
 
   def _encode(self, form: Form, ops: list[str], mods: dict) -> bytes:
+    try: return self._encode1(form, ops, mods, False)
+    except _NoFit as e:   # the line needs two literals: once more, reading a constant written as an inline one
+      if not e.msg.startswith("only one distinct literal"): raise      # prints (gfx12 f16 SALU's 0x3c00) as that
+      return self._encode1(form, ops, mods, True)
+
+  def _encode1(self, form: Form, ops: list[str], mods: dict, inline_text: bool) -> bytes:
     enc, entry = form.enc, form.entry
-    f, lit, mods = self._defaults(form), _Lit(), dict(mods)
-    slots = self._slots(form, ops, mods)
+    f, lit, mods = self._defaults(form), _Lit(inline_text), dict(mods)
+    slots = self._slots(form, ops, mods, f)
     if len(ops) == len(slots) - 1 and isinstance(slots[-1], list) and slots[-1][2:] == ["opt"]:
       slots = slots[:-1]                         # s_endpgm: the immediate shows only when nonzero
     if len(ops) != len(slots):
       if entry["m"] in ("s_waitcnt", "s_delay_alu", "s_waitcnt_depctr", "s_wait_alu") and len(slots) == 1:
         ops = [" ".join(ops)]                    # LLVM also takes 'vmcnt(0), lgkmcnt(0)'
       else: raise _NoFit(f"{entry['m']} takes {len(slots)} operands, got {len(ops)}")
-    dpp_word = None
+    dpp_word, done = None, set()
+    if "acc" in entry or _is_mfma(entry): ops = self._agprs(form, slots, ops, f)
     if enc.name in ("VOP3", "VOP3P"): ops = self._valu_src_mods(form, slots, ops, f)
     if form.dpp: ops, dpp_word = self._dpp(form, slots, ops, mods, f)
+    if form.sdwa: dpp_word, done = self._sdwa(form, slots, ops, mods, f)
     for pos, (slot, tok) in enumerate(zip(slots, ops)):
-      self._slot(form, slot, tok, pos, f, lit, mods)
+      if pos not in done: self._slot(form, slot, tok, pos, f, lit, mods)
     self._mods(form, mods, f)
-    if dpp_word is not None and lit.value is not None: raise _NoFit("no literal allowed with DPP")
+    if dpp_word is not None and lit.value is not None and enc.words == 1:
+      raise _NoFit("no literal allowed with DPP")
     if entry.get("lit") and lit.value is None: raise _NoFit(f"{entry['m']} needs a literal")
-    return _pack(enc, form.op, f, [w for w in (lit.value, dpp_word) if w is not None])
+    return _pack(enc, form.op, f, [w for w in (dpp_word, lit.value) if w is not None])   # VOP3 DPP: literal last
 
   def _defaults(self, form: Form) -> dict[str, int]:
     """Field values LLVM writes when the text says nothing about them."""
@@ -272,18 +321,22 @@ class Assembler:
     if name == "VOP3P" and "opsel_hi" not in entry.get("mods", {}):
       f["opsel_hi"], f["opsel_hi2"] = 3, 1      # op_sel_hi all ones (unused src2 too), except the mix ops
     if name == "VOP3" and entry["m"].startswith("v_cmpx_"): f["vdst"] = 126     # v_cmpx_*_e64 'write' exec_lo
-    if name in ("FLAT", "GLOBAL", "SCRATCH"): f["saddr"] = 124   # 'off'
+    if name in ("FLAT", "GLOBAL", "SCRATCH"): f["saddr"] = self._off_saddr(name)   # 'off'
     if name == "MUBUF" and "th" in f: f["_raw"] = 1 << 55   # gfx12: format field (bits 55..61, not in the layout) = 1
     return f
 
-  def _slots(self, form: Form, ops: list[str], mods: dict) -> list:
+  def _slots(self, form: Form, ops: list[str], mods: dict, f: dict) -> list:
     """The entry's operand slots as this line uses them: returning atomics, 64-bit vaddr without sgpr base."""
     name, entry = form.enc.name, form.entry
     slots = entry["ops"]
-    if name in _VMEM and "atomic" in entry["m"] and ("glc" in mods or "th" in mods and "policy" in entry and
-                                                    self._th(form, mods) & 1):
-      slots = entry.get("ops_rtn", slots)      # th bit 0 / glc: the atomic returns the old value
+    if name in _VMEM and "atomic" in entry["m"] and "ops_rtn" in entry:
+      # the atomic returns the old value: glc / gfx9 sc0; gfx12 th bit 0, which some th names leave open
+      # (TH_ATOMIC_CASCADE_RT is th 4 and 5): then the operand count tells
+      if "policy" in entry: f["_rtn"] = len(ops) == len(entry["ops_rtn"]) or "th" in mods and self._th(form, mods) & 1
+      else: f["_rtn"] = ("sc0" if self.gfx9 else "glc") in mods
+      if f["_rtn"]: slots = entry["ops_rtn"]
     if "tfe" in mods and "ops_tfe" in entry: slots = entry["ops_tfe"]   # tfe: one more data register
+    if "lds" in mods and "ops_lds" in entry: slots = entry["ops_lds"]   # gfx9 buffer load to LDS: no data register
     if name == "GLOBAL" and any(isinstance(s, list) and s[0] == "saddr" and t.lower() == "off"
                                 for s, t in zip(slots, ops)):
       slots = [["addr", 2, "v"] if isinstance(s, list) and s[0] == "addr" else s for s in slots]
@@ -295,8 +348,10 @@ class Assembler:
   def _slot(self, form: Form, slot, tok: str, pos: int, f: dict, lit: _Lit, mods: dict):
     enc, entry, name = form.enc, form.entry, form.enc.name
     if isinstance(slot, str):                      # fixed text: vcc_lo, off, ...
-      if name == "SCRATCH" and slot == "off" and tok.lower() != "off":
-        f["addr"], f["sve"] = self._reg(tok, pos, "v", 1).code, 1
+      if name == "SCRATCH" and slot == "off" and tok.lower() != "off":   # (gfx9 names the sve bit lds)
+        f["addr"], f["sve" if "sve" in f else "lds"] = self._reg(tok, pos, "v", 1).code, 1
+      elif name == "SMEM" and slot == "s0" and self.gfx9: self._smem_offset_gfx9(tok, pos, f, mods)
+      elif slot == "gpr_idx()": f["ssrc1"] = self._gpr_idx(tok, pos, 0xFF)   # s_set_gpr_idx_on's mode bits
       elif tok.lower() != slot: raise _NoFit(f"expected '{slot}', got '{tok}'", pos)
       return
     field, width = slot[0], slot[1]
@@ -318,13 +373,14 @@ class Assembler:
       if int(m[1]) > 127: raise _NoFit(f"bad 16-bit register '{tok}'", pos)
       f[field] = code + 256 * (enc.field(field).kind == "src9"); return
     if name == "SMEM" and field == "soffset": return self._smem_soffset(tok, pos, f, mods)
-    if name in ("GLOBAL", "SCRATCH") and field == "saddr" and tok.lower() == "off": f["saddr"] = 124; return
+    if name in ("GLOBAL", "SCRATCH") and field == "saddr" and tok.lower() == "off":
+      f["saddr"] = self._off_saddr(name); return
     if name == "MUBUF" and field == "vaddr" and width == 0:
       if tok.lower() != "off": raise _NoFit(f"expected 'off' (no offen/idxen), got '{tok}'", pos)
       return
-    kind = enc.field(field).kind
+    kind, rc = enc.field(field).kind, "a" if slot[2] == "a" else "v"
     if kind in _SRC_KINDS:
-      f[field] = self._source(form, field, kind, width, tok, pos, lit)
+      f[field] = self._source(form, field, kind, width, tok, pos, lit, rc)
     elif kind == "sdst7" or (kind == "vgpr8" and slot[2] == "s"):
       f[field] = self._reg(tok, pos, "s", width).code
     elif kind in ("sbase6", "srsrc5"):
@@ -332,20 +388,26 @@ class Assembler:
       if r.code % scale: raise _NoFit(f"bad base register '{tok}'", pos)   # sgprs, ttmps (and what objdump prints)
       f[field] = r.code // scale
     else:
-      f[field] = self._reg(tok, pos, "v", width).code
+      f[field] = self._reg(tok, pos, rc, width).code
+
+  def _off_saddr(self, name: str) -> int:
+    """The saddr value of 'off' (no scalar base): null (124), gfx9 127; gfx9 flat_* ops have saddr 0."""
+    return 124 if not self.gfx9 else 0 if name == "FLAT" else 127
 
   def _reg(self, tok: str, pos: int, file: str, width: int) -> Reg:
-    r = parse_reg(tok)
+    r = parse_reg(tok, self.scalars)
     if r is None or r.file != file: raise _NoFit(f"bad operand '{tok}'", pos)
     if r.n and r.n != width: raise _NoFit(f"'{tok}' should be {width} dword{'s' * (width > 1)} wide", pos)
     return r
 
-  def _source(self, form: Form, field: str, kind: str, width: int, tok: str, pos: int, lit: _Lit) -> int:
-    r = parse_reg(tok)
+  def _source(self, form: Form, field: str, kind: str, width: int, tok: str, pos: int, lit: _Lit,
+              rc: str = "v") -> int:
+    r = parse_reg(tok, self.scalars)
     if r is not None:
-      if r.file == "v" and kind != "src9": raise _NoFit(f"VGPR '{tok}' not allowed here", pos)
+      if r.file in "va" and kind != "src9": raise _NoFit(f"VGPR '{tok}' not allowed here", pos)
+      if r.file in "va" and r.file != rc: raise _NoFit(f"bad operand '{tok}'", pos)   # AGPRs only where printed so
       if r.n and r.n != width: raise _NoFit(f"'{tok}' should be {width} dword{'s' * (width > 1)} wide", pos)
-      return 256 + r.code if r.file == "v" else r.code
+      return 256 + r.code if r.file in "va" else r.code
     num = parse_number(tok)
     if num is None: raise _NoFit(f"bad operand '{tok}'", pos)
     cls_id = form.entry.get("cls", {}).get(field)
@@ -354,13 +416,57 @@ class Assembler:
     if isinstance(num, float):   # a float written as the table prints an inline constant (bf16 1/(2*pi)) is that one
       code = next((int(c) for c, t in cls["inline"].items() if t == tok and int(c) >= 240), None)
       if code is not None: return code
-    code, value = constant(num, cls["rule"])
-    if code is not None and cls["inline"].get(str(code)) is not None: return code
-    if value is None or cls["rule"] is None: raise _NoFit(f"constant '{tok}' does not fit", pos)
+    rule = cls["rule"]
+    code, value = constant(num, rule)
+    inline = code if code is not None and cls["inline"].get(str(code)) is not None else None
+    if inline is not None and cls["inline"][str(inline)] == tok: return inline
+    if self.gfx9 and form.enc.name in ("VOP3", "VOP3P"):   # no literal: maybe the text of an inline constant
+      if inline is not None: return inline
+      code = next((int(c) for c, t in cls["inline"].items() if t == tok), None)   # (i16's 2.0 prints 0x4000)
+      if code is not None: return code
+      raise _NoFit(f"no literal in gfx9 VOP3: '{tok}'", pos)
+    if lit.inline_text and (code := next((int(c) for c, t in cls["inline"].items() if t == tok), None)) is not None:
+      return code
+    if inline is not None and not self.prefer_printed: return inline   # llvm-mc's pick for a text it accepts
+    if rule is not None:
+      # where LLVM's pick prints otherwise, a literal that prints as written (f64 0x40, i16 1.0 = 0x3f800000)
+      cands = [value] + ([_fbits(num, "f32")] if isinstance(num, float) else
+                         [num & 0xFFFFFFFF, num & 0xFFFF | 0x10000] if -0x80000000 <= num <= 0xFFFFFFFF else [])
+      mask = 0xFFFF if rule == "f16" or rule == "i16" and tok.lower().startswith("0x") else 0xFFFFFFFF
+      if (v := next((v for v in cands if v is not None and LITERAL_RULES[rule](v) == tok), None)) is not None:
+        lit.set(v, pos, mask); return 255
+    if inline is not None: return inline
+    if value is None or rule is None: raise _NoFit(f"constant '{tok}' does not fit", pos)
     lit.set(value, pos)
     return 255
 
   # ---- modifiers
+
+  def _agprs(self, form: Form, slots, ops: list[str], f: dict) -> list[str]:
+    """a[..] operands -> v[..] text plus the bits that select AGPRs: memory ops' data registers (one acc bit for all),
+    MFMA srcA/srcB (op_sel_hi bits) and its destination with the accumulator (clamp: acc_cd)."""
+    out, entry = list(ops), form.entry
+
+    def agpr(p: int) -> bool | None:    # True: an AGPR (rewritten to v), False: a VGPR, None: anything else
+      r = parse_reg(out[p], self.scalars) if p < len(out) else None
+      if r is None or r.file == "s": return None
+      if r.file == "a": out[p] = "v" + out[p].strip()[1:]
+      return r.file == "a"
+
+    def one_bit(positions: list[int], what: str) -> int:
+      kinds = {k for k in map(agpr, positions) if k is not None}
+      if len(kinds) > 1: raise _NoFit(f"{what} must all be AGPRs or all VGPRs", positions[0])
+      return int(kinds == {True})
+
+    if _is_mfma(entry):
+      srcs = [p for p, sl in enumerate(slots) if isinstance(sl, list) and sl[0] in ("src0", "src1", "src2")]
+      for k, p in enumerate(srcs[:2]):
+        if agpr(p): f["opsel_hi"] |= 1 << k
+      f["clamp"] = one_bit([0] + _as_list(entry["mods"].get("clamp")), "destination and accumulator")
+    else:
+      f["acc"] = one_bit([p for p, sl in enumerate(slots) if isinstance(sl, list) and sl[0] in entry["acc"]],
+                         "data registers")
+    return out
 
   def _valu_src_mods(self, form: Form, slots, ops: list[str], f: dict) -> list[str]:
     """Move -x, |x|, -|x|, neg(x), abs(x) of VOP3/VOP3P sources into the neg/abs bits (the decoder's convention:
@@ -384,8 +490,10 @@ class Assembler:
 
   def _mods(self, form: Form, mods: dict, f: dict):
     name, m, mn = form.enc.name, form.entry.get("mods", {}), form.entry["m"]
-    if name in ("VOP3", "VOP3P") and "clamp" in mods:
-      if "clamp" not in m or mods.pop("clamp") is not None: raise _NoFit("clamp not allowed")
+    if quiet := [k for k in form.entry.get("quiet", ()) if k in mods]:   # bits the decoder never prints for it
+      raise _NoFit(f"modifier '{quiet[0]}' not allowed")
+    if name in ("VOP3", "VOP3P") and "clamp" in mods:    # (MFMA's clamp bit is acc_cd: a[..] operands)
+      if "clamp" not in m or _is_mfma(form.entry) or mods.pop("clamp") is not None: raise _NoFit("clamp not allowed")
       f["clamp"] = 1
     if name == "VOP3":
       for key in ("mul", "div"):
@@ -395,6 +503,16 @@ class Assembler:
           f["omod"] = omod
       words = [f"{k}:{mods.pop(k)}" for k in ("op_sel", "byte_sel") if k in mods]
       if words: f["opsel"] = self._opsel(form, " ".join(words))
+    elif name == "VOP3P" and _is_mfma(form.entry):   # cbsz:N abid:N blgp:N (f64: neg:[..]) in neg_hi/opsel/neg
+      f["neg_hi"] = _int(mods.pop("cbsz", "0"), "cbsz", 0, 7)
+      abid = _int(mods.pop("abid", "0"), "abid", 0, 15)
+      f["opsel"], f["opsel_hi2"] = abid & 7, abid >> 3
+      if "blgp" in mods:
+        if "blgp" not in m.get("neg", {}): raise _NoFit("blgp not allowed")
+        f["neg"] = _int(mods.pop("blgp"), "blgp", 0, 7)
+      if "neg" in mods:
+        if "neg" not in m.get("neg", {}) or f["neg"]: raise _NoFit("neg not allowed")
+        f["neg"] = _bits_value(_bits_list(mods.pop("neg"), m["neg"]["neg"], "neg"))
     elif name == "VOP3P":
       for key, fld in (("op_sel", "opsel"), ("neg_lo", "neg"), ("neg_hi", "neg_hi")):
         if key in mods:
@@ -407,7 +525,7 @@ class Assembler:
         hi = (f["opsel_hi"] | f["opsel_hi2"] << 2) & ~((1 << n) - 1) | _bits_value(bits)
         f["opsel_hi"], f["opsel_hi2"] = hi & 3, hi >> 2
     elif name == "DS":
-      two = "2addr" in mn
+      two = form.entry.get("off2", "2addr" in mn or "read2" in mn or "write2" in mn)   # offset0:/offset1: ops
       if "offset" in mods:
         if two: raise _NoFit("use offset0:/offset1: with a 2addr op")
         tok = mods.pop("offset")
@@ -422,10 +540,11 @@ class Assembler:
     elif name in _VMEM:
       if "offset" in mods:
         f["offset"] = self._vmem_offset(form, mods.pop("offset"))
-      for key in ("glc", "slc", "dlc", "tfe", "offen", "idxen"):
+      for key in ("glc", "slc", "dlc", "tfe", "offen", "idxen", "sc0", "sc1", "nt"):
         if key in mods and key in f: f[key] = _flag(mods, key)
+      if "lds" in mods and "ops_lds" in form.entry: f["lds"] = _flag(mods, "lds")   # gfx9 buffer load to LDS
     elif name == "SMEM":
-      for key in ("glc", "dlc"):
+      for key in ("glc", "dlc") + ("nv",) * self.gfx9:
         if key in mods and key in f: f[key] = _flag(mods, key)
       mods.pop("offset", None)                   # taken with soffset
     if name == "MUBUF" and "format" in mods and form.entry.get("fmt"):   # tbuffer data format
@@ -434,7 +553,10 @@ class Assembler:
       if f["format"] is None: f["format"] = _int(val, "format", 0, 127)
       f["_raw"] = 0
     if "policy" in form.entry:
-      if "th" in mods: f["th"] = self._th(form, mods); mods.pop("th")
+      if "th" in mods:
+        f["th"] = self._th(form, mods, f.get("_rtn"))
+        if "_rtn" in f and f["th"] & 1 != f["_rtn"]: raise _NoFit(f"th:{mods['th']} and the operand count disagree")
+        mods.pop("th")
       if "scope" in mods: f["scope"] = self._policy(form, "scope", mods.pop("scope"))
     if mods: raise _NoFit(f"modifier '{next(iter(mods))}' not allowed")
 
@@ -446,23 +568,26 @@ class Assembler:
     raise _NoFit(f"'{text}' not allowed" if table else "op_sel not allowed")
 
   def _vmem_offset(self, form: Form, tok: str | None) -> int:
-    """Offsets as the decoder prints them: signed, except gfx11 FLAT (12 bits, as LLVM) and gfx11 MUBUF."""
+    """Offsets as the decoder prints them: signed, except gfx11/gfx9 FLAT (13 bits unsigned, as objdump prints
+    them; llvm-mc takes only 12) and gfx11/gfx9 MUBUF."""
     fl, name = form.enc.field("offset"), form.enc.name
     bits = fl.hi - fl.lo + 1
     gfx12 = any(x.name == "th" for x in form.enc.fields)
     if gfx12 or name in ("GLOBAL", "SCRATCH"): lo, hi = -(1 << bits - 1), (1 << bits - 1) - 1
-    else: lo, hi = 0, (1 << bits - (name == "FLAT")) - 1
+    else: lo, hi = 0, (1 << bits) - 1
     return _int(tok, "offset", lo, hi) & ((1 << bits) - 1)
 
-  def _th(self, form: Form, mods: dict) -> int:
-    """th:NAME: its name can depend on the scope (TH_LOAD_BYPASS is th 3 at SCOPE_SYS), so look both up."""
+  def _th(self, form: Form, mods: dict, rtn: bool | None = None) -> int:
+    """th:NAME: its name can depend on the scope (TH_LOAD_BYPASS is th 3 at SCOPE_SYS), so look both up; of the
+    values printing so, the one whose return bit (0) is `rtn` when that is known."""
     pol = form.entry["policy"]
     scope = self._policy(form, "scope", mods["scope"]) if "scope" in mods else 0
-    want = f"th:{mods['th']}"
+    want, found = f"th:{mods['th']}", []
     for v in range(8):
       text = pol.get("th_scope", {}).get(f"{v},{scope}") if v and scope else None
-      if (text if text is not None else pol.get("th", {}).get(str(v))) == want: return v
-    return self._policy(form, "th", mods["th"])
+      if (text if text is not None else pol.get("th", {}).get(str(v))) == want: found.append(v)
+    if rtn is not None: found = [v for v in found if v & 1 == rtn] or found
+    return found[0] if found else self._policy(form, "th", mods["th"])
 
   def _policy(self, form: Form, key: str, val: str | None) -> int:
     texts = form.entry["policy"].get(key, {})
@@ -475,10 +600,13 @@ class Assembler:
 
   def _simm16(self, mnemonic: str, style: str, tok: str, pos: int) -> int:
     if style == "special" and not _INT.match(tok):
-      if mnemonic == "s_waitcnt": return _counters(tok, {n: (lo, b) for n, lo, b in WAITCNT_FIELDS[self.family]}, pos)
+      if mnemonic == "s_waitcnt":
+        return _counters(tok, WAITCNT_GFX9 if self.gfx9 else {n: (lo, b) for n, lo, b in WAITCNT_FIELDS[self.family]},
+                         pos)
       if mnemonic in ("s_waitcnt_depctr", "s_wait_alu"):
         return _counters(tok, {f"depctr_{n}": (lo, b) for n, lo, b in DEPCTR}, pos)
       if mnemonic == "s_delay_alu": return _delay_alu(tok, pos)
+      if mnemonic == "s_set_gpr_idx_mode": return self._gpr_idx(tok, pos, 0xFFFF)
       if tok.startswith("hwreg("): return self._hwreg(tok, pos)
       return self._symbol(mnemonic, tok, pos, 0xFFFF)
     return _int(tok, "immediate", -0x8000, 0xFFFF, pos) & 0xFFFF
@@ -502,12 +630,34 @@ class Assembler:
     if hid is None or hid > 63 or off > 31 or not 1 <= size <= 32: raise _NoFit(f"bad hwreg operand '{tok}'", pos)
     return hid | off << 6 | (size - 1) << 11
 
+  def _smem_offset_gfx9(self, tok: str, pos: int, f: dict, mods: dict):
+    """gfx9 SMEM's offset operand: an SGPR in the offset field (imm 0), a signed 21-bit offset (imm 1), or an SGPR
+    in soffset plus offset:N (imm 1, soe 1)."""
+    r = parse_reg(tok, self.scalars)
+    imm = lambda t, p=-1: _int(t, "offset", -(1 << 20), (1 << 20) - 1, p) & 0x1FFFFF
+    if r is not None:
+      if r.file != "s" or r.n not in (0, 1) or r.code > 127: raise _NoFit(f"bad offset register '{tok}'", pos)
+      if "offset" in mods: f["imm"], f["soe"], f["soffset"], f["offset"] = 1, 1, r.code, imm(mods["offset"])
+      else: f["offset"] = r.code
+      return
+    if "offset" in mods: raise _NoFit("immediate offset given twice", pos)
+    f["imm"], f["offset"] = 1, imm(tok, pos)
+
+  def _gpr_idx(self, tok: str, pos: int, mx: int) -> int:
+    """gfx9 VGPR-indexing mode: gpr_idx(SRC0,DST), or a number."""
+    if m := re.match(r"^gpr_idx\(([\w,\s]*)\)$", tok):
+      names = [n.strip() for n in m[1].split(",") if n.strip()]
+      bits = {"SRC0": 1, "SRC1": 2, "SRC2": 4, "DST": 8}
+      if any(n not in bits for n in names) or len(set(names)) != len(names): raise _NoFit(f"bad gpr_idx '{tok}'", pos)
+      return sum(bits[n] for n in names)
+    return _int(tok, "gpr_idx mode", 0, mx, pos)
+
   def _smem_soffset(self, tok: str, pos: int, f: dict, mods: dict):
     """The last SMEM operand is an SGPR (any immediate offset then comes as offset:) or the offset itself."""
     fl = self.encodings["SMEM"].field("offset")
     bits = fl.hi - fl.lo + 1
     rng = (-(1 << bits - 1), (1 << bits - 1) - 1)
-    r = parse_reg(tok)
+    r = parse_reg(tok, self.scalars)
     if r is not None:
       if r.file != "s" or r.n not in (0, 1): raise _NoFit(f"bad offset register '{tok}'", pos)
       f["soffset"] = r.code
@@ -530,12 +680,16 @@ class Assembler:
         span = form.entry.get("dpp_abs_span", 1) if k else 1   # gfx12 v_cndmask_b32_dpp: '|v1, vcc_lo|'
         last = p + span - 1
         if span > 1 and ops[p].lstrip("-").startswith("|") and last < len(ops) and ops[last].endswith("|"):
-          ops = list(ops); ops[p] += "|"; ops[last] = ops[last][:-1]; out = list(ops)
-        out[p], neg, absv = _strip_neg_abs(ops[p])
+          ops = list(ops); ops[p] += "|"; ops[last] = out[last] = ops[last][:-1]
+        tok, sext = ops[p], form.entry.get("dpp_sext", 0) >> 2 * k & 1
+        if sext and tok.startswith("sext(") and tok.endswith(")"):   # an integer operand's neg bit
+          out[p], w = tok[5:-1].strip(), w | 1 << (20 + 2 * k); continue
+        out[p], neg, absv = _strip_neg_abs(tok)
         w |= neg << (20 + 2 * k) | absv << (21 + 2 * k)
-    r = self._reg(out[p0], p0, "v", slots[p0][1])
-    out[p0] = "v0"                                # src0 field itself holds the DPP marker
-    w |= r.code
+    if len(slots[p0]) > 3 and (m := re.match(r"^v(\d+)\.([lh])$", out[p0].lower())) and int(m[1]) < 128:
+      w |= int(m[1]) + 128 * (m[2] == "h")          # 't16': v1.l / v1.h, bit 7 the high half
+    else: w |= self._reg(out[p0], p0, "v", slots[p0][1]).code
+    out[p0] = "v0" if slots[p0][1] == 1 else f"v[0:{slots[p0][1] - 1}]"   # src0 field itself holds the DPP marker
     if "dpp8" in mods:
       lanes = _bits_list(mods.pop("dpp8"), 8, "dpp8", 7)
       fi = _int(mods.pop("fi", "0"), "fi", 0, 1)
@@ -543,17 +697,80 @@ class Assembler:
       f["_dpp_src0"] = 233 + fi
       return out, w | sum(l << (8 + 3 * k) for k, l in enumerate(lanes))
     f["_dpp_src0"] = 250
-    w |= _dpp_ctrl(mods) << 8
+    w |= _dpp_ctrl(mods, self.gfx9) << 8
     w |= _int(mods.pop("row_mask", "0xf"), "row_mask", 0, 15) << 28
     w |= _int(mods.pop("bank_mask", "0xf"), "bank_mask", 0, 15) << 24
-    w |= _int(mods.pop("bound_ctrl", "0"), "bound_ctrl", 0, 1) << 19
+    if "bound_ctrl" in mods:   # (gfx9, as LLVM: bound_ctrl:0 sets the bit too)
+      w |= (_int(mods.pop("bound_ctrl"), "bound_ctrl", 0, 1) or self.gfx9) << 19
+    if "fi" in mods and self.gfx9: raise _NoFit("fi not allowed")
     w |= _int(mods.pop("fi", "0"), "fi", 0, 1) << 18
     return out, w
+
+  def _sdwa(self, form: Form, slots, ops: list[str], mods: dict, f: dict) -> tuple[int, set[int]]:
+    """gfx9 SDWA: the extra dword holds src0 (any 8-bit source, bit 23: scalar), the selects, sext/neg/abs of
+    src0/src1, clamp/omod (VOPC: the mask register); vsrc1 may be scalar too (bit 31). Returns the dword and the
+    operand positions it took care of."""
+    enc, entry = form.enc, form.entry
+    vopc, w, done = enc.name == "VOPC", 0, set()
+    for k, field in enumerate(("src0", "vsrc1")):
+      p = next((j for j, sl in enumerate(slots) if isinstance(sl, list) and sl[0] == field), None)
+      if p is None: continue
+      tok, sext = ops[p], False
+      if tok.startswith("sext(") and tok.endswith(")"): tok, sext = tok[5:-1].strip(), True
+      tok, neg, absv = _strip_neg_abs(tok)
+      base = 16 + 8 * k
+      w |= sext << base + 3 | neg << base + 4 | absv << base + 5
+      r = parse_reg(tok, self.scalars)
+      if r is not None:
+        if r.file == "a" or r.n and r.n != slots[p][1] or r.code > 255: raise _NoFit(f"bad operand '{tok}'", p)
+        code, scalar = r.code, r.file == "s"
+      else:
+        num = parse_number(tok)
+        cls_id = entry.get("cls", {}).get("src0" if k == 0 else "sdwa_src1")
+        cls = self.classes[cls_id] if cls_id is not None and num is not None else None
+        code = constant(num, cls["rule"])[0] if cls else None
+        if cls and (code is None or cls["inline"].get(str(code)) != tok):   # (i16's 0.5 prints 0x3800)
+          code = next((int(c) for c, t in cls["inline"].items() if t == tok), code)
+        if code is None or cls["inline"].get(str(code)) is None: raise _NoFit(f"bad SDWA operand '{tok}'", p)
+        scalar = True
+      if k == 0: w |= code | scalar << 23
+      else: f["vsrc1"] = code; w |= scalar << 31
+      done.add(p)
+    if vopc:   # the mask: vcc (sd 0) or any SGPR pair (sd 1)
+      p = next((j for j, sl in enumerate(slots) if sl == "vcc"), None)
+      if p is not None and ops[p].lower() != "vcc":
+        w |= self._reg(ops[p], p, "s", 2).code << 8 | 1 << 15
+      done.add(p)
+    else:
+      for key in ("clamp", "mul", "div"):
+        if key in mods and key == "clamp": w |= _flag(mods, "clamp") << 13
+        elif key in mods:
+          omod = {("mul", "2"): 1, ("mul", "4"): 2, ("div", "2"): 3}.get((key, mods.pop(key)))
+          if omod is None or w >> 14 & 3: raise _NoFit("bad output modifier")
+          w |= omod << 14
+    sel = lambda key, default: self._sdwa_sel(mods.pop(key, default), key)
+    if not vopc:
+      nodst = entry.get("sdwa_nodst")
+      if nodst and ("dst_sel" in mods or "dst_unused" in mods): raise _NoFit("dst_sel/dst_unused not allowed")
+      w |= sel("dst_sel", "DWORD") << 8
+      unused = mods.pop("dst_unused", "UNUSED_PAD" if nodst else "UNUSED_PRESERVE")
+      if unused not in SDWA_UNUSED: raise _NoFit(f"bad dst_unused '{unused}'")
+      w |= SDWA_UNUSED.index(unused) << 11
+    elif "dst_sel" in mods or "dst_unused" in mods: raise _NoFit("dst_sel/dst_unused not allowed")
+    w |= sel("src0_sel", "DWORD") << 16
+    if enc.name != "VOP1": w |= sel("src1_sel", "DWORD") << 24
+    elif "src1_sel" in mods: raise _NoFit("src1_sel not allowed")
+    f["_dpp_src0"] = 249
+    return w, done
+
+  def _sdwa_sel(self, val: str | None, key: str) -> int:
+    if val in SDWA_SEL: return SDWA_SEL.index(val)
+    return _int(val, key, 0, 7)
 
   def _vopd(self, line: str) -> bytes:
     halves = [h.strip() for h in line.split("::")]
     if len(halves) != 2: raise AsmError(f"VOPD needs exactly two halves: '{line}'")
-    f, lit, forms = {fl.name: 0 for fl in self.encodings["VOPD"].fields}, _Lit(), []
+    f, lit, forms, parsed = {fl.name: 0 for fl in self.encodings["VOPD"].fields}, _Lit(), [], []
     for half, tname in zip(halves, ("VOPDX", "VOPDY")):
       mnemonic, ops, mods = split_line(half)
       form = self.vopd[tname].get(mnemonic)
@@ -561,11 +778,14 @@ class Assembler:
       if mods: raise AsmError(f"modifiers not allowed in VOPD: '{line}'")
       if len(ops) != len(form.entry["ops"]):
         raise AsmError(f"{mnemonic} takes {len(form.entry['ops'])} operands, got {len(ops)} in '{line}'")
+      forms.append(form); parsed.append((mnemonic, ops))
+    for k, (form, (mnemonic, ops)) in enumerate(zip(forms, parsed)):
+      if forms[1 - k].entry.get("lit") and "cls_k" in form.entry:   # beside fmaak/fmamk: the pairing's class
+        form = Form(form.enc, form.op, {**form.entry, "cls": form.entry["cls_k"]})
       try:
         for pos, (slot, tok) in enumerate(zip(form.entry["ops"], ops)): self._slot(form, slot, tok, pos, f, lit, {})
       except _NoFit as e:
         raise AsmError(f"{e.msg}{_where(e)} of {mnemonic} in '{line}'") from None
-      forms.append(form)
     if (f["vdsty"] & 1) == (f["vdstx"] & 1): raise AsmError(f"VOPD destinations need different parity: '{line}'")
     f["vdsty"] >>= 1
     f["opy"] = forms[1].op
@@ -583,6 +803,11 @@ def _names(m: str, tname: str) -> list[str]:
   if base.endswith(("_e32", "_e64")): names.append(base[:-4])
   elif tname == "VOP3" and base.startswith("v_"): names.append(base + "_e64")
   return names
+
+
+def _is_mfma(entry: dict) -> bool:
+  """MFMA / SMFMAC: acc bits in opsel_hi (srcA/B) and clamp (acc_cd), cbsz/abid/blgp in neg_hi/opsel/neg."""
+  return "cbsz" in entry.get("mods", {}).get("neg_hi", {})
 
 
 def _where(e: _NoFit) -> str:
@@ -621,16 +846,23 @@ def _bits_value(bits: list[int]) -> int:
   return sum(b << k for k, b in enumerate(bits))
 
 
-def _counters(tok: str, fields: dict[str, tuple[int, int]], pos: int) -> int:
-  """'vmcnt(0) lgkmcnt(1)' over {name: (low bit, bits)}; counters not named keep their all-ones default."""
-  v = sum(((1 << bits) - 1) << lo for lo, bits in fields.values())
+def _counters(tok: str, fields: dict[str, tuple], pos: int) -> int:
+  """'vmcnt(0) lgkmcnt(1)' over {name: (low bit, bits) or ((low bit, bits), ...) pieces, low bits first};
+  counters not named keep their all-ones default."""
+  pieces = {n: (p,) if isinstance(p[0], int) else p for n, p in fields.items()}
+  place = lambda x, ps: sum((x >> sum(b for _, b in ps[:k]) & (1 << b) - 1) << lo for k, (lo, b) in enumerate(ps))
+  v = sum(place(-1, ps) for ps in pieces.values())
   for part in [p for p in re.split(r"\s*[&,]\s*|\s+", tok.strip()) if p]:
     m = re.match(r"^(\w+)\((\d+)\)$", part)
-    if not m or m[1] not in fields: raise _NoFit(f"bad counter '{part}'", pos)
-    lo, bits = fields[m[1]]
-    if int(m[2]) >> bits: raise _NoFit(f"{m[1]} value {m[2]} too large", pos)
-    v = v & ~(((1 << bits) - 1) << lo) | int(m[2]) << lo
+    if not m or m[1] not in pieces: raise _NoFit(f"bad counter '{part}'", pos)
+    ps = pieces[m[1]]
+    if int(m[2]) >> sum(b for _, b in ps): raise _NoFit(f"{m[1]} value {m[2]} too large", pos)
+    v = v & ~place(-1, ps) | place(int(m[2]), ps)
   return v
+
+
+# gfx9 s_waitcnt: vmcnt split over bits 3:0 and 15:14
+WAITCNT_GFX9 = {"vmcnt": ((0, 4), (14, 2)), "expcnt": (4, 3), "lgkmcnt": (8, 4)}
 
 
 def _delay_alu(tok: str, pos: int) -> int:
@@ -655,25 +887,44 @@ def _swizzle(tok: str) -> int:
   if mode == "BROADCAST" and len(nums) == 2 and nums[0] in (2, 4, 8, 16, 32) and nums[1] < nums[0]:
     return (0x20 - nums[0]) | nums[1] << 5
   if mode == "BITMASK_PERM" and len(args) == 1 and len(args[0]) == 5:
-    v = 0
-    for c, bit in zip(args[0], (16, 8, 4, 2, 1)):
-      v |= bit * (c in "pi") | (bit << 5) * (c == "1") | (bit << 10) * (c == "i")
-    return v
+    # LLVM sets a '1' lane bit with the or mask, but with no p/i bits that value prints as BROADCAST (and "00000"
+    # as no offset at all): then the first of the other ways to spell the bits that prints back the same
+    def value(one_xor: bool, zero_both: bool) -> int:
+      v = 0
+      for c, bit in zip(args[0], (16, 8, 4, 2, 1)):
+        v |= bit * (c in "pi") | (bit << 10) * (c == "i" or c == "1" and one_xor or c == "0" and zero_both)
+        v |= (bit << 5) * (c == "1" and not one_xor or c == "0" and zero_both)
+      return v
+    cands = [value(x, z) for x, z in ((False, False), (True, False), (True, True), (False, True))]
+    want = f' offset:swizzle(BITMASK_PERM,"{args[0]}")'
+    return next((v for v in cands if _print_swizzle(v) == want), cands[0])
   raise _NoFit(f"bad swizzle '{tok}'")
 
 
 _DPP_ROWS = {"row_shl": 0x100, "row_shr": 0x110, "row_ror": 0x120, "row_share": 0x150, "row_xmask": 0x160}
+_DPP_GFX9 = {"wave_shl": 0x130, "wave_rol": 0x134, "wave_shr": 0x138, "wave_ror": 0x13C}   # each takes only :1
 
 
-def _dpp_ctrl(mods: dict) -> int:
-  """The 9-bit DPP16 control of the one lane-pattern modifier on the line (consumed from mods)."""
-  given = [k for k in ("quad_perm", "row_mirror", "row_half_mirror", *_DPP_ROWS) if k in mods]
-  if len(given) != 1: raise _NoFit("DPP needs exactly one of quad_perm/row_*")
+def _dpp_ctrl(mods: dict, gfx9: bool = False) -> int:
+  """The 9-bit DPP16 control of the one lane-pattern modifier on the line (consumed from mods); gfx9 has
+  row_bcast:15/31, wave_*:1 and row_newbcast (where gfx10+ has row_share / row_xmask)."""
+  rows = ("row_newbcast",) if gfx9 else ("row_share", "row_xmask")
+  names = ("quad_perm", "row_mirror", "row_half_mirror", "row_shl", "row_shr", "row_ror", *rows) + \
+          (("row_bcast", *_DPP_GFX9) if gfx9 else ())
+  given = [k for k in names if k in mods]
+  if len(given) != 1: raise _NoFit("DPP needs exactly one of quad_perm/row_*" + "/wave_*" * gfx9)
   key, val = given[0], mods.pop(given[0])
   if key == "quad_perm": return sum(s << 2 * k for k, s in enumerate(_bits_list(val, 4, key, 3)))
   if key in ("row_mirror", "row_half_mirror"):
     if val is not None: raise _NoFit(f"{key} takes no value")
     return 0x140 if key == "row_mirror" else 0x141
+  if key == "row_bcast":
+    if val not in ("15", "31"): raise _NoFit(f"row_bcast must be 15 or 31, got '{val}'")
+    return 0x142 if val == "15" else 0x143
+  if key in _DPP_GFX9:
+    if val != "1": raise _NoFit(f"{key} must be 1, got '{val}'")
+    return _DPP_GFX9[key]
+  if key == "row_newbcast": return 0x150 | _int(val, key, 0, 15)
   lo = 1 if key in ("row_shl", "row_shr", "row_ror") else 0
   return _DPP_ROWS[key] | _int(val, key, lo, 15)
 
@@ -691,13 +942,14 @@ def _pack(enc: Encoding, op: int, f: dict[str, int], extra: list[int]) -> bytes:
 # --------------------------------------------------------------------------- API and command line
 
 @lru_cache(maxsize=None)
-def assembler(arch: str) -> Assembler:
-  return Assembler(arch)
+def assembler(arch: str, prefer_printed: bool = False) -> Assembler:
+  return Assembler(arch, prefer_printed)
 
 
-def assemble(text: str, arch: str) -> bytes:
-  """One instruction line -> its machine code, literal / DPP dword included. Raises AsmError."""
-  return assembler(arch).assemble(text)
+def assemble(text: str, arch: str, prefer_printed: bool = False) -> bytes:
+  """One instruction line -> its machine code, literal / DPP dword included. Raises AsmError.
+  prefer_printed=True: the encoding that prints back as `text` where llvm-mc's pick would not (round trips)."""
+  return assembler(arch, prefer_printed).assemble(text)
 
 
 _LABEL = re.compile(r"^[\w.$]+:$")

@@ -1,5 +1,6 @@
 // Hand-written gfx1100 assembly for tests/isa/test_encode.py: each line goes through our assembler and llvm-mc-19,
-// which must give identical bytes (bare mnemonics, literals, modifiers, negative offsets, symbolic immediates).
+// which must give identical bytes (bare mnemonics, literals, modifiers, negative offsets, symbolic immediates),
+// except where llvm-mc's bytes print as another text (v_add_nc_u16 v0, 0.5, v1): ours print as written.
 v_add_f32 v0, v1, v2
 v_add_f32 v0, s1, v2
 v_add_f32 v0, v1, s2
