@@ -229,6 +229,14 @@ def _cycles(m: Mapping, inst, ev_wave, ev_pkt, stepped):
   cycles = np.where(same_next, np.roll(iss, -1) - iss, end_time - iss)
   return cycles, timed, t - iss, done
 
+def wave_issues(m: Mapping):
+  """Every event of a mapping, wave by wave (each wave's in stream order): (local wave, instruction index, issue
+  time, cycles to the wave's next issue, timed). Issue times follow the clock model above, so a wave's cycles
+  tile its first-issue-to-end span without gaps."""
+  inst, wave, pkt, stepped = _per_wave_order(m)
+  cycles, timed, stall, _ = _cycles(m, inst, wave, pkt, stepped)
+  return wave, inst, m.packets.time[pkt].astype(np.int64) - stall, cycles, timed
+
 def _wait_sources(inst, wave, stall, inc, thr) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
   """(wait inst, source inst, counter, stall) per (wait event, counter) that forced an instruction to complete."""
   n_waits = int((thr[inst] >= 0).any(axis=1).sum())

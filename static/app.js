@@ -21,7 +21,7 @@ function otherEnd(edge, x, y) {
 }
 
 function wire(view, data) {
-  const {lay, disasm, cfg, timing, waves} = data;
+  const {lay, disasm, cfg, timing, waves, timelines} = data;
   const heat = heatByPc(timing);
   const inst = new Map(disasm.instructions.map(i => [i.pc, i]));
   const blockOf = new Map(cfg.blocks.flatMap(b => b.pcs.map(pc => [pc, b.id])));
@@ -44,7 +44,8 @@ function wire(view, data) {
 
   const sel = createSelection();
   const table = instructionTable(document.getElementById("insts"), disasm, heat, pc => sel.set({pc, block: blockOf.get(pc) ?? null}, "table"));
-  const timeline = waveTimeline(document.getElementById("timeline"), waves.waves ?? [], cfg, block => sel.set({block, pc: null}, "timeline"));
+  const timeline = waveTimeline(document.getElementById("timeline"), waves.waves ?? [], cfg, block => sel.set({block, pc: null}, "timeline"),
+                                {timelines, blockOf, onSelectPc: pc => sel.set({pc, block: blockOf.get(pc) ?? null}, "timeline")});
 
   // --- the selection, shown everywhere ---------------------------------------------------------------
   sel.listen((s, source) => {
@@ -56,7 +57,7 @@ function wire(view, data) {
     highlightRegisters(canvas, s.regs);
     drawWaitArrows(waitLayer, graph, blockOf, heat, s.wait);
     table.show(s.pc, source !== "table");
-    timeline.show(s.block);
+    timeline.show(s.block, s.pc);
     writeHash(s);
   });
 
@@ -105,6 +106,8 @@ function wire(view, data) {
   view.dataset.ready = "1";       // for tests and scripts: everything is drawn
 }
 
+const MAX_TIMELINES = 64;
+
 async function main() {
   const view = document.getElementById("view");
   if (!view) return;
@@ -112,8 +115,13 @@ async function main() {
     await untilLoaded(document.getElementById("status").dataset.url, showStatus);   // one poller, not five
     const urls = ["layout", "disasm", "cfg", "timing", "waves"].map(k => view.dataset[k]);
     const [lay, disasm, cfg, timing, waves] = await Promise.all(urls.map(url => getJSON(url, showStatus)));
+    // the instruction-traced waves' real timelines (a traced SIMD: a handful of waves; past MAX_TIMELINES the
+    // rest keep the block estimate rather than flood the server)
+    const traced = (waves.waves ?? []).map((w, i) => [w, i]).filter(([w]) => w.traced).slice(0, MAX_TIMELINES);
+    const bodies = await Promise.all(traced.map(([, i]) => getJSON(`${view.dataset.waves}/${i}/timeline`, showStatus)));
+    const timelines = new Map(traced.map(([, i], k) => [i, bodies[k]]));
     showStatus({state: "ready"});
-    wire(view, {lay, disasm, cfg, timing, waves});
+    wire(view, {lay, disasm, cfg, timing, waves, timelines});
   } catch (e) {
     showError(e.message);
     console.error(e);

@@ -232,6 +232,46 @@ def waves_json(ws: Workspace, kv: KernelView) -> dict:
   t = _timing(ws, kv)
   return {"waves": t.waves if t is not None else []}
 
+# Instruction classes by mnemonic prefix, first match wins: waits and branches before the s_ catch-all
+INST_CLASSES = (("WAIT", ("s_waitcnt", "s_wait_", "s_barrier")), ("BRANCH", ("s_branch", "s_cbranch")),
+                ("SMEM", ("s_load", "s_buffer_load", "s_store", "s_buffer_store", "s_atomic", "s_buffer_atomic")),
+                ("VMEM", ("global_", "buffer_", "flat_", "scratch_", "tbuffer_", "image_")), ("LDS", ("ds_",)),
+                ("VALU", ("v_",)), ("SALU", ("s_",)))
+
+def inst_class(mnemonic: str) -> str:
+  return next((c for c, prefixes in INST_CLASSES if mnemonic.startswith(prefixes)), "OTHER")
+
+def _wave_issues(ws: Workspace, kv: KernelView) -> list[tuple[int, tuple]]:
+  """(first kernel-wide wave number, sqtt.timing.wave_issues) per mapping of the kernel, in the order
+  kernel_timing listed their waves; computed once per kernel."""
+  from sqtt.timing import wave_issues
+  if (hit := kv._cache.get("wave_issues")) is None:
+    hit, first = [], 0
+    for r in ws.analysis().traces:
+      if r.kernel is kv and r.mapping is not None:
+        hit.append((first, wave_issues(r.mapping)))
+        first += r.mapping.n_waves
+    kv._cache["wave_issues"] = hit
+  return hit
+
+def wave_timeline_json(ws: Workspace, kv: KernelView, n: int) -> dict:
+  """Wave n (its index in /waves) instruction by instruction: per executed instruction, its pc, class and span
+  from its issue to the wave's next issue (the last: to the wave's end; a wave cut off before its end: zero
+  length). Consecutive spans touch. A wave without an instruction trace: traced false, no spans."""
+  t = _timing(ws, kv)
+  waves = t.waves if t is not None else []
+  if not 0 <= n < len(waves): raise ApiError(404, f"no wave {n} (kernel {kv.id} has {len(waves)})")
+  w = waves[n]
+  out = {"wave": n, "start": w["start"], "end": w["end"], "traced": w["traced"], "spans": []}
+  if not w["traced"]: return out
+  first, (wave, inst, issue, cycles, timed) = next((f, e) for f, e in reversed(_wave_issues(ws, kv)) if f <= n)
+  sel = np.flatnonzero(wave == n - first)
+  ends = np.where(timed[sel], issue[sel] + cycles[sel], issue[sel])
+  insts = kv.instructions
+  out["spans"] = [{"pc": insts[i].pc, "start": a, "end": b, "class": inst_class(insts[i].mnemonic)}
+                  for i, a, b in zip(inst[sel].tolist(), issue[sel].tolist(), ends.tolist())]
+  return out
+
 CONTEXT = 3   # instructions either side of a hotspot
 
 def hotspots_json(ws: Workspace, kv: KernelView, top: int = 10) -> dict:
@@ -275,11 +315,13 @@ ROUTES = [
   (re.compile(r"^/api/kernels/(\d+)/cfg/?$"), lambda ws, q, k: cfg_with_counts_json(ws, ws.kernel(int(k)))),
   (re.compile(r"^/api/kernels/(\d+)/timing/?$"), lambda ws, q, k: timing_json(ws, ws.kernel(int(k)))),
   (re.compile(r"^/api/kernels/(\d+)/waves/?$"), lambda ws, q, k: waves_json(ws, ws.kernel(int(k)))),
+  (re.compile(r"^/api/kernels/(\d+)/waves/(\d+)/timeline/?$"),
+   lambda ws, q, k, n: wave_timeline_json(ws, ws.kernel(int(k)), int(n))),
   (re.compile(r"^/api/kernels/(\d+)/hotspots/?$"), lambda ws, q, k: hotspots_json(ws, ws.kernel(int(k)), _top(q))),
   (re.compile(r"^/api/kernels/(\d+)/layout/?$"), lambda ws, q, k: layout_json(ws, ws.kernel(int(k)))),
   (re.compile(r"^/api/traces/?$"), lambda ws, q: traces_json(ws)),
 ]
-ROUTE_NAMES = ("/api/kernels, /api/kernels/ID/{disasm,cfg,layout,timing,waves,hotspots?top=N}, /api/traces")
+ROUTE_NAMES = ("/api/kernels, /api/kernels/ID/{disasm,cfg,layout,timing,waves,waves/N/timeline,hotspots?top=N}, /api/traces")
 
 
 def route(ws: Workspace, path: str) -> dict:

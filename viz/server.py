@@ -319,6 +319,10 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
   def waves(cid: int, kid: int):
     """The traced waves of a kernel."""
     return data(cid, f"/api/kernels/{kid}/waves")
+  def wave_timeline(cid: int, kid: int, n: int):
+    """Wave n of /waves instruction by instruction: each executed instruction's pc, class and cycles from its issue
+    to the wave's next issue (traced false and no spans for a wave without an instruction trace)."""
+    return data(cid, f"/api/kernels/{kid}/waves/{n}/timeline")
   def hotspots(cid: int, kid: int, top: int = 10):
     """The `top` instructions by cycles, with their context and what they waited on."""
     return data(cid, f"/api/kernels/{kid}/hotspots?top={top}")
@@ -328,6 +332,7 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
   for path, fn, tag in (("/kernels", kernels, "kernels"), ("/kernels/{kid}/disasm", disasm, "kernels"),
                         ("/kernels/{kid}/cfg", cfg, "kernels"), ("/kernels/{kid}/layout", layout_route, "kernels"),
                         ("/kernels/{kid}/timing", timing, "traces"), ("/kernels/{kid}/waves", waves, "traces"),
+                        ("/kernels/{kid}/waves/{n}/timeline", wave_timeline, "traces"),
                         ("/kernels/{kid}/hotspots", hotspots, "traces"), ("/traces", traces, "traces")):
     twin(path, fn, tags=[tag])
 

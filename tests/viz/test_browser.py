@@ -348,20 +348,37 @@ def test_table_sorts_and_links_to_the_graph(page, base_url, api):
   assert page.locator("table.insts tr.sel").get_attribute("data-pc") == str(other)
 
 
-def test_wave_timeline_one_row_per_wave_linked_to_blocks(page, base_url, api):
+def test_wave_timeline_one_row_per_wave_linked_to_instructions(page, base_url, api):
   open_kernel(page, base_url)
   waves = api["waves"]["waves"]
   assert page.locator(".wave-row").count() == len(waves)
   assert page.locator(".wave-row.traced").count() == sum(w["traced"] for w in waves)
-  traced = next(w for w in waves if w["traced"])
-  seg = page.locator(".wave-row.traced").first.locator(".seg")
-  assert seg.count() == len(traced["blocks"])
-  seg.nth(1).click()
-  assert page.locator(".block.selected").get_attribute("data-block") == str(traced["blocks"][1])
-  assert page.locator(".seg.sel").count() == sum(w["blocks"].count(traced["blocks"][1]) for w in waves if w["traced"])
-  page.click("#fit")
-  page.locator(f'#block-{traced["blocks"][0]}').click(position={"x": 4, "y": 3})
-  assert page.locator(".seg.sel").first.get_attribute("data-block") == str(traced["blocks"][0])
+  # every instruction-traced wave draws its real timeline: one span per instruction, coloured by class
+  n = next(i for i, w in enumerate(waves) if w["traced"])
+  tl = get_json(base_url, f"/api/kernels/0/waves/{n}/timeline")
+  assert page.locator(".wave-row.itrace").count() == sum(w["traced"] for w in waves)
+  row = page.locator(f'.wave-row[data-wave="{n}"] .ispan')
+  assert row.count() == len(tl["spans"]) and page.locator(".seg").count() == 0
+  assert [int(x) for x in row.evaluate_all("es => es.map(e => e.dataset.pc)")] == [s["pc"] for s in tl["spans"]]
+  classes = {s["class"] for s in tl["spans"]}
+  for c in classes:
+    assert page.locator(f'.wave-row[data-wave="{n}"] .ispan.cls-{c}').count() == sum(s["class"] == c for s in tl["spans"])
+  assert {"VALU", "SALU", "WAIT", "VMEM"} <= classes and page.locator(".legend .key").count() == 8
+  colours = {c: page.locator(f'.wave-row[data-wave="{n}"] .ispan.cls-{c}').first.evaluate("e => getComputedStyle(e).backgroundColor")
+             for c in classes}
+  assert len(set(colours.values())) == len(classes)
+  # a click on a span selects its instruction in the graph (and its block), and marks it in every wave
+  wait = max(tl["spans"], key=lambda s: s["end"] - s["start"])
+  row.nth(tl["spans"].index(wait)).click()
+  assert page.locator(".cfg .line.sel").get_attribute("data-pc") == str(wait["pc"])
+  block = next(b["id"] for b in api["cfg"]["blocks"] if wait["pc"] in b["pcs"])
+  assert page.locator(".block.selected").get_attribute("data-block") == str(block)
+  assert page.locator(f'.ispan.sel[data-pc="{wait["pc"]}"]').count() == page.locator(".ispan.sel").count() >= 1
+  # a block selected alone (no instruction: a link to it) marks the spans of its instructions
+  open_kernel(page, base_url, f"#block=0x{block:x}")
+  pcs = next(b["pcs"] for b in api["cfg"]["blocks"] if b["id"] == block)
+  marked = page.locator(f'.wave-row[data-wave="{n}"] .ispan.sel')
+  assert marked.count() == sum(s["pc"] in pcs for s in tl["spans"]) > 0
 
 
 def test_deep_link_reload_restores_the_view(page, base_url, api):

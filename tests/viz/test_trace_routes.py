@@ -65,6 +65,68 @@ def test_gemm_hotspot_is_the_global_load_wait():
   assert hot["text"] == "s_waitcnt vmcnt(1)" and hot["hits"] == 10
   assert [(w["counter"], w["text"]) for w in hot["waited_on"]] == [("vmcnt", "global_load_b32 v5, v[3:4], off")]
 
+CLASSES = {"SALU", "VALU", "SMEM", "VMEM", "LDS", "BRANCH", "WAIT", "OTHER"}
+
+def gemm_gfx1100():
+  return next(p for p in REAL_CAPTURES if p.parent.name == "gfx1100" and "gemm" in p.name)
+
+def test_wave_timeline_spans_tile_each_traced_wave():
+  ws = ws_for(gemm_gfx1100())
+  insts = {i["pc"]: i for i in get(ws, "/api/kernels/0/disasm")["instructions"]}
+  waves = get(ws, "/api/kernels/0/waves")["waves"]
+  traced = [n for n, w in enumerate(waves) if w["traced"]]
+  assert len(traced) == 10
+  for n in traced:
+    tl = get(ws, f"/api/kernels/0/waves/{n}/timeline")
+    spans, w = tl["spans"], waves[n]
+    assert tl["traced"] and (tl["wave"], tl["start"], tl["end"]) == (n, w["start"], w["end"]) and len(spans) == w["n_insts"]
+    assert all(s["start"] <= s["end"] for s in spans) and all(a["end"] == b["start"] for a, b in zip(spans, spans[1:]))
+    # contiguous, so the spans add up to the wave's first issue to its end (the WAVE_START stamp comes earlier)
+    assert w["start"] <= spans[0]["start"] and spans[-1]["end"] == w["end"]
+    assert sum(s["end"] - s["start"] for s in spans) == w["end"] - spans[0]["start"]
+    assert all(s["pc"] in insts for s in spans) and spans[0]["pc"] == get(ws, "/api/kernels")["kernels"][0]["entry_pc"]
+    for s in spans:
+      mn = insts[s["pc"]]["mnemonic"]
+      assert s["class"] in CLASSES
+      if mn.startswith("s_waitcnt"): assert s["class"] == "WAIT"
+      elif mn.startswith("v_"): assert s["class"] == "VALU"
+      elif mn.startswith("global_"): assert s["class"] == "VMEM"
+      elif mn.startswith("ds_"): assert s["class"] == "LDS"
+      elif mn.startswith("s_load"): assert s["class"] == "SMEM"
+      elif mn.startswith("s_cbranch"): assert s["class"] == "BRANCH"
+    assert {"VALU", "SALU", "WAIT", "VMEM", "SMEM"} <= {s["class"] for s in spans}
+    # the per-instruction timeline is the same clock as /timing: the hottest wait dominates
+    assert max(spans, key=lambda s: s["end"] - s["start"])["class"] == "WAIT"
+  # the spans of every traced wave add up to /timing's cycles
+  rows = get(ws, "/api/kernels/0/timing")["instructions"]
+  assert sum(s["end"] - s["start"] for n in traced for s in get(ws, f"/api/kernels/0/waves/{n}/timeline")["spans"]) == \
+    sum(r["cycles_total"] for r in rows)
+  untraced = next(n for n, w in enumerate(waves) if not w["traced"])
+  assert get(ws, f"/api/kernels/0/waves/{untraced}/timeline") == \
+    {"wave": untraced, "start": waves[untraced]["start"], "end": waves[untraced]["end"], "traced": False, "spans": []}
+  with pytest.raises(ApiError) as e: route(ws, f"/api/kernels/0/waves/{len(waves)}/timeline")
+  assert e.value.status == 404
+
+def test_wave_timeline_via_server_equals_amdviz_json(capsys):
+  import warnings
+  with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+  from tests.viz.test_server import wait_ready
+  from viz.server import create_app
+  path = gemm_gfx1100()
+  c = TestClient(create_app([str(path)]), base_url="http://127.0.0.1")
+  assert wait_ready(c)["state"] == "ready"
+  n = next(n for n, w in enumerate(c.get("/api/kernels/0/waves").json()["waves"]) if w["traced"])
+  for n_ in (n, n + 1):
+    route_ = f"/api/kernels/0/waves/{n_}/timeline"
+    assert main(["json", str(path), route_]) == 0
+    cli = capsys.readouterr().out.strip().encode()
+    for url in (route_, route_.replace("/api/", "/api/captures/0/")):
+      r = c.get(url)
+      assert r.status_code == 200 and r.content == cli
+  assert c.get("/api/kernels/0/waves/99999/timeline").status_code == 404
+
 def test_bad_query_and_unknown_route():
   ws = ws_for(REAL_CAPTURES[0])
   with pytest.raises(ApiError) as e: route(ws, "/api/kernels/0/hotspots?top=many")
