@@ -155,11 +155,17 @@ def _format(d: Disassembler, enc: Encoding, entry: dict, v: int, words, i: int, 
   if dpp: operands, mods = _dpp(name, dpp, operands, slots, mods, d.family == "gfx94", entry.get("dpp_abs_span", 1),
                                 entry.get("dpp_nomod", 0), entry.get("dpp_sext", 0))
   if f.get("acc") and "acc" in entry: operands = _acc(operands, slots, entry["acc"])
+  return _instruction(d, pc, ws, mnemonic, operands, mods, f.get("simm16"))
+
+
+def _instruction(d: Disassembler, pc: int, ws: tuple, mnemonic: str, operands: list[Operand], mods: str,
+                 simm16: int | None) -> Instruction:
+  """The text, operand roles, implicit registers and control flow of a formatted instruction."""
   text = mnemonic + (" " + ", ".join(o.text for o in operands) if operands else "") + mods
   wave64 = d.family == "gfx94"
   operands = implicit.fix_roles(mnemonic, operands, wave64)
   reads, writes = implicit.reads_writes(mnemonic, operands, wave64)
-  target, flow = implicit.control_flow(mnemonic, f.get("simm16"), pc)
+  target, flow = implicit.control_flow(mnemonic, simm16, pc)
   return Instruction(pc, ws, mnemonic, text, tuple(operands), reads, writes, target, flow)
 
 
@@ -288,9 +294,9 @@ def _format_sdwa(d: Disassembler, enc: Encoding, entry: dict, f: dict, w: int, w
   if name_is_vopc := enc.name == "VOPC":
     f["sdst"] = (w >> 8 & 0x7F) if w >> 15 & 1 else 106
   slots = [["sdst", 2, "s"] if name_is_vopc and s == "vcc" else s for s in entry["ops"]]
-  ops = _operands(d, enc, {**entry, "ops": slots}, slots, f, None, pc) if not name_is_vopc else \
-        [Operand(*d.names.sreg(f["sdst"], 2), True) if isinstance(sl, list) and sl[0] == "sdst" else o
-         for sl, o in zip(slots, _operands(d, enc, entry, entry["ops"], f, None, pc))]
+  ops = _operands(d, enc, entry, entry["ops"], f, None, pc)
+  if name_is_vopc:   # the compare mask the e32 form prints as vcc: any SGPR pair here
+    ops = [Operand(*d.names.sreg(f["sdst"], 2), True) if sl != s else o for sl, s, o in zip(slots, entry["ops"], ops)]
   src1 = f.get("vsrc1", 0) + 256 * (not w >> 31 & 1)    # s1: src1 is a scalar operand or constant
   for k, field in enumerate(("src0", "vsrc1")):
     p = next((j for j, sl in enumerate(slots) if isinstance(sl, list) and sl[0] == field), None)
@@ -308,10 +314,7 @@ def _format_sdwa(d: Disassembler, enc: Encoding, entry: dict, f: dict, w: int, w
   if enc.name != "VOPC" and not entry.get("sdwa_nodst"):
     s += f" dst_sel:{sel(w >> 8 & 7)} dst_unused:{SDWA_UNUSED[w >> 11 & 3]}"
   s += f" src0_sel:{sel(w >> 16 & 7)}" + (f" src1_sel:{sel(w >> 24 & 7)}" if enc.name != "VOP1" else "")
-  mnemonic = entry["sdwa"]
-  text = mnemonic + (" " + ", ".join(o.text for o in ops) if ops else "") + s
-  reads, writes = implicit.reads_writes(mnemonic, ops)
-  return Instruction(pc, ws, mnemonic, text, tuple(ops), reads, writes)
+  return _instruction(d, pc, ws, entry["sdwa"], ops, s, None)
 
 
 DPP_ROW = {0x100: "row_shl", 0x110: "row_shr", 0x120: "row_ror"}

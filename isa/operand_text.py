@@ -81,13 +81,6 @@ class ScalarNames:
     return name, pair.get(name, (name,))
 
 
-GFX10_NAMES = ScalarNames()
-
-
-def sreg(v: int, n: int) -> tuple[str, tuple[str, ...]]:
-  return GFX10_NAMES.sreg(v, n)
-
-
 def vreg(v: int, n: int, prefix: str = "v") -> tuple[str, tuple[str, ...]]:
   if n == 1: return f"{prefix}{v}", (f"{prefix}{v}",)
   return f"{prefix}[{v}:{v + n - 1}]", tuple(f"{prefix}{i}" for i in range(v, v + n))
