@@ -2,7 +2,7 @@
 
     python3 -m benchmarks.bench_sqtt [--tinygrad-python PY | --install-tinygrad] [--mb 8] [--repeat 3] [--json]
 
-Inputs: every trace buffer of every real capture (shared/captures/real), per architecture and all together,
+Inputs: every trace buffer of every real capture (tests/data/captures/real), per architecture and all together,
 and per layout one large synthetic buffer of about --mb MB: that layout's real streams glued end to end
 and repeated (each piece keeps its stream header; cut-off packets at the seams resynchronise as in real data).
 
@@ -23,7 +23,7 @@ if str(ROOT) not in sys.path: sys.path.insert(0, str(ROOT))   # `python3 benchma
 
 from viz.capture import load_capture  # noqa: E402
 
-CAPTURES = (ROOT / ".." / "shared" / "captures" / "real").resolve()
+CAPTURES = ROOT / "tests" / "data" / "captures" / "real"
 DEFAULT_TG = Path(os.environ.get("TINYGRAD_PYTHON", "/tmp/amdviz-tinygrad/bin/python"))
 TG_VERSION = json.loads((ROOT / "tests" / "sqtt" / "reference_counts.json").read_text())["source"]["tinygrad"]
 

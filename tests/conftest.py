@@ -1,18 +1,20 @@
-"""Shared test data: the read-only captures in ../shared beside the repository."""
+"""Shared test data: the real captures the repository carries (tests/data, origin in its README)."""
 from pathlib import Path
 import pytest
 
-SHARED_DIR = (Path(__file__).resolve().parents[1] / ".." / "shared").resolve()
-REAL_CAPTURES = sorted((SHARED_DIR / "captures" / "real").glob("*/*.pkl"))
+DATA_DIR = Path(__file__).resolve().parent / "data"
+REAL_CAPTURES = sorted((DATA_DIR / "captures" / "real").glob("*/*.pkl"))
+assert REAL_CAPTURES, f"the real captures are missing from {DATA_DIR}: the checkout is incomplete"
 
-@pytest.fixture
-def shared_dir() -> Path:
-  if not SHARED_DIR.is_dir(): pytest.skip(f"no shared data at {SHARED_DIR}")
-  return SHARED_DIR
+
+def real_capture(arch: str, name: str) -> Path:
+  """tests/data/captures/real/<arch>/profile_<name>_run_0.pkl (KeyError-like failure naming the file if absent)."""
+  path = DATA_DIR / "captures" / "real" / arch / f"profile_{name}_run_0.pkl"
+  if not path.is_file(): raise FileNotFoundError(f"no real capture {path.relative_to(DATA_DIR)} in tests/data")
+  return path
 
 @pytest.fixture
 def real_captures() -> list[Path]:
-  if not REAL_CAPTURES: pytest.skip("no real captures in shared/captures/real")
   return REAL_CAPTURES
 
 def pytest_generate_tests(metafunc):

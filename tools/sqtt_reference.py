@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path: sys.path.insert(0, str(ROOT))
 from viz.capture import load_capture  # noqa: E402
 
-CAPTURES = (ROOT / ".." / "shared" / "captures" / "real").resolve()
+CAPTURES = ROOT / "tests" / "data" / "captures" / "real"
 OUT = ROOT / "tests" / "sqtt"
 # buffers whose whole packet sequence is pinned: each has waves (one per layout, two for gfx11)
 SEQUENCES = [("gfx1100/profile_gemm_run_0.pkl", 0), ("gfx1100/profile_sync_run_0.pkl", 1),

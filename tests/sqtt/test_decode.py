@@ -27,7 +27,6 @@ SEQUENCES = json.loads(gzip.decompress((HERE / "reference_sequences.json.gz").re
 RENAME = {"VALUINST": "VALU_INST", "VMEMEXEC": "VMEM_EXEC", "ALUEXEC": "ALU_EXEC", "WAVERDY": "WAVE_READY", "WAVEEND": "WAVE_END",
           "WAVESTART": "WAVE_START", "WAVEALLOC": "WAVE_ALLOC", "UTILCTR": "UTIL_COUNTER"}
 
-needs_real = pytest.mark.skipif(not REAL_CAPTURES, reason="no real captures in shared/captures/real")
 
 def our_name(tinygrad_name: str) -> str:
   n = re.sub("^CDNA_", "", re.sub("_RDNA4$", "", tinygrad_name))
@@ -115,7 +114,6 @@ def test_header_decides_layout_without_arch(capture_path):
     a, b = decode(blob), decode(blob, arch)
     assert a.stream_layout == sqtt.arch_layout(arch) and (a.raw == b.raw).all() and a.error == b.error
 
-@needs_real
 def test_interpreted_loop_equals_compiled(monkeypatch):
   """Without numba the same loop runs as plain Python: same packets."""
   import sys
@@ -150,7 +148,6 @@ def encode(layout: str, packets: list[tuple[str, dict]]) -> bytes:
   nibbles += [0] * (len(nibbles) % 2)
   return bytes(lo | hi << 4 for lo, hi in zip(nibbles[::2], nibbles[1::2]))
 
-@needs_real
 def test_real_rdna3_header_is_what_the_table_says():
   blob, _ = traces("gfx1100/profile_empty_run_0.pkl")[0]
   p = decode(blob[:8])
@@ -269,7 +266,6 @@ def real_buffer(which: int) -> tuple[bytes, str]:
   rel, i = REAL[which]
   return traces(rel)[i]
 
-@needs_real
 @FUZZ
 @given(st.integers(0, len(REAL) - 1), st.floats(0, 1), st.booleans())
 def test_fuzz_truncated_real_buffer(which, where, with_arch):
@@ -282,7 +278,6 @@ def test_fuzz_truncated_real_buffer(which, where, with_arch):
   assert len(part) == len(keep) and all((getattr(part, f) == getattr(keep, f)).all() for f in ("offset", "kind", "time", "raw"))
   assert part.error is None or "runs past the end" in part.error[1]
 
-@needs_real
 @FUZZ
 @given(st.integers(0, len(REAL) - 1), st.lists(st.tuples(st.floats(0, 1), st.integers(0, 7)), min_size=1, max_size=8), ARCHS)
 def test_fuzz_bit_flips_in_real_buffer(which, flips, arch):
@@ -290,7 +285,6 @@ def test_fuzz_bit_flips_in_real_buffer(which, flips, arch):
   for where, bit in flips: blob[int(where * (len(blob) - 1))] ^= 1 << bit
   check_invariants(decode(bytes(blob), arch), len(blob))
 
-@needs_real
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from(range(len(REAL))), min_size=2, max_size=5))
 def test_fuzz_concatenated_real_buffers(order):

@@ -10,7 +10,7 @@ from isa.decode import Disassembler
 from sqtt import KIND
 from sqtt.decode import field_ranges
 from sqtt.mapping import (ENTER_START, ENTER_TAKEN, W_ENDED, W_LOST, instruction_kind, map_packets, program_tables)
-from tests.conftest import REAL_CAPTURES
+from tests.conftest import REAL_CAPTURES, real_capture
 from tests.sqtt.test_decode import encode
 
 # ---------------------------------------------------------------------------------------------------
@@ -204,13 +204,12 @@ def test_cdna_inst_pc_resynchronises_a_lost_wave():
   m2 = map_packets(sqtt.decode(stream("cdna", full), "gfx950"), prog, load_base=0x7f0000000000)
   assert events(m2) == events(m)
 
-@pytest.mark.skipif(not REAL_CAPTURES, reason="no real captures")
 def test_interpreted_walk_equals_compiled(monkeypatch):
   """Without numba the same walk runs as plain Python: same output (a synthetic stream and a real one)."""
   import sys
   mod = sys.modules["sqtt.mapping"]
   _, _, prog = kernel("gfx1100", GFX11_KERNEL)
-  ws, an = real(str(next(p for p in REAL_CAPTURES if p.parent.name == "gfx1200" and "gemm" in p.name)))
+  ws, an = real(str(real_capture("gfx1200", "gemm")))
   cases = [(sqtt.decode(stream("rdna3", TWO_WAVES), "gfx1100"), prog), (an.traces[0].packets, an.traces[0].kernel.program_tables)]
   compiled = [map_packets(p, t) for p, t in cases]
   monkeypatch.setattr(mod, "compiled", lambda fn: fn)   # run the loop as plain Python

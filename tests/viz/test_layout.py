@@ -338,7 +338,6 @@ def test_big_random_cfg(report):
   check(cfg, sizes, timed_layout(cfg, sizes, "structured random CFG", report))
 
 
-@pytest.mark.skipif(not REAL_CAPTURES, reason="no real captures in shared/captures/real")
 @pytest.mark.parametrize("path", REAL_CAPTURES, ids=[f"{p.parent.name}/{p.stem}" for p in REAL_CAPTURES])
 def test_real_captures(path):
   from viz.api import Workspace

@@ -20,7 +20,7 @@ with warnings.catch_warnings():      # newer Starlette prefers the httpx2 fork; 
   warnings.simplefilter("ignore")
   from fastapi.testclient import TestClient
 
-from tests.conftest import REAL_CAPTURES
+from tests.conftest import REAL_CAPTURES, real_capture
 from viz import server
 from viz.api import Workspace, route
 from viz.capture import load_capture
@@ -28,8 +28,7 @@ from viz.layout import block_sizes, layout
 from viz.server import DEMO_CAPTURE, STATIC_DIR, TEMPLATES_DIR, create_app, load_workspace, serve_main
 
 REPO = Path(__file__).resolve().parents[2]
-GEMM = next((p for p in REAL_CAPTURES if p.parent.name == "gfx1100" and "gemm" in p.stem), None)
-needs_real = pytest.mark.skipif(not REAL_CAPTURES, reason="no real captures in shared/captures/real")
+GEMM = real_capture("gfx1100", "gemm")
 KERNEL_ROUTES = ("disasm", "cfg", "layout", "timing", "waves", "hotspots", "hotspots?top=3")
 WAIT_S = 60   # bound on any wait for a background load (numba compiles the SQTT decoder on first use)
 
@@ -81,7 +80,6 @@ def code_objects(tmp_path_factory) -> list[Path]:
 @pytest.fixture(scope="module")
 def real_app():
   """One server over every real capture: ids 0..n-1 in order."""
-  if not REAL_CAPTURES: pytest.skip("no real captures")
   c = client(create_app([str(p) for p in REAL_CAPTURES]))
   for cid in range(len(REAL_CAPTURES)): assert wait_ready(c, cid)["state"] == "ready"
   return c
@@ -90,7 +88,6 @@ def real_app():
 # ---------------------------------------------------------------------------------------------------
 # answers equal viz.api.route
 
-@needs_real
 @pytest.mark.parametrize("cid", range(len(REAL_CAPTURES)), ids=[f"{p.parent.name}/{p.stem}" for p in REAL_CAPTURES])
 def test_every_route_equals_api_route(real_app, cid):
   ws = Workspace.open(REAL_CAPTURES[cid])
@@ -103,7 +100,6 @@ def test_every_route_equals_api_route(real_app, cid):
     if cid == 0: assert real_app.get(path).content == r.content      # /api/... is capture 0
 
 
-@needs_real
 def test_captures_list(real_app):
   caps = real_app.get("/api/captures").json()["captures"]
   assert [c["id"] for c in caps] == list(range(len(REAL_CAPTURES)))
@@ -372,7 +368,6 @@ def test_only_local_host_names():
 # ---------------------------------------------------------------------------------------------------
 # HTML pages
 
-@needs_real
 def test_pages_and_json_twins(real_app):
   r = real_app.get("/")
   assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")

@@ -3,7 +3,7 @@ real capture, a bare code object, and a capture built in memory around a synthet
 from __future__ import annotations
 import io, json
 import pytest
-from tests.conftest import REAL_CAPTURES
+from tests.conftest import REAL_CAPTURES, real_capture
 from tests.sqtt.test_mapping import GFX11_KERNEL, TWO_WAVES, stream
 from viz.api import ApiError, Workspace, route
 from viz.capture import Capture, TraceBuffer, load_capture
@@ -60,7 +60,7 @@ def test_timing_cfg_waves_hotspots(capture_path):
       assert sum(c["here"] for c in h["context"]) == 1 and h["block"] <= h["pc"]
 
 def test_gemm_hotspot_is_the_global_load_wait():
-  path = next(p for p in REAL_CAPTURES if p.parent.name == "gfx1100" and "gemm" in p.name)
+  path = real_capture("gfx1100", "gemm")
   hot = get(ws_for(path), "/api/kernels/0/hotspots?top=1")["hotspots"][0]
   assert hot["text"] == "s_waitcnt vmcnt(1)" and hot["hits"] == 10
   assert [(w["counter"], w["text"]) for w in hot["waited_on"]] == [("vmcnt", "global_load_b32 v5, v[3:4], off")]
@@ -68,7 +68,7 @@ def test_gemm_hotspot_is_the_global_load_wait():
 CLASSES = {"SALU", "VALU", "SMEM", "VMEM", "LDS", "BRANCH", "WAIT", "OTHER"}
 
 def gemm_gfx1100():
-  return next(p for p in REAL_CAPTURES if p.parent.name == "gfx1100" and "gemm" in p.name)
+  return real_capture("gfx1100", "gemm")
 
 def test_wave_timeline_spans_tile_each_traced_wave():
   ws = ws_for(gemm_gfx1100())
@@ -135,7 +135,7 @@ def test_bad_query_and_unknown_route():
   assert route(ws, "/api/kernels/0/hotspots?top=0")["hotspots"] == []
 
 def test_bare_code_object_has_no_timing(tmp_path):
-  cap = load_capture(next(p for p in REAL_CAPTURES if "gemm" in p.name))
+  cap = load_capture(real_capture("gfx1100", "gemm"))
   elf = tmp_path / "k.hsaco"
   elf.write_bytes(cap.programs[0].lib)
   ws = Workspace.open(elf)
@@ -148,7 +148,7 @@ def test_bare_code_object_has_no_timing(tmp_path):
 
 def synthetic_workspace(dispatches: int = 1) -> Workspace:
   """A capture in memory: the 7-instruction test kernel in a real gfx1100 code object's place, traced on SE 1."""
-  real = load_capture(next(p for p in REAL_CAPTURES if p.parent.name == "gfx1100" and "gemm" in p.name))
+  real = load_capture(real_capture("gfx1100", "gemm"))
   ws = Workspace(Capture("<synthetic>", real.devices, real.programs, [], "amdviz"))
   kv = ws.kernels[0]
   # swap the kernel's code for the test kernel's: same entry pc, the test's instructions
@@ -189,7 +189,7 @@ def test_synthetic_capture_routes_exact():
     [(0, 0, 9, 9, 2), (0, 1, 9, 9, 2)]
 
 def test_stats_command(capsys):
-  path = next(p for p in REAL_CAPTURES if p.parent.name == "gfx1200" and "gemm" in p.name)
+  path = real_capture("gfx1200", "gemm")
   assert main(["stats", str(path), "--top", "3"]) == 0
   out = capsys.readouterr()
   assert "r_32_32_16_2" in out.out and "hottest instructions" in out.out and "s_wait_loadcnt" in out.out
@@ -210,7 +210,7 @@ def test_progress_bar_on_a_terminal():
   assert "100%" in quiet.getvalue()
 
 def test_json_command_with_a_query(capsys):
-  path = next(p for p in REAL_CAPTURES if p.parent.name == "gfx1100" and "gemm" in p.name)
+  path = real_capture("gfx1100", "gemm")
   assert main(["json", str(path), "/api/kernels/0/hotspots?top=2"]) == 0
   body = json.loads(capsys.readouterr().out)
   assert len(body["hotspots"]) == 2 and body["waves"] == 10
