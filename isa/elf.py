@@ -11,6 +11,8 @@ from __future__ import annotations
 import re, struct
 from dataclasses import dataclass, field
 
+MAX_ADDRESS = 1 << 48   # AMD GPUs address 48 bits of virtual memory; addresses past it are corrupt (and overflow int64 pc columns)
+
 class CodeObjectError(ValueError):
   """The bytes are not a usable AMDGPU code object; the message is one line naming what is wrong."""
 
@@ -244,8 +246,10 @@ def _load(data: bytes, arch: str | None, name: str | None) -> CodeObject:
   if shstrndx >= shnum: raise CodeObjectError(f"bad ELF: section name table index {shstrndx} out of range ({shnum} sections)")
 
   hdrs = [_SHDR.unpack_from(data, shoff + i * _SHDR.size) for i in range(shnum)]
-  for i, (_, typ, _, _, off, size, *_) in enumerate(hdrs):
+  for i, (_, typ, _, addr, off, size, *_) in enumerate(hdrs):
     if typ != SHT_NOBITS and off + size > n: raise _truncated(f"section {i} data", off, n)
+    if addr + size > MAX_ADDRESS:
+      raise CodeObjectError(f"bad ELF: section {i} at {addr:#x} (+{size:#x}) lies past the {MAX_ADDRESS.bit_length() - 1}-bit GPU address space")
   shstr = data[hdrs[shstrndx][4]:hdrs[shstrndx][4] + hdrs[shstrndx][5]]
   sections = [Section(_cstr(shstr, h[0], "section"), h[1], h[3], h[4], h[5], h[2], data) for h in hdrs]
 

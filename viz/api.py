@@ -6,7 +6,7 @@ timing. A trace belongs to the kernel whose program has its tag on its device (T
 Program.tag); every dispatch (exec_tag) and shader engine of a kernel is aggregated.
 """
 from __future__ import annotations
-import re, threading
+import logging, re, threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable
@@ -14,10 +14,12 @@ from urllib.parse import parse_qs
 import numpy as np
 from isa.cfg import CFG, build_cfg, to_json as cfg_json
 from isa.decode import Disassembler
-from isa.elf import CodeObject, Kernel
+from isa.elf import CodeObject, CodeObjectError, Kernel
 from isa.instruction import Instruction
 from viz.layout import block_sizes, layout
 from viz.capture import Capture, Program, TraceBuffer, load_capture
+
+log = logging.getLogger("amdviz")
 
 
 class ApiError(Exception):
@@ -25,14 +27,26 @@ class ApiError(Exception):
     super().__init__(message); self.status, self.message = status, message
 
 
+def one_line(e: BaseException) -> str:
+  text = " ".join(str(e).split())
+  return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+
 @dataclass
 class KernelView:
-  """One kernel of a capture, its analysis computed once on first use."""
+  """One kernel of a capture, its analysis computed once on first use.
+
+  A capture is untrusted: a kernel whose code object cannot be read or walked gets a `problem` (no code to
+  show: its routes answer 422) or a `trace_problem` (the code shows, its traces are not mapped), and the
+  rest of the capture is served as usual."""
   id: int
-  kernel: Kernel
-  code_object: CodeObject
-  program_tag: object = None
+  name: str
+  arch: str
+  kernel: Kernel | None                # None: the code object could not be read
+  code_object: CodeObject | None
   program: Program | None = None
+  problem: str | None = None
+  trace_problem: str | None = None
   _cache: dict = field(default_factory=dict, repr=False)
 
   @cached_property
@@ -45,27 +59,50 @@ class KernelView:
   def cfg(self) -> CFG:
     return build_cfg(self.instructions, self.kernel.entry_pc)
 
+  def usable(self) -> bool:
+    """Disassembled and its CFG built (once); False, with `problem` saying why, when that failed."""
+    if self.problem is None and "cfg" not in self.__dict__:
+      try: self.instructions, self.cfg
+      except Exception as e:                     # whatever the bytes did to the decoder: this kernel only
+        log.info("kernel %d (%s): cannot disassemble", self.id, self.name, exc_info=True)
+        self.problem = f"cannot disassemble: {one_line(e)}"
+    return self.problem is None
+
   @cached_property
   def program_tables(self):
-    """The SQTT walker's per-instruction tables (None for an architecture without an SQTT layout)."""
+    """The SQTT walker's per-instruction tables (None for an architecture without an SQTT layout, or when the
+    code cannot be walked: then `trace_problem` says why)."""
     from sqtt.mapping import program_tables
     from sqtt.packets import arch_layout
-    layout = arch_layout(self.code_object.arch)
+    layout = arch_layout(self.code_object.arch) if self.usable() else None
     if layout is None: return None
     d = Disassembler(self.code_object.arch)
     encodings = [(e.name if (e := d.encoding_of(i.words[0])) else None) for i in self.instructions]
-    return program_tables(self.instructions, self.cfg, self.kernel.entry_pc, layout, encodings)
+    try: return program_tables(self.instructions, self.cfg, self.kernel.entry_pc, layout, encodings)
+    except Exception as e:
+      log.info("kernel %d (%s): cannot walk", self.id, self.name, exc_info=True)
+      self.trace_problem = f"its traces cannot be mapped: {one_line(e)}"
+      return None
 
 
 class Workspace:
-  """A loaded capture and its kernels, in input order (their index is the stable kernel id)."""
+  """A loaded capture and its kernels, in input order (their index is the stable kernel id). A program whose
+  code object does not load is still a kernel, with its problem."""
   def __init__(self, capture: Capture):
     self.capture = capture
     self.kernels: list[KernelView] = []
     for prog in capture.programs:
-      co = capture.code_object(prog)
+      dev = capture.device(prog.device)
+      try: co = capture.code_object(prog)
+      except CodeObjectError as e:
+        self.kernels.append(KernelView(len(self.kernels), prog.name, dev.arch if dev else "", None, None, prog,
+                                       problem=f"bad code object: {e}"))
+        continue
+      if not co.kernels:
+        self.kernels.append(KernelView(len(self.kernels), prog.name, co.arch, None, co, prog,
+                                       problem="its code object holds no kernel descriptor"))
       for k in co.kernels:
-        self.kernels.append(KernelView(len(self.kernels), k, co, prog.tag, prog))
+        self.kernels.append(KernelView(len(self.kernels), k.name, co.arch, k, co, prog))
     self._analysis: Analysis | None = None
     self._analysis_lock = threading.Lock()       # a server may ask from several threads at once: analyse once
 
@@ -74,8 +111,11 @@ class Workspace:
     return cls(load_capture(path))
 
   def kernel(self, kid: int) -> KernelView:
+    """Kernel `kid`, its code ready; ApiError 404 if there is none, 422 if its code cannot be read."""
     if not 0 <= kid < len(self.kernels): raise ApiError(404, f"no kernel {kid} (this capture has {len(self.kernels)})")
-    return self.kernels[kid]
+    kv = self.kernels[kid]
+    if not kv.usable(): raise ApiError(422, f"kernel {kid} ({kv.name}): {kv.problem}")
+    return kv
 
   def kernel_of_trace(self, t: TraceBuffer) -> KernelView | None:
     """The kernel a trace buffer traced: its program's tag on its device (a program's first kernel: tinygrad
@@ -92,13 +132,15 @@ class Workspace:
 
 
 def kernels_json(ws: Workspace) -> dict:
+  """Every kernel; one whose code cannot be read has nulls for what it would show and its `problem`."""
   out = []
   for kv in ws.kernels:
-    d = kv.kernel.descriptor
-    out.append({"id": kv.id, "name": kv.kernel.name, "arch": kv.code_object.arch, "entry_pc": kv.kernel.entry_pc,
-                "n_instructions": len(kv.instructions), "vgprs": d.vgprs if d else None,
+    ok = kv.usable()
+    k, d = kv.kernel, kv.kernel.descriptor if kv.kernel else None
+    out.append({"id": kv.id, "name": kv.name, "arch": kv.arch, "entry_pc": k.entry_pc if k else None,
+                "n_instructions": len(kv.instructions) if ok else None, "vgprs": d.vgprs if d else None,
                 "sgprs": d.sgprs if d else None, "lds_bytes": d.lds_bytes if d else None,
-                "scratch_bytes": d.scratch_bytes if d else None})
+                "scratch_bytes": d.scratch_bytes if d else None, "problem": kv.problem or kv.trace_problem})
   return {"kernels": out}
 
 
@@ -112,12 +154,14 @@ def disasm_json(kv: KernelView) -> dict:
 
 @dataclass
 class TraceResult:
-  """One trace buffer: its packets, and its walk through its kernel (None: no kernel, or no SQTT layout)."""
+  """One trace buffer: its packets, and its walk through its kernel (None: no kernel, no SQTT layout, or a
+  `problem` that stopped it)."""
   id: int
   trace: TraceBuffer
   kernel: KernelView | None
   packets: object
   mapping: object = None
+  problem: str | None = None
 
 @dataclass
 class Analysis:
@@ -125,6 +169,8 @@ class Analysis:
   timing: dict[int, object]          # kernel id -> sqtt.timing.KernelTiming, kernels with at least one trace
 
 def analyze(ws: Workspace, progress: Callable[[int, int, str], None] | None = None) -> Analysis:
+  """Decode every buffer, walk it through its kernel and time each kernel. The decoder never raises; a kernel
+  whose code cannot be walked, or a walk that fails, is a problem of that kernel and its traces only."""
   import sqtt
   from sqtt.mapping import map_packets
   from sqtt.timing import TraceRef, kernel_timing
@@ -133,16 +179,28 @@ def analyze(ws: Workspace, progress: Callable[[int, int, str], None] | None = No
   results, per_kernel = [], {}
   for i, t in enumerate(ws.capture.traces):
     kv = ws.kernel_of_trace(t)
-    p = sqtt.decode(t.blob, arch.get(t.device) or (kv.code_object.arch if kv else None))
-    m = None
-    if kv is not None and kv.program_tables is not None and p.stream_layout:
-      m = map_packets(p, kv.program_tables, kv.program.base if kv.program else 0)
-      per_kernel.setdefault(kv.id, []).append((TraceRef(i, t.se, t.exec_tag, t.itrace), m))
-    results.append(TraceResult(i, t, kv, p, m))
+    p = sqtt.decode(t.blob, arch.get(t.device) or (kv.arch if kv else None))
+    m = problem = None
+    if kv is not None and p.stream_layout:
+      tables = kv.program_tables
+      problem = kv.problem or kv.trace_problem
+      if tables is not None:
+        try:
+          m = map_packets(p, tables, kv.program.base if kv.program else 0)
+          per_kernel.setdefault(kv.id, []).append((TraceRef(i, t.se, t.exec_tag, t.itrace), m))
+        except Exception as e:
+          log.info("trace %d of kernel %d: cannot map", i, kv.id, exc_info=True)
+          problem = f"cannot map to kernel {kv.id}: {one_line(e)}"
+    results.append(TraceResult(i, t, kv, p, m, problem))
     done += len(t.blob)
     if progress: progress(done, total, f"trace {i + 1}/{len(ws.capture.traces)}")
-  timing = {kid: kernel_timing(ws.kernels[kid].program_tables, ws.kernels[kid].instructions, ws.kernels[kid].cfg, ms)
-            for kid, ms in per_kernel.items()}
+  timing = {}
+  for kid, ms in per_kernel.items():
+    kv = ws.kernels[kid]
+    try: timing[kid] = kernel_timing(kv.program_tables, kv.instructions, kv.cfg, ms)
+    except Exception as e:
+      log.info("kernel %d: cannot time", kid, exc_info=True)
+      kv.trace_problem = f"its traces cannot be timed: {one_line(e)}"
   return Analysis(results, timing)
 
 def traces_json(ws: Workspace) -> dict:
@@ -163,7 +221,7 @@ def traces_json(ws: Workspace) -> dict:
                 "unmapped": s.get("unmapped", 0), "other_simd": s.get("other_simd", 0), "lost_waves": s.get("lost_waves", 0),
                 "traced_unit": s.get("traced_unit"), "layout": p.stream_layout,
                 "error": None if p.error is None else f"byte {p.error[0]}: {p.error[1]}",
-                "problems": list(m.problems) if m is not None else []})
+                "problems": ([r.problem] if r.problem else []) + (list(m.problems) if m is not None else [])})
   return {"traces": out}
 
 def _timing(ws: Workspace, kv: KernelView):
@@ -199,11 +257,13 @@ def timing_json(ws: Workspace, kv: KernelView) -> dict:
   count), cycles_total/mean/min/max (issue to the wave's next issue; sqtt.timing says how waits count), stall
   (cycles a wait / stepped-over instruction waited to complete), wait (what this wait waited for, per counter:
   pc, cycles, count), waited_on_by (the waits that waited for this instruction), exec (RDNA: cycles from issue
-  to ALU_EXEC / VMEM_EXEC). traced: the kernel has trace buffers; waves: how many were instruction-traced."""
+  to ALU_EXEC / VMEM_EXEC). traced: the kernel has trace buffers; waves: how many were instruction-traced;
+  problem: why traces of this kernel could not be mapped or timed (else null)."""
   t = _timing(ws, kv)
-  if t is None: return {"traced": False, "waves": 0, "instructions": [], "counters": [], "coverage": None}
+  if t is None:
+    return {"traced": False, "waves": 0, "instructions": [], "counters": [], "coverage": None, "problem": kv.trace_problem}
   return {"traced": True, "waves": t.n_waves, "counters": list(t.counters), "instructions": _inst_rows(kv, t),
-          "coverage": t.coverage}
+          "coverage": t.coverage, "problem": None}
 
 def cfg_with_counts_json(ws: Workspace, kv: KernelView) -> dict:
   """isa.cfg.to_json, and when traced: per block hits, cycles, waves started / ended there; per edge count."""
@@ -277,7 +337,7 @@ CONTEXT = 3   # instructions either side of a hotspot
 def hotspots_json(ws: Workspace, kv: KernelView, top: int = 10) -> dict:
   """The `top` instructions with the most cycles: where they are, the code around them, what they waited on."""
   t = _timing(ws, kv)
-  if t is None: return {"traced": False, "total_cycles": 0, "hotspots": []}
+  if t is None: return {"traced": False, "total_cycles": 0, "hotspots": [], "problem": kv.trace_problem}
   insts, cfg = kv.instructions, kv.cfg
   waits, waited_by = _wait_links(kv, t)
   text = {i.pc: i.text for i in insts}
@@ -296,7 +356,7 @@ def hotspots_json(ws: Workspace, kv: KernelView, top: int = 10) -> dict:
                              "cycles_total": int(t.cycles_total[j]), "here": j == k} for j in range(lo, hi)],
                 "waited_on": [{**w, "text": text[w["pc"]]} for w in waits.get(k, [])],
                 "waited_on_by": [{**w, "text": text[w["pc"]]} for w in waited_by.get(k, [])]})
-  return {"traced": True, "waves": t.n_waves, "total_cycles": total, "hotspots": out}
+  return {"traced": True, "waves": t.n_waves, "total_cycles": total, "hotspots": out, "problem": None}
 
 def _top(query: dict) -> int:
   try: return max(0, int(query.get("top", ["10"])[0]))

@@ -3,7 +3,8 @@
 Three inputs are accepted: a tinygrad profile pickle (a list of `tinygrad.*` event objects, `VIZ=-2`),
 this project's own capture format (a `CaptureFile` pickled from this module) and a bare ELF code object.
 
-Pickles go through `SafeUnpickler`, whose `find_class` answers only from an allow-list:
+Pickles go through viz/safe_pickle.py: a scan of the opcode stream that refuses what could cost far more memory
+than the file backs, then an unpickler whose `find_class` answers only from `allowed_class`:
 this module's own record types, `decimal.Decimal` and a few pure-data builtins, and known tinygrad
 class names, each of which becomes an `Inert` placeholder that only stores what the pickle hands it
 (constructor args, state) and never calls anything. Everything else is refused with CaptureError.
@@ -11,10 +12,11 @@ The three events that matter are then read BY FIELD NAME from their placeholders
 changing class signatures do not matter.
 """
 from __future__ import annotations
-import decimal, io, pickle, re
+import decimal, pickle, re, reprlib
 from dataclasses import dataclass, field, fields, MISSING
 from pathlib import Path
-from isa.elf import CodeObject, CodeObjectError, arch_from_gfx_target_version, load_code_object
+from isa.elf import MAX_ADDRESS, CodeObject, CodeObjectError, arch_from_gfx_target_version, load_code_object
+from viz import safe_pickle
 
 FORMAT_VERSION = 1
 
@@ -127,69 +129,146 @@ def _is_tinygrad_class(module: str, name: str) -> bool:
   if not module.startswith("tinygrad."): return False
   return name in TINYGRAD_CLASSES or bool(INSTRUCTION_MODULE.fullmatch(module) and INSTRUCTION_CLASS.fullmatch(name))
 
-class SafeUnpickler(pickle.Unpickler):
-  def find_class(self, module: str, name: str):
-    if (module, name) in OWN_CLASSES: return OWN_CLASSES[module, name]
-    if (module, name) in SAFE_GLOBALS: return SAFE_GLOBALS[module, name]
-    if _is_tinygrad_class(module, name):
-      if (cls := _inert_types.get((module, name))) is None:
-        cls = type(name, (Inert,), {"__module__": f"{__name__}.inert", "origin": f"{module}.{name}"})
-        if len(_inert_types) < 1024: _inert_types[module, name] = cls   # bounded: module names come from the file
-      return cls
-    raise CaptureError(f"refusing to load {module}.{name}: not an allowed capture type")
-  def persistent_load(self, pid): raise CaptureError("refusing to load a persistent id: not an allowed capture type")
+def allowed_class(module: str, name: str):
+  """What a capture pickle may name: our records, a few pure-data builtins, tinygrad names as inert placeholders."""
+  if (module, name) in OWN_CLASSES: return OWN_CLASSES[module, name]
+  if (module, name) in SAFE_GLOBALS: return SAFE_GLOBALS[module, name]
+  if _is_tinygrad_class(module, name):
+    if (cls := _inert_types.get((module, name))) is None:
+      cls = type(name, (Inert,), {"__module__": f"{__name__}.inert", "origin": f"{module}.{name}"})
+      if len(_inert_types) < 1024: _inert_types[module, name] = cls   # bounded: module names come from the file
+    return cls
+  return None
+
+def safe_loads(data: bytes):
+  """Unpickle a capture with viz.safe_pickle's checks and this module's allow-list; failures are one-line
+  CaptureErrors."""
+  try: return safe_pickle.safe_loads(data, allowed_class)
+  except safe_pickle.UnsafePickle as e:
+    why = str(e)
+    if why.startswith(("refusing", "truncated")): raise CaptureError(why) from None
+    raise CaptureError(f"not a valid capture pickle: {why}") from None
 
 def _one_line(e: BaseException) -> str:
   s = " ".join(str(e).split())
   return f"{type(e).__name__}: {s}" if s else type(e).__name__
 
-def safe_loads(data: bytes):
-  """Unpickle with the allow-list; any failure is a one-line CaptureError."""
-  try: return SafeUnpickler(io.BytesIO(data)).load()
-  except CaptureError: raise
-  except EOFError: raise CaptureError("truncated pickle: data ends early") from None
-  except pickle.UnpicklingError as e:
-    if "truncated" in str(e): raise CaptureError("truncated pickle: data ends early") from None
-    raise CaptureError(f"not a valid capture pickle: {_one_line(e)}") from None
-  except RecursionError: raise CaptureError("not a valid capture pickle: nested too deeply") from None
-  except Exception as e: raise CaptureError(f"not a valid capture pickle: {_one_line(e)}") from None
-
 # ---------------------------------------------------------------------------------------------------
 
-def _arch_of(props) -> str:
-  v = props.get("gfx_target_version") if isinstance(props, dict) else None
+def _arch_of(props: dict) -> str:
+  v = props.get("gfx_target_version")
   return arch_from_gfx_target_version(v) if isinstance(v, int) and v > 0 else ""
 
+# What a capture's fields may hold. Checked once, at load, so nothing later meets a field it cannot use
+# (a Decimal tag, a recursive list, an address past 64 bits); the error names the record and the field.
+MAX_RECORDS = 1 << 16          # devices, programs or trace buffers in one capture
+MAX_NAME = 4096                # characters of a device or kernel name
+MAX_SE = 256                   # shader engines (x XCDs) a trace buffer's index may name
+SCALARS = (str, int, float, bool, type(None))
+
+def _show(v) -> str:
+  text = reprlib.Repr(); text.maxstring = text.maxother = 40
+  return f"{type(v).__name__} {text.repr(v)}" if isinstance(v, (*SCALARS, decimal.Decimal)) else type(v).__name__
+
+class _Fields:
+  """Field checks for record #i of a kind ("trace buffer #3"), each failing with a CaptureError naming the field."""
+  def __init__(self, what: str, i: int): self.where = f"{what} #{i}"
+
+  def bad(self, name: str, expected: str, v) -> CaptureError:
+    return CaptureError(f"bad capture: {self.where} field {name}: expected {expected}, got {_show(v)}")
+
+  def text(self, name: str, v) -> str:
+    if not isinstance(v, str) or len(v) > MAX_NAME: raise self.bad(name, f"a string of at most {MAX_NAME} characters", v)
+    return v
+
+  def integer(self, name: str, v, lo: int, hi: int, optional: bool = False) -> int | None:
+    if v is None and optional: return None
+    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v < hi:
+      raise self.bad(name, f"an integer in [{lo}, {hi:#x}){' or None' * optional}", v)
+    return int(v)
+
+  def tag(self, name: str, v) -> int | None: return self.integer(name, v, -(1 << 63), 1 << 63, optional=True)
+
+  def flag(self, name: str, v) -> bool:
+    if not isinstance(v, int) or v not in (0, 1): raise self.bad(name, "a bool", v)
+    return bool(v)
+
+  def data(self, name: str, v) -> bytes:
+    if isinstance(v, bytearray): return bytes(v)
+    if not isinstance(v, bytes): raise self.bad(name, "bytes", v)
+    return v
+
+  def scalars(self, name: str, v) -> dict:
+    """A dict of str -> str/int/float/bool/None (device properties, notes); other entries are dropped."""
+    if not isinstance(v, dict): raise self.bad(name, "a dict", v)
+    return {k: x for k, x in v.items() if isinstance(k, str) and _is_scalar(x)}
+
+def _is_scalar(x) -> bool:
+  return -(1 << 63) <= x < 1 << 64 if isinstance(x, int) and not isinstance(x, bool) else isinstance(x, SCALARS)
+
+def _device(i: int, name, props) -> Device:
+  f = _Fields("device", i)
+  props = f.scalars("props", {} if props is None else props)
+  return Device(f.text("device", name), _arch_of(props), props)
+
+def _program(i: int, device, name, lib, base, tag) -> Program:
+  f = _Fields("program", i)
+  return Program(f.text("device", device), f.text("name", name), f.data("lib", b"" if lib is None else lib),
+                 f.integer("base", 0 if base is None else base, 0, MAX_ADDRESS), f.tag("tag", tag))
+
+def _trace(i: int, device, kern_tag, se, blob, itrace, exec_tag) -> TraceBuffer:
+  f = _Fields("trace buffer", i)
+  return TraceBuffer(f.text("device", device), f.tag("kern_tag", kern_tag), f.integer("se", se, 0, MAX_SE),
+                     f.data("blob", b"" if blob is None else blob), f.flag("itrace", True if itrace is None else itrace),
+                     f.tag("exec_tag", exec_tag))
+
 def _from_tinygrad(events: list, path: str) -> Capture:
+  """tinygrad's events, read by field name: ProfileDeviceEvent, ProfileProgramEvent, ProfileSQTTEvent."""
   devices: dict[str, Device] = {}
   programs, traces = [], []
   for ev in events:
     if not isinstance(ev, Inert): continue
     kind, f = type(ev).__name__, ev.fields()
     if kind == "ProfileDeviceEvent":
-      props = f.get("props") if isinstance(f.get("props"), dict) else {}
-      if f.get("device") not in devices or props: devices[f.get("device")] = Device(f.get("device"), _arch_of(props), props)
+      d = _device(len(devices), f.get("device"), f.get("props"))
+      if d.name not in devices or d.props: devices[d.name] = d
     elif kind == "ProfileProgramEvent":
-      programs.append(Program(f.get("device"), f.get("name"), f.get("lib") or b"", f.get("base") or 0, f.get("tag")))
+      programs.append(_program(len(programs), f.get("device"), f.get("name"), f.get("lib"), f.get("base"), f.get("tag")))
     elif kind == "ProfileSQTTEvent":
-      traces.append(TraceBuffer(f.get("device"), f.get("kern"), f.get("se"), f.get("blob") or b"", bool(f.get("itrace", True)), f.get("exec_tag")))
-  return _checked(Capture(path, list(devices.values()), programs, traces, "tinygrad"))
+      traces.append(_trace(len(traces), f.get("device"), f.get("kern"), f.get("se"), f.get("blob"), f.get("itrace"),
+                           f.get("exec_tag")))
+    if len(programs) > MAX_RECORDS or len(traces) > MAX_RECORDS:
+      raise CaptureError(f"bad capture: more than {MAX_RECORDS} programs or trace buffers")
+  return Capture(path, list(devices.values()), programs, traces, "tinygrad")
 
-def _checked(c: Capture) -> Capture:
-  """Field types are whatever the pickle said; make sure they are what the rest of the project expects."""
-  def need(ok: bool, what: str, i: int):
-    if not ok: raise CaptureError(f"bad capture: {what} #{i} has missing or mistyped fields")
-  for i, d in enumerate(c.devices):
-    need(isinstance(d, Device) and isinstance(d.name, str) and isinstance(d.arch, str) and isinstance(d.props, dict), "device", i)
-  for i, p in enumerate(c.programs):
-    need(isinstance(p, Program) and isinstance(p.device, str) and isinstance(p.name, str), "program", i)
-    if isinstance(p.lib, bytearray): p.lib = bytes(p.lib)
-    need(isinstance(p.lib, bytes) and isinstance(p.base, int), "program", i)
-  for i, t in enumerate(c.traces):
-    need(isinstance(t, TraceBuffer) and isinstance(t.device, str) and isinstance(t.se, int), "trace buffer", i)
-    if isinstance(t.blob, bytearray): t.blob = bytes(t.blob)
-    need(isinstance(t.blob, bytes), "trace buffer", i)
+def _from_own(obj: "CaptureFile", path: str) -> Capture:
+  if not isinstance(obj.version, int) or isinstance(obj.version, bool) or not 1 <= obj.version <= FORMAT_VERSION:
+    raise CaptureError(f"capture format version {_show(obj.version)} is not supported (this reader knows 1 to {FORMAT_VERSION})")
+  for name in ("devices", "programs", "traces"):
+    v = getattr(obj, name)
+    if not isinstance(v, list) or len(v) > MAX_RECORDS:
+      raise CaptureError(f"bad capture: field {name}: expected a list of at most {MAX_RECORDS} records, got {_show(v)}")
+  def records(items: list, cls: type, what: str) -> list:
+    for i, x in enumerate(items):
+      if type(x) is not cls: raise CaptureError(f"bad capture: {what} #{i}: expected a {cls.__name__}, got {_show(x)}")
+    return items
+  devices = [_device(i, d.name, d.props) for i, d in enumerate(records(obj.devices, Device, "device"))]
+  programs = [_program(i, p.device, p.name, p.lib, p.base, p.tag) for i, p in enumerate(records(obj.programs, Program, "program"))]
+  traces = [_trace(i, t.device, t.kern_tag, t.se, t.blob, t.itrace, t.exec_tag)
+            for i, t in enumerate(records(obj.traces, TraceBuffer, "trace buffer"))]
+  return Capture(path, devices, programs, traces, "amdviz", _Fields("capture", 0).scalars("meta", obj.meta or {}))
+
+def _check_sizes(c: Capture, file_size: int) -> Capture:
+  """Every code object and trace buffer is work to come; in a file each is stored once, so together they cannot
+  outgrow the file unless the pickle hands the same buffer out many times (each reference would be
+  decoded and mapped again). Refused before any of that work starts."""
+  total = sum(len(p.lib) for p in c.programs) + sum(len(t.blob) for t in c.traces)
+  if total > file_size + SHARED_SLACK:
+    raise CaptureError(f"bad capture: its code objects and trace buffers add up to {total} bytes in a {file_size}-byte "
+                       "file: buffers referenced more than once are refused")
   return c
+
+SHARED_SLACK = 1 << 16         # small buffers (b"" is one shared object) may repeat
 
 def _from_elf(data: bytes, path: str, arch: str | None) -> Capture:
   try: co = load_code_object(data, arch, name=Path(path).stem if not path.startswith("<") else None)
@@ -209,19 +288,13 @@ def load_capture(source: str | Path | bytes | bytearray | memoryview, arch: str 
     except OSError as e: raise CaptureError(f"cannot read capture {path}: {e.strerror or _one_line(e)}") from None
   if not data: raise CaptureError(f"empty capture: {path}")
   if data[:4] == b"\x7fELF": return _from_elf(data, path, arch)
+  if data[:1] != b"\x80":
+    raise CaptureError(f"not a capture: {path}: expected a tinygrad profile pickle, an amdviz capture or an AMDGPU code object")
   obj = safe_loads(data)
-  try: return _capture_from(obj, path)
-  except CaptureError: raise
-  except Exception as e: raise CaptureError(f"bad capture: {_one_line(e)}") from None   # hostile field values
-
-def _capture_from(obj, path: str) -> Capture:
-  if isinstance(obj, CaptureFile):
-    if not isinstance(obj.version, int) or obj.version > FORMAT_VERSION:
-      raise CaptureError(f"capture format version {obj.version!r} is not supported (this reader knows up to {FORMAT_VERSION})")
-    if not all(isinstance(x, list) for x in (obj.devices, obj.programs, obj.traces)): raise CaptureError("bad capture: lists expected")
-    return _checked(Capture(path, obj.devices, obj.programs, obj.traces, "amdviz", obj.meta if isinstance(obj.meta, dict) else {}))
-  if isinstance(obj, (list, tuple)): return _from_tinygrad(list(obj), path)
-  raise CaptureError(f"not a capture: the pickle holds a {type(obj).__name__}, expected a list of profile events or a CaptureFile")
+  if isinstance(obj, CaptureFile): c = _from_own(obj, path)
+  elif isinstance(obj, list): c = _from_tinygrad(obj, path)
+  else: raise CaptureError(f"not a capture: the pickle holds a {type(obj).__name__}, expected a list of profile events or a CaptureFile")
+  return _check_sizes(c, len(data))
 
 def save_capture(capture: Capture | CaptureFile, path: str | Path) -> None:
   """Write `capture` in this project's own format (CaptureFile, version FORMAT_VERSION)."""

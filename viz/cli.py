@@ -18,6 +18,8 @@ def cmd_disasm(args) -> int:
   ws = Workspace.open(args.path)
   out = sys.stdout
   for kv in ws.kernels:
+    if not kv.usable():
+      out.write(f"\n{kv.name}:  // {kv.arch or 'unknown target'}: {kv.problem}\n"); continue
     out.write(f"\n{kv.kernel.name}:  // {kv.code_object.arch}, entry 0x{kv.kernel.entry_pc:x}\n")
     starts = {b.start: b for b in kv.cfg.blocks}
     for inst in kv.instructions:
@@ -58,11 +60,13 @@ def cmd_stats(args) -> int:
   out.write(f"{args.path}: {len(ws.kernels)} kernel{'s' * (len(ws.kernels) != 1)}, {len(cap.traces)} trace buffers "
             f"({itraced} with instruction tracing), {len(cap.dispatches())} dispatch{'es' * (len(cap.dispatches()) != 1)}\n")
   for kv in ws.kernels:
+    if not kv.usable():
+      out.write(f"\nkernel {kv.id}  {kv.name}  {kv.arch or '-'}\n  problem: {kv.problem}\n"); continue
     insts = kv.instructions
     out.write(f"\nkernel {kv.id}  {kv.kernel.name}  {kv.code_object.arch}  {len(insts)} instructions\n")
     t = an.timing.get(kv.id)
     if t is None:
-      out.write("  not traced\n"); continue
+      out.write(f"  {'problem: ' + kv.trace_problem if kv.trace_problem else 'not traced'}\n"); continue
     c = t.coverage
     ses = sorted({tr["se"] for tr in c["traces"] if tr["traced_waves"]})
     out.write(f"  waves: {t.n_waves} instruction-traced (SE {', '.join(map(str, ses)) or '-'}) of {c['waves_started']} started, "

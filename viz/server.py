@@ -62,7 +62,7 @@ def load_workspace(source: str | bytes, progress: Progress) -> Workspace:
   n = len(ws.kernels)
   for k, kv in enumerate(ws.kernels):
     progress(0.05 + 0.45 * k / n, f"disassembling kernel {k + 1}/{n}")
-    kv.instructions, kv.cfg        # cached_property: computed here, read by every request after
+    kv.usable()                    # disassembly and CFG computed here (or the kernel's problem noted), read by every request after
   if ws.capture.traces and hasattr(ws, "analysis"):
     ws.analysis(lambda done, total, label: progress(0.5 + 0.5 * done / max(total, 1), f"decoding {label}"))
   return ws
@@ -346,7 +346,8 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
         try: hs = slot.data(f"/api/kernels/{k['id']}/hotspots?top=0")   # waves and total cycles, if traced
         except ApiError: hs = {}                                         # no such route (yet): no columns
         traced |= bool(hs.get("traced"))
-        kernel_rows.append({**k, "waves": hs.get("waves"), "cycles": hs.get("total_cycles")} if hs.get("traced") else k)
+        kernel_rows.append({**k, "waves": hs.get("waves") if hs.get("traced") else None,
+                            "cycles": hs.get("total_cycles") if hs.get("traced") else None})
     return page("index.html", slot.error_status if slot.state == ERROR else 200, cid=cid, cap=slot.status_json(),
                 captures=[s.status_json() for s in caps.slots], kernels=kernel_rows, traced=traced,
                 max_upload_mb=max_upload_mb)
@@ -360,6 +361,7 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
       ks = slot.data("/api/kernels")["kernels"]
       if not 0 <= kid < len(ks): raise ApiError(404, f"no kernel {kid} (this capture has {len(ks)})")
       kernel = ks[kid]
+      if kernel["n_instructions"] is None: raise ApiError(422, f"kernel {kid} ({kernel['name']}): {kernel['problem']}")
     return page("kernel.html", cid=cid, kid=kid, kernel=kernel, cap=slot.status_json())
 
   twin("/", index_page, json_route=False, response_class=HTMLResponse, include_in_schema=False)

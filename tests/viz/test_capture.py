@@ -3,8 +3,9 @@ from __future__ import annotations
 import io, os, pickle, random, sys, uuid
 import pytest
 from isa.elf import load_code_object
-from viz.capture import (CaptureError, CaptureFile, Device, Inert, Program, SafeUnpickler, TraceBuffer,
-                         load_capture, safe_loads, save_capture)
+from viz.capture import (CaptureError, CaptureFile, Device, Inert, Program, TraceBuffer, allowed_class, load_capture,
+                         safe_loads, save_capture)
+from viz.safe_pickle import SafeUnpickler
 
 FOLDER_ARCH = {"gfx1100": "gfx1100", "gfx1200": "gfx1201", "gfx950": "gfx950"}   # the gfx1200 card reports gfx1201
 FOLDER_SES = {"gfx1100": 6, "gfx1200": 4, "gfx950": 32}   # trace buffers per dispatch: SEs (x XCDs on gfx950)
@@ -46,7 +47,7 @@ def test_own_format_round_trip(real_captures, tmp_path):
     seen = set()
     class Spy(SafeUnpickler):
       def find_class(self, module, name): seen.add((module, name)); return super().find_class(module, name)
-    Spy(io.BytesIO(out.read_bytes())).load()
+    Spy(io.BytesIO(out.read_bytes()), allowed_class).load()
     assert seen == {("viz.capture", c) for c in ("CaptureFile", "Device", "Program", "TraceBuffer")}   # nothing else referenced
 
 def test_own_format_takes_fields_by_name(tmp_path):
@@ -119,7 +120,7 @@ def test_refuses_extension_registry_and_persistent_ids(canary):
   copyreg.add_extension("os", "system", 0xf0)
   try:
     data = b"\x80\x02\x82\xf0" + pickle.dumps((f"touch {canary}",), 2)[2:-1] + b"R."
-    with pytest.raises(CaptureError, match="refusing to load os.system"): load_capture(data)
+    with pytest.raises(CaptureError, match=r"^refusing opcode EXT1 \(extension registry\) at byte 2"): load_capture(data)
   finally: copyreg.remove_extension("os", "system", 0xf0)
   with pytest.raises(CaptureError, match="persistent id"): load_capture(b"\x80\x02X\x01\x00\x00\x00aQ.")
 
@@ -148,7 +149,8 @@ def test_garbage_and_truncation(real_captures, tmp_path):
   with pytest.raises(CaptureError, match="^capture not found: "): load_capture(tmp_path / "missing.pkl")
   with pytest.raises(CaptureError, match="^cannot read capture "): load_capture(tmp_path)
   with pytest.raises(CaptureError, match="^empty capture"): load_capture(b"")
-  with pytest.raises(CaptureError, match="^not a valid capture pickle"): load_capture(b"hello world, not a pickle")
+  with pytest.raises(CaptureError, match="^not a capture: <bytes>: expected a tinygrad profile pickle, an amdviz capture or "
+                                          "an AMDGPU code object$"): load_capture(b"hello world, not a pickle")
   with pytest.raises(CaptureError, match="^not a capture: the pickle holds a dict"): load_capture(pickle.dumps({"a": 1}))
   data = real_captures[0].read_bytes()
   with pytest.raises(CaptureError, match="^truncated pickle"): load_capture(data[:len(data) // 2])
@@ -164,3 +166,81 @@ def test_garbage_and_truncation(real_captures, tmp_path):
   for _ in range(200):
     try: load_capture(b"\x80\x04" + rng.randbytes(rng.randrange(1, 300)))
     except CaptureError as e: assert "\n" not in str(e)
+
+# ---------------------------------------------------------------------------------------------------
+# odd field values and amplification, on a real capture rebuilt as tinygrad events (tests/tinygrad_events.py)
+
+from decimal import Decimal
+from tests.conftest import real_capture
+from tests import tinygrad_events as tg
+
+def gemm_events() -> list:
+  return tg.events_of(load_capture(real_capture("gfx1100", "gemm")))
+
+def recursive_list():
+  x: list = []; x.append(x); return x
+
+ODD_VALUES = {"Decimal": Decimal("1.5"), "sNaN": Decimal("sNaN"), "complex": 1j, "bytes": b"\x01", "set": {1}, "slice": slice(1, 2),
+              "recursive list": recursive_list(), "list": [1], "float": 1.0, "str": "1", "dict": {}, "huge int": 1 << 80,
+              "negative": -1, "bool": True}
+# (event class, field as tinygrad names it, the name our error uses, the odd values that field may hold)
+FIELDS = [("ProfileSQTTEvent", "exec_tag", "trace buffer #0 field exec_tag", {"negative"}),
+          ("ProfileSQTTEvent", "kern", "trace buffer #0 field kern_tag", {"negative"}),
+          ("ProfileSQTTEvent", "itrace", "trace buffer #0 field itrace", {"bool"}),
+          ("ProfileSQTTEvent", "se", "trace buffer #0 field se", set()),
+          ("ProfileSQTTEvent", "blob", "trace buffer #0 field blob", {"bytes"}),
+          ("ProfileProgramEvent", "tag", "program #0 field tag", {"negative"}),
+          ("ProfileProgramEvent", "base", "program #0 field base", set()),
+          ("ProfileProgramEvent", "name", "program #0 field name", {"str"}),
+          ("ProfileDeviceEvent", "device", "device #0 field device", {"str"})]
+
+@pytest.mark.parametrize("cls,field,where,accepted", FIELDS, ids=[f[1] for f in FIELDS])
+def test_odd_field_values_refused_naming_the_field(cls, field, where, accepted):
+  """Every field is checked at load: a value it cannot hold is one CaptureError naming the record and field."""
+  for name, value in ODD_VALUES.items():
+    events = gemm_events()
+    next(e for e in events if type(e).__name__ == cls).__dict__[field] = value
+    data = tg.dumps(events)
+    if name in accepted:
+      load_capture(data); continue
+    with pytest.raises(CaptureError) as e: load_capture(data)
+    msg = str(e.value)
+    assert msg.startswith(f"bad capture: {where}: expected ") and "\n" not in msg, (name, msg)
+
+def test_fields_that_loaded_are_plain_types():
+  events = gemm_events()
+  for e in events:
+    if isinstance(e, tg.ProfileSQTTEvent): e.itrace = 1                      # an int flag is a bool
+  cap = load_capture(tg.dumps(events))
+  assert all(type(t.itrace) is bool for t in cap.traces) and all(type(t.exec_tag) is int for t in cap.traces)
+
+def test_props_keep_only_scalars():
+  events = gemm_events()
+  dev = next(e for e in events if isinstance(e, tg.ProfileDeviceEvent) and e.props)
+  dev.props.update(odd=recursive_list(), nested={"a": 1}, name="RX 7900", big=1 << 70)
+  cap = load_capture(tg.dumps(events))
+  props = cap.device(dev.device).props
+  assert props["name"] == "RX 7900" and not {"odd", "nested", "big"} & set(props) and cap.device(dev.device).arch == "gfx1100"
+
+def test_shared_buffers_refused_before_any_work():
+  """One real trace referenced 300 times (the pickle stores it once): refused at load, in milliseconds."""
+  import time
+  events = gemm_events()
+  sqtt = max((e for e in events if isinstance(e, tg.ProfileSQTTEvent)), key=lambda e: len(e.blob))
+  events += [tg.ProfileSQTTEvent(**{**sqtt.__dict__, "exec_tag": 2 + k}) for k in range(300)]
+  data = tg.dumps(events)
+  assert len(data) < 2 * len(tg.dumps(gemm_events())) and len(sqtt.blob) * 300 > len(data)   # shared, not copied
+  t = time.perf_counter()
+  with pytest.raises(CaptureError, match=r"^bad capture: its code objects and trace buffers add up to \d+ bytes in a \d+-byte "
+                                         r"file: buffers referenced more than once are refused$"): load_capture(data)
+  assert time.perf_counter() - t < 1.0
+  events = events[:-290]
+  for e in events[-10:]: e.blob = bytes(bytearray(e.blob))   # copies are stored each time: the file backs them, accepted
+  assert len(load_capture(tg.dumps(events)).traces) == len(load_capture(real_capture("gfx1100", "gemm")).traces) + 10
+
+def test_too_many_records():
+  events = gemm_events()
+  sqtt = next(e for e in events if isinstance(e, tg.ProfileSQTTEvent))
+  # distinct 40-byte buffers: a file big enough for its memory budget to admit this many records
+  events += [tg.ProfileSQTTEvent(**{**sqtt.__dict__, "blob": k.to_bytes(40, "little")}) for k in range(1 << 16)]
+  with pytest.raises(CaptureError, match="^bad capture: more than 65536 programs or trace buffers$"): load_capture(tg.dumps(events))

@@ -140,7 +140,8 @@ def test_bare_code_object_has_no_timing(tmp_path):
   elf.write_bytes(cap.programs[0].lib)
   ws = Workspace.open(elf)
   assert get(ws, "/api/traces") == {"traces": []}
-  assert get(ws, "/api/kernels/0/timing") == {"traced": False, "waves": 0, "instructions": [], "counters": [], "coverage": None}
+  assert get(ws, "/api/kernels/0/timing") == {"traced": False, "waves": 0, "instructions": [], "counters": [], "coverage": None,
+                                               "problem": None}
   cfg = get(ws, "/api/kernels/0/cfg")
   assert cfg["blocks"] and all("hits" not in b for b in cfg["blocks"]) and all("count" not in e for e in cfg["edges"])
   assert get(ws, "/api/kernels/0/waves") == {"waves": []}
