@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 import numpy as np
+from sqtt.jit import compiled
 from sqtt.packets import (ALU_SRC, CDNA_HEADER, HEADER_LAYOUTS, INST_OPS, KIND, KINDS, LAYOUT_NAMES, LAYOUTS, MEM_SRC, TIME_RULES,
                           arch_layout)
 
@@ -122,27 +123,12 @@ def _frame_new(data, first_kind, byte_kind, rules, nk, state):
   return offset[:n], kind[:n], time[:n], raw[:n], lay[:n]
 
 COLUMN_TYPES = (np.int64, np.uint8, np.int64, np.uint64, np.uint8)   # offset, kind, time, raw, layout
-_compiled = None
-
-def _framers():
-  """(_frame, _frame_new) compiled by numba (cached on disk: a new process only loads them), or plain Python
-  without numba. Compiled on first use: `import sqtt` stays cheap for code that never decodes."""
-  global _compiled, _frame
-  if _compiled is None:
-    try:
-      import numba
-      _frame = numba.njit(cache=True, nogil=True)(_frame)
-      _compiled = _frame, numba.njit(cache=True, nogil=True)(_frame_new)    # compiles against the jitted _frame
-    except ImportError:   # pragma: no cover - numba is a dependency; this keeps a broken install usable, slowly
-      _compiled = _frame, _frame_new
-  return _compiled
-
 def _walk(data, layout: int, first_kind: int):
   """Frame the whole stream: (offset, kind, time, raw, layout columns), first error (nibble or -1, code, detail)."""
   # state: nibble, packets so far, clock, CDNA clock base, base set, layout, first error (nibble, code, detail), done
   state = np.zeros(10, np.int64)
   state[5], state[6] = layout, -1
-  frame, frame_new = _framers()
+  frame, frame_new = compiled(_frame), compiled(_frame_new, _frame=_frame)
   if len(data) < 1 << 20:
     out = frame_new(data, first_kind, BYTE_KIND, RULES, NK, state)
     if state[9]: return out, *state[6:9].tolist()
