@@ -113,14 +113,15 @@ def _frame(data, first_kind, byte_kind, rules, nk, state, offset, kind, time, ra
   state[6], state[7], state[8], state[9] = err_at, err_code, err_arg, done
 
 def _frame_new(data, first_kind, byte_kind, rules, nk, state):
-  """_frame into new arrays sized for the buffer, cut to the packets written (for small buffers: allocating
-  here is cheaper than from Python, and fewer arguments cross into numba)."""
+  """_frame into new arrays sized for the buffer, then copied out at the packets written: a real stream has a
+  packet every 2-3 bytes, so the kept columns are a third of the buffer-sized ones. For small buffers:
+  allocating here is cheaper than from Python, and fewer arguments cross into numba."""
   cap = data.shape[0] + 64
   offset, kind, time = np.empty(cap, np.int64), np.empty(cap, np.uint8), np.empty(cap, np.int64)
   raw, lay = np.empty(cap, np.uint64), np.empty(cap, np.uint8)
   _frame(data, first_kind, byte_kind, rules, nk, state, offset, kind, time, raw, lay)
   n = state[1]                  # == cap when they filled up
-  return offset[:n], kind[:n], time[:n], raw[:n], lay[:n]
+  return offset[:n].copy(), kind[:n].copy(), time[:n].copy(), raw[:n].copy(), lay[:n].copy()
 
 COLUMN_TYPES = (np.int64, np.uint8, np.int64, np.uint64, np.uint8)   # offset, kind, time, raw, layout
 def _walk(data, layout: int, first_kind: int):

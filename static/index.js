@@ -22,3 +22,15 @@ form?.addEventListener("submit", async ev => {
     msg.textContent = e.message;
   }
 });
+
+// delete a capture: DELETE its JSON twin, then show the list as it is now
+for (const button of document.querySelectorAll("button[data-delete]")) {
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    const r = await fetch(button.dataset.delete, {method: "DELETE"});
+    if (!r.ok) { button.disabled = false; button.title = (await r.json()).error ?? r.statusText; return; }
+    const id = button.dataset.delete.split("/").pop();
+    if (location.pathname === `/captures/${id}` || (id === "0" && location.pathname === "/")) location.href = "/captures/0";
+    else location.reload();
+  });
+}

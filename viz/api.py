@@ -359,8 +359,9 @@ def hotspots_json(ws: Workspace, kv: KernelView, top: int = 10) -> dict:
   return {"traced": True, "waves": t.n_waves, "total_cycles": total, "hotspots": out, "problem": None}
 
 def _top(query: dict) -> int:
-  try: return max(0, int(query.get("top", ["10"])[0]))
-  except ValueError: raise ApiError(400, f"top must be a number, got {query['top'][0]!r}") from None
+  top = query.get("top", ["10"])[0]
+  if not re.fullmatch(ID, top): raise ApiError(400, f"top must be a plain decimal number, got {top!r}")
+  return int(top)
 
 # (pattern, handler(ws, query, *groups))
 def layout_json(ws: Workspace, kv: KernelView) -> dict:
@@ -369,16 +370,18 @@ def layout_json(ws: Workspace, kv: KernelView) -> dict:
   return layout(cfg, block_sizes(cfg, {i.pc: i.text for i in kv.instructions}))
 
 
+ID = r"(0|[1-9][0-9]{0,8})"   # ids are written one way only: no sign, leading zero or non-ASCII digit
+
 ROUTES = [
   (re.compile(r"^/api/kernels/?$"), lambda ws, q: kernels_json(ws)),
-  (re.compile(r"^/api/kernels/(\d+)/disasm/?$"), lambda ws, q, k: disasm_json(ws.kernel(int(k)))),
-  (re.compile(r"^/api/kernels/(\d+)/cfg/?$"), lambda ws, q, k: cfg_with_counts_json(ws, ws.kernel(int(k)))),
-  (re.compile(r"^/api/kernels/(\d+)/timing/?$"), lambda ws, q, k: timing_json(ws, ws.kernel(int(k)))),
-  (re.compile(r"^/api/kernels/(\d+)/waves/?$"), lambda ws, q, k: waves_json(ws, ws.kernel(int(k)))),
-  (re.compile(r"^/api/kernels/(\d+)/waves/(\d+)/timeline/?$"),
+  (re.compile(rf"^/api/kernels/{ID}/disasm/?$"), lambda ws, q, k: disasm_json(ws.kernel(int(k)))),
+  (re.compile(rf"^/api/kernels/{ID}/cfg/?$"), lambda ws, q, k: cfg_with_counts_json(ws, ws.kernel(int(k)))),
+  (re.compile(rf"^/api/kernels/{ID}/timing/?$"), lambda ws, q, k: timing_json(ws, ws.kernel(int(k)))),
+  (re.compile(rf"^/api/kernels/{ID}/waves/?$"), lambda ws, q, k: waves_json(ws, ws.kernel(int(k)))),
+  (re.compile(rf"^/api/kernels/{ID}/waves/{ID}/timeline/?$"),
    lambda ws, q, k, n: wave_timeline_json(ws, ws.kernel(int(k)), int(n))),
-  (re.compile(r"^/api/kernels/(\d+)/hotspots/?$"), lambda ws, q, k: hotspots_json(ws, ws.kernel(int(k)), _top(q))),
-  (re.compile(r"^/api/kernels/(\d+)/layout/?$"), lambda ws, q, k: layout_json(ws, ws.kernel(int(k)))),
+  (re.compile(rf"^/api/kernels/{ID}/hotspots/?$"), lambda ws, q, k: hotspots_json(ws, ws.kernel(int(k)), _top(q))),
+  (re.compile(rf"^/api/kernels/{ID}/layout/?$"), lambda ws, q, k: layout_json(ws, ws.kernel(int(k)))),
   (re.compile(r"^/api/traces/?$"), lambda ws, q: traces_json(ws)),
 ]
 ROUTE_NAMES = ("/api/kernels, /api/kernels/ID/{disasm,cfg,layout,timing,waves,waves/N/timeline,hotspots?top=N}, /api/traces")

@@ -14,23 +14,29 @@ Routes for capture 0 live at /api/...; the same routes for any capture at /api/c
 pages likewise at /... and /captures/{cid}/....
 """
 from __future__ import annotations
-import argparse, inspect, json, logging, mimetypes, os, re, socket, sys, threading, webbrowser
+import argparse, asyncio, errno, inspect, json, logging, mimetypes, os, re, socket, sys, threading, webbrowser
 from collections import OrderedDict
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Annotated, Callable
 from urllib.parse import urlsplit
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BeforeValidator
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from isa.decode import UnsupportedArch
 from isa.elf import CodeObjectError
 from viz.api import ApiError, Workspace, route
 from viz.capture import CaptureError, load_capture
+from viz.footprint import deep_size
+from viz.http import HEADER_TIMEOUT, LISTEN_BACKLOG, GuardedH11, connection_cap, quiet_accept_errors
 
 log = logging.getLogger("amdviz.server")
 
@@ -45,6 +51,15 @@ def _static_dir() -> Path:
 
 STATIC_DIR = _static_dir()
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+CANONICAL_ID = re.compile(r"0|[1-9][0-9]{0,8}")
+
+def _canonical_id(v):
+  """Ids and counts in URLs are written one way only: `1`, never `+1`, `01`, `1.0` or ` 1`."""
+  if isinstance(v, int) and not isinstance(v, bool) and v >= 0: return v        # a default
+  if isinstance(v, str) and CANONICAL_ID.fullmatch(v): return int(v)
+  raise ValueError("expected a plain decimal number (0, 1, 2 ...: no sign, leading zero, fraction or space)")
+
+Id = Annotated[int, BeforeValidator(_canonical_id)]
 MULTIPART_SLACK = 64 * 1024     # multipart framing around the file, beyond the upload cap
 CACHE_ENTRIES = 512             # answers kept per capture (hotspots?top=N makes the key space open-ended)
 
@@ -79,11 +94,15 @@ def _error_body(status: int, message: str) -> bytes:
 def _one_line(e: BaseException) -> str:
   return f"{type(e).__name__}: {' '.join(str(e).split())}".rstrip(": ")
 
-LOADING, READY, ERROR = "loading", "ready", "error"
+LOADING, READY, ERROR, EVICTED, DELETED = "loading", "ready", "error", "evicted", "deleted"
+GONE = (EVICTED, DELETED)        # the capture was dropped to free memory, or on request: its routes answer 410
 
 @dataclass(eq=False)
 class Slot:
-  """One capture: where it came from, how far its load got, its Workspace and its cached answers."""
+  """One capture: where it came from, how far its load got, its Workspace and its cached answers.
+
+  Answers are computed once per path: the first request computes, concurrent requests for the same path wait
+  for that result (`_inflight`), requests for other paths go ahead."""
   id: int
   name: str
   origin: str                      # "file", "upload" or "demo"
@@ -94,50 +113,109 @@ class Slot:
   error: str | None = None
   error_status: int = 0
   ws: Workspace | None = None
+  ws_bytes: int = 0                # memory the loaded Workspace holds (viz.footprint)
+  cache_bytes: int = 0             # and the cached answers
+  on_grow: Callable[["Slot"], None] | None = field(default=None, repr=False)   # told when the slot holds more memory
   _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
+  _inflight: dict = field(default_factory=dict, repr=False)
   _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+  @property
+  def memory(self) -> int: return self.ws_bytes + self.cache_bytes
 
   def status_json(self) -> dict:
     ws = self.ws
     return {"id": self.id, "name": self.name, "origin": self.origin, "path": self.path, "state": self.state,
             "progress": round(self.progress, 3), "message": self.message, "error": self.error,
             "kernels": len(ws.kernels) if ws else None, "traces": len(ws.capture.traces) if ws else None,
-            "format": ws.capture.source_format if ws else None}
+            "format": ws.capture.source_format if ws else None, "memory_mb": round(self.memory / 2 ** 20, 1)}
 
   def report(self, fraction: float, message: str) -> None:
     self.progress, self.message = max(self.progress, min(float(fraction), 1.0)), message   # never goes back
 
   def load(self, loader: Loader, source, gate: threading.Semaphore) -> None:
     with gate:
+      if self.state in GONE: return                                    # deleted while queued
       try:
         ws = loader(source, self.report)
+        size = deep_size(ws)
       except (CaptureError, CodeObjectError, UnsupportedArch) as e:   # the file's fault: a client error
         self._fail(422, str(e))
       except Exception as e:                                           # ours: log the traceback
         log.exception("loading capture %d (%s)", self.id, self.name)
         self._fail(500, f"internal error loading {self.name}: {_one_line(e)}")
       else:
-        self.ws, self.progress, self.message, self.state = ws, 1.0, "ready", READY   # state last: ws is set
+        with self._lock:
+          if self.state in GONE: return
+          self.ws, self.ws_bytes, self.progress, self.message, self.state = ws, size, 1.0, "ready", READY   # state last
+    if self.on_grow: self.on_grow(self)
 
   def _fail(self, status: int, message: str) -> None:
-    self.error, self.error_status, self.message, self.state = message, status, "error", ERROR
+    with self._lock:
+      if self.state in GONE: return
+      self.error, self.error_status, self.message, self.state = message, status, "error", ERROR
 
-  def answer(self, path: str) -> tuple[int, bytes]:
-    """(HTTP status, JSON bytes) of `path` for this capture, computed once. Error answers are cached too:
-    they are as deterministic as the data."""
+  def drop(self, state: str, why: str) -> None:
+    """Free the capture's memory; its routes answer 410 from now on, saying `why`."""
+    with self._lock:
+      self.ws, self.ws_bytes, self.cache_bytes, self.state, self.message = None, 0, 0, state, why
+      self._cache.clear()
+
+  def _settled(self) -> tuple[int, bytes] | None:
+    """The answer every path gets in a state other than ready, or None when ready."""
     if self.state == LOADING: return 202, _dumps(self.status_json())
     if self.state == ERROR: return self.error_status, _error_body(self.error_status, self.error)
-    with self._lock:               # one computation per capture at a time; the Workspace's caches are not locked
+    if self.state in GONE: return 410, _error_body(410, f"capture {self.id} ({self.name}) was {self.state}: {self.message}")
+    return None
+
+  def _claim(self, path: str) -> tuple[tuple[int, bytes] | None, Future, bool]:
+    """(cached answer or None, the future that will hold it, whether the caller must compute it)."""
+    with self._lock:
+      if (hit := self._settled()) is not None: return hit, None, False
       if (hit := self._cache.get(path)) is not None:
-        self._cache.move_to_end(path); return hit
-      try: out = 200, _dumps(api_body(self.ws, path))
-      except ApiError as e: out = e.status, _error_body(e.status, e.message)
-      except Exception as e:
-        log.exception("capture %d: %s", self.id, path)
-        out = 500, _error_body(500, f"internal error on {path}: {_one_line(e)}")
-      self._cache[path] = out
-      if len(self._cache) > CACHE_ENTRIES: self._cache.popitem(last=False)
-      return out
+        self._cache.move_to_end(path); return hit, None, False
+      if (fut := self._inflight.get(path)) is not None: return None, fut, False
+      fut = self._inflight[path] = Future()
+      fut.set_running_or_notify_cancel()   # a waiter that goes away cannot cancel it for the others
+      return None, fut, True
+
+  def _compute(self, path: str, fut: Future) -> tuple[int, bytes]:
+    """Compute `path` for the caller that claimed it, publish it to the cache and to everyone waiting."""
+    ws = self.ws
+    try:
+      if ws is None: out = self._settled() or (500, _error_body(500, "capture not loaded"))
+      else:
+        try: out = 200, _dumps(api_body(ws, path))
+        except ApiError as e: out = e.status, _error_body(e.status, e.message)   # as deterministic as the data: cached
+        except Exception as e:
+          log.exception("capture %d: %s", self.id, path)
+          out = 500, _error_body(500, f"internal error on {path}: {_one_line(e)}")
+      with self._lock:
+        self._inflight.pop(path, None)
+        if self.ws is ws and ws is not None:        # not dropped meanwhile
+          self._cache[path] = out
+          self.cache_bytes += len(out[1])
+          if len(self._cache) > CACHE_ENTRIES: self.cache_bytes -= len(self._cache.popitem(last=False)[1][1])
+      fut.set_result(out)
+    except BaseException as e:                       # never leave waiters hanging
+      with self._lock: self._inflight.pop(path, None)
+      fut.set_exception(e); raise
+    if self.on_grow and out[0] == 200: self.on_grow(self)
+    return out
+
+  def answer(self, path: str) -> tuple[int, bytes]:
+    """(HTTP status, JSON bytes) of `path` for this capture, computed once (blocking; for pages and tests)."""
+    hit, fut, mine = self._claim(path)
+    if hit is not None: return hit
+    return self._compute(path, fut) if mine else fut.result()
+
+  async def answer_async(self, path: str) -> tuple[int, bytes]:
+    """As answer(), for the event loop: a cached answer without leaving it, a computation in a worker thread,
+    and requests waiting for someone else's computation hold no thread."""
+    hit, fut, mine = self._claim(path)
+    if hit is not None: return hit
+    if mine: return await anyio.to_thread.run_sync(self._compute, path, fut)
+    return await asyncio.wrap_future(fut)
 
   def data(self, path: str) -> dict:
     """The body of `path` as a dict, for the HTML pages (ApiError if it is an error or not ready)."""
@@ -148,13 +226,18 @@ class Slot:
 
 class Captures:
   """Every capture the server serves, by id. Loads run in daemon threads (a capture still loading must
-  not keep Ctrl-C waiting), at most two at once on this 2-core budget."""
-  def __init__(self, loader: Loader):
+  not keep Ctrl-C waiting), at most two at once on this 2-core budget.
+
+  Uploaded captures share a memory budget: when they hold more than `upload_budget` bytes, the oldest are
+  evicted (shown as such, their routes answer 410) until the rest fit. Captures named on the command line
+  are never evicted."""
+  def __init__(self, loader: Loader, upload_budget: int | None = None):
     self.loader, self.slots, self._lock, self._gate = loader, [], threading.Lock(), threading.Semaphore(2)
+    self.upload_budget = upload_budget
 
   def add(self, name: str, source, origin: str, path: str | None = None) -> Slot:
     with self._lock:
-      slot = Slot(len(self.slots), name, origin, path)
+      slot = Slot(len(self.slots), name, origin, path, on_grow=self._keep_budget if origin == "upload" else None)
       self.slots.append(slot)
     threading.Thread(target=slot.load, args=(self.loader, source, self._gate), name=f"amdviz-load-{slot.id}",
                      daemon=True).start()
@@ -164,6 +247,27 @@ class Captures:
     slots = self.slots
     if not 0 <= cid < len(slots): raise ApiError(404, f"no capture {cid} (this server has {len(slots)})")
     return slots[cid]
+
+  def delete(self, cid: int) -> Slot:
+    slot = self.get(cid)
+    if slot.state in GONE: raise ApiError(410, f"capture {cid} ({slot.name}) was already {slot.state}")
+    slot.drop(DELETED, "deleted on request")
+    return slot
+
+  def _keep_budget(self, grown: Slot) -> None:
+    if self.upload_budget is None: return
+    with self._lock:
+      uploads = [s for s in self.slots if s.origin == "upload" and s.state == READY]
+      used = sum(s.memory for s in uploads)
+      if grown.state == READY and grown.memory > self.upload_budget:      # alone over the budget: never kept
+        grown.drop(EVICTED, f"it needs {grown.memory / 2 ** 20:.0f} MB, more than the {self.upload_budget / 2 ** 20:.0f} MB upload budget")
+        return
+      for old in uploads:                                                  # oldest first
+        if used <= self.upload_budget: break
+        if old is grown: continue
+        used -= old.memory
+        old.drop(EVICTED, f"evicted to keep uploads within the {self.upload_budget / 2 ** 20:.0f} MB budget; upload it again to see it")
+
 
 # ---------------------------------------------------------------------------------------------------
 # the app
@@ -206,10 +310,11 @@ STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg
 
 
 def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = load_workspace,
-               allowed_hosts: frozenset[str] | None = LOOPBACK) -> FastAPI:
+               allowed_hosts: frozenset[str] | None = LOOPBACK, upload_budget_mb: float | None = 1024) -> FastAPI:
   """The server for `paths` (capture ids 0..n-1; none: the demo capture). `allowed_hosts`: the Host names
-  it answers to (None: any, for a server bound to every interface on purpose)."""
-  caps = Captures(loader)
+  it answers to (None: any, for a server bound to every interface on purpose). Uploaded captures together
+  keep within `upload_budget_mb` of memory (None: no limit), the oldest evicted first."""
+  caps = Captures(loader, None if upload_budget_mb is None else int(upload_budget_mb * 2 ** 20))
   if paths:
     for p in paths: caps.add(Path(p).name, str(p), "file", str(p))
   else:
@@ -234,7 +339,9 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
 
   def error_response(request: Request, status: int, message: str) -> Response:
     if request.url.path == "/api" or request.url.path.startswith("/api/"): return _json(status, _error_body(status, message))
-    return page("error.html", status, status=status, message=message, captures=[s.status_json() for s in caps.slots])
+    try: listed = [s.status_json() for s in caps.slots]
+    except Exception: listed = []                        # the error page must render even when listing is what broke
+    return page("error.html", status, status=status, message=message, captures=listed)
 
   @app.exception_handler(ApiError)
   async def on_api_error(request: Request, e: ApiError):
@@ -249,6 +356,15 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
     why = "; ".join(f"{'.'.join(map(str, err.get('loc', ())))}: {err.get('msg')}" for err in e.errors())
     return error_response(request, 422, f"bad request: {why}")
 
+  @app.exception_handler(ClientDisconnect)
+  async def on_gone(request: Request, e: ClientDisconnect):   # nobody to answer; nothing went wrong here
+    return Response(status_code=499)
+
+  @app.exception_handler(Exception)
+  async def on_crash(request: Request, e: Exception):   # ours, not the client's: logged, and still an answer in JSON
+    log.exception("%s %s", request.method, request.url.path)
+    return error_response(request, 500, f"internal error on {request.url.path}: {_one_line(e)}")
+
   def twin(path: str, fn: Callable, *, json_route: bool = True, **kw) -> None:
     """Register fn(cid, ...) at the capture-scoped path and, with cid fixed to 0, at the short one:
     /api/captures/{cid}/X and /api/X; /captures/{cid}/X and /X. The short one's signature drops cid, so
@@ -257,16 +373,24 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
                    (f"/captures/{{cid}}{path}".rstrip("/") or "/", path))
     app.get(long, name=f"{fn.__name__}", **kw)(fn)
     sig = inspect.signature(fn, eval_str=True)
-    def at_0(**kwargs): return fn(0, **kwargs)
+    if inspect.iscoroutinefunction(fn):
+      async def at_0(**kwargs): return await fn(0, **kwargs)
+    else:
+      def at_0(**kwargs): return fn(0, **kwargs)
     at_0.__signature__ = sig.replace(parameters=[p for p in sig.parameters.values() if p.name != "cid"])
     at_0.__name__, at_0.__doc__ = f"{fn.__name__}_0", fn.__doc__
     app.get(short, name=at_0.__name__, **kw)(at_0)
 
   # --- JSON ----------------------------------------------------------------------------------------
-  def data(cid: int, path: str) -> Response:
-    slot = caps.get(cid)
-    status, body = slot.answer(path)
+  async def data(cid: int, path: str) -> Response:
+    status, body = await caps.get(cid).answer_async(path)
     return _json(status, body, {"Retry-After": "1"} if status == 202 else None)
+
+  version = _dumps({"name": "amdviz", "version": app.version})
+  @app.get("/api/version", tags=["captures"])
+  async def server_version():
+    """This server's name and version (fixed bytes: what the stack serves at best, for benchmarks)."""
+    return _json(200, version)
 
   @app.get("/api/captures", tags=["captures"])
   def list_captures():
@@ -288,7 +412,11 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
       if n > limit: raise too_big                                        # a lying or absent Content-Length
       chunks.append(chunk)
     blob, filename = b"".join(chunks), name
-    if multipart: blob, filename = await _multipart_file(request, blob)
+    if multipart:
+      try: blob, filename = await _multipart_file(request, blob)
+      except OSError as e:
+        if e.errno in (errno.ENOSPC, errno.EDQUOT): raise ApiError(507, f"no room to take the upload: {e.strerror}") from None
+        raise
     if len(blob) > max_upload: raise too_big
     if not blob: raise ApiError(400, "empty upload")
     # the name is only ever shown (autoescaped), never used as a path
@@ -296,39 +424,45 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
     slot = caps.add(label, blob, "upload")
     return _json(202, _dumps(slot.status_json()), {"Location": f"/api/captures/{slot.id}/status"})
 
-  def capture_status(cid: int):
-    """Load state of a capture: loading (progress 0..1, message names the stage), ready, or error."""
+  @app.delete("/api/captures/{cid}", tags=["captures"])
+  async def delete_capture(cid: Id):
+    """Drop a capture and free its memory; its id stays taken and its routes answer 410 from then on."""
+    return _json(200, _dumps(caps.delete(cid).status_json()))
+
+  async def capture_status(cid: Id):
+    """Load state of a capture: loading (progress 0..1, message names the stage), ready, error, or evicted / deleted
+    (its memory freed; message says why)."""
     return _json(200, _dumps(caps.get(cid).status_json()))
   twin("/status", capture_status, tags=["captures"])
 
-  def kernels(cid: int):
+  async def kernels(cid: Id):
     """Kernels: name, arch, entry pc, instruction count, VGPR/SGPR/LDS/scratch."""
-    return data(cid, "/api/kernels")
-  def disasm(cid: int, kid: int):
+    return await data(cid, "/api/kernels")
+  async def disasm(cid: Id, kid: Id):
     """Instructions of a kernel: pc, size, hex, text, mnemonic, registers read and written."""
-    return data(cid, f"/api/kernels/{kid}/disasm")
-  def cfg(cid: int, kid: int):
+    return await data(cid, f"/api/kernels/{kid}/disasm")
+  async def cfg(cid: Id, kid: Id):
     """Basic blocks and edges of a kernel (with hit and edge counts when traced)."""
-    return data(cid, f"/api/kernels/{kid}/cfg")
-  def layout_route(cid: int, kid: int):
+    return await data(cid, f"/api/kernels/{kid}/cfg")
+  async def layout_route(cid: Id, kid: Id):
     """The CFG laid out for drawing: boxes (x, y, w, h) sized for the disassembly text, routed edges."""
-    return data(cid, f"/api/kernels/{kid}/layout")
-  def timing(cid: int, kid: int):
+    return await data(cid, f"/api/kernels/{kid}/layout")
+  async def timing(cid: Id, kid: Id):
     """Per-instruction timing of a kernel from its thread traces."""
-    return data(cid, f"/api/kernels/{kid}/timing")
-  def waves(cid: int, kid: int):
+    return await data(cid, f"/api/kernels/{kid}/timing")
+  async def waves(cid: Id, kid: Id):
     """The traced waves of a kernel."""
-    return data(cid, f"/api/kernels/{kid}/waves")
-  def wave_timeline(cid: int, kid: int, n: int):
+    return await data(cid, f"/api/kernels/{kid}/waves")
+  async def wave_timeline(cid: Id, kid: Id, n: Id):
     """Wave n of /waves instruction by instruction: each executed instruction's pc, class and cycles from its issue
     to the wave's next issue (traced false and no spans for a wave without an instruction trace)."""
-    return data(cid, f"/api/kernels/{kid}/waves/{n}/timeline")
-  def hotspots(cid: int, kid: int, top: int = 10):
+    return await data(cid, f"/api/kernels/{kid}/waves/{n}/timeline")
+  async def hotspots(cid: Id, kid: Id, top: Id = 10):
     """The `top` instructions by cycles, with their context and what they waited on."""
-    return data(cid, f"/api/kernels/{kid}/hotspots?top={top}")
-  def traces(cid: int):
+    return await data(cid, f"/api/kernels/{kid}/hotspots?top={top}")
+  async def traces(cid: Id):
     """Thread-trace buffers: kernel, shader engine, packets, waves, mapping summary."""
-    return data(cid, "/api/traces")
+    return await data(cid, "/api/traces")
   for path, fn, tag in (("/kernels", kernels, "kernels"), ("/kernels/{kid}/disasm", disasm, "kernels"),
                         ("/kernels/{kid}/cfg", cfg, "kernels"), ("/kernels/{kid}/layout", layout_route, "kernels"),
                         ("/kernels/{kid}/timing", timing, "traces"), ("/kernels/{kid}/waves", waves, "traces"),
@@ -337,7 +471,7 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
     twin(path, fn, tags=[tag])
 
   # --- HTML ----------------------------------------------------------------------------------------
-  def index_page(cid: int):
+  def index_page(cid: Id):
     """A capture's kernels (and every capture); JSON twin: /api/kernels, /api/captures."""
     slot = caps.get(cid)
     kernel_rows, traced = [], False
@@ -348,15 +482,17 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
         traced |= bool(hs.get("traced"))
         kernel_rows.append({**k, "waves": hs.get("waves") if hs.get("traced") else None,
                             "cycles": hs.get("total_cycles") if hs.get("traced") else None})
-    return page("index.html", slot.error_status if slot.state == ERROR else 200, cid=cid, cap=slot.status_json(),
+    code = slot.error_status if slot.state == ERROR else 410 if slot.state in GONE else 200
+    return page("index.html", code, cid=cid, cap=slot.status_json(),
                 captures=[s.status_json() for s in caps.slots], kernels=kernel_rows, traced=traced,
                 max_upload_mb=max_upload_mb)
 
-  def kernel_page(cid: int, kid: int):
+  def kernel_page(cid: Id, kid: Id):
     """One kernel's CFG, drawn by static/app.js from /api/kernels/{kid}/layout, /disasm and /cfg."""
     slot = caps.get(cid)
     kernel = None
     if slot.state == ERROR: raise ApiError(slot.error_status, slot.error)
+    if slot.state in GONE: raise ApiError(410, f"capture {cid} ({slot.name}) was {slot.state}: {slot.message}")
     if slot.state == READY:
       ks = slot.data("/api/kernels")["kernels"]
       if not 0 <= kid < len(ks): raise ApiError(404, f"no kernel {kid} (this capture has {len(ks)})")
@@ -418,9 +554,11 @@ def docs_groups(spec: dict) -> list[dict]:
 async def _multipart_file(request: Request, body: bytes) -> tuple[bytes, str | None]:
   """The first file of a multipart body already read (and size-checked) into memory."""
   from starlette.formparsers import MultiPartException, MultiPartParser
+  class InMemory(MultiPartParser):
+    spool_max_size = len(body) + 1        # the body is in memory already: never spool its file part to disk
   async def once():
     yield body
-  try: form = await MultiPartParser(request.headers, once()).parse()
+  try: form = await InMemory(request.headers, once(), max_part_size=len(body) + 1).parse()
   except MultiPartException as e: raise ApiError(400, f"bad multipart upload: {e.message}") from None
   try:
     f = next((v for _, v in form.multi_items() if not isinstance(v, str)), None)
@@ -439,10 +577,18 @@ def _bind(host: str, port: int) -> socket.socket:
   sock = socket.socket(family, socket.SOCK_STREAM)
   sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
   try:
-    sock.bind((host, port)); sock.listen(128)
+    sock.bind((host, port)); sock.listen(LISTEN_BACKLOG)
   except OSError:
     sock.close(); raise
   return sock
+
+def _uvicorn_server():
+  import uvicorn
+  class QuietServer(uvicorn.Server):
+    async def startup(self, sockets=None):
+      quiet_accept_errors(asyncio.get_running_loop())
+      await super().startup(sockets)
+  return QuietServer
 
 def serve_main(argv: list[str]) -> int:
   """amdviz serve [PATH ...] [--host 127.0.0.1] [--port 8000] [--open]"""
@@ -453,6 +599,13 @@ def serve_main(argv: list[str]) -> int:
   p.add_argument("--port", type=int, default=None, help="port (default $PORT, else 8000; 0: any free port)")
   p.add_argument("--open", action="store_true", help="open the viewer in a web browser")
   p.add_argument("--max-upload-mb", type=float, default=64, help="largest capture POST /api/captures accepts (default 64)")
+  p.add_argument("--upload-budget", type=float, default=1024, metavar="MB",
+                 help="memory uploaded captures may hold together; the oldest are evicted past it (default 1024)")
+  p.add_argument("--max-connections", type=int, default=1000, help="open connections at most; more get 503 (default 1000, "
+                 "and always fewer than the file-descriptor limit)")
+  p.add_argument("--header-timeout", type=float, default=HEADER_TIMEOUT, metavar="S",
+                 help=f"seconds a client has to send a request's headers (default {HEADER_TIMEOUT:g})")
+  p.add_argument("--keep-alive", type=float, default=5, metavar="S", help="seconds an idle connection stays open (default 5)")
   args = p.parse_args(argv)
   port = args.port
   if port is None:
@@ -460,12 +613,15 @@ def serve_main(argv: list[str]) -> int:
     except ValueError: print(f"amdviz serve: PORT must be a number, got {os.environ['PORT']!r}", file=sys.stderr); return 2
   for path in args.paths:
     if not Path(path).is_file(): print(f"amdviz serve: no such file: {path}", file=sys.stderr); return 2
+  for name in ("max_upload_mb", "upload_budget", "max_connections", "header_timeout", "keep_alive"):
+    if not getattr(args, name) > 0: print(f"amdviz serve: --{name.replace('_', '-')} must be positive", file=sys.stderr); return 2
   try: sock = _bind(args.host, port)
   except OSError as e:
     print(f"amdviz serve: cannot listen on {args.host}:{port}: {e.strerror or e}", file=sys.stderr); return 1
   import uvicorn
   everywhere = args.host in ("0.0.0.0", "::", "")
-  app = create_app(args.paths, args.max_upload_mb, allowed_hosts=None if everywhere else LOOPBACK | {args.host.lower()})
+  app = create_app(args.paths, args.max_upload_mb, allowed_hosts=None if everywhere else LOOPBACK | {args.host.lower()},
+                   upload_budget_mb=args.upload_budget)
   shown = "127.0.0.1" if everywhere else (f"[{args.host}]" if ":" in args.host else args.host)
   url = f"http://{shown}:{sock.getsockname()[1]}/"
   what = ", ".join(args.paths) if args.paths else "the demo capture"
@@ -473,7 +629,10 @@ def serve_main(argv: list[str]) -> int:
   if everywhere: print("amdviz: listening on every interface: anyone who can reach this machine can use it", flush=True)
   if args.open:   # some browsers block until closed: not on the serving thread
     threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
-  uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+  protocol = type("AmdvizH11", (GuardedH11,), {"header_timeout": args.header_timeout,
+                                               "max_connections": connection_cap(args.max_connections)})
+  config = uvicorn.Config(app, log_level="warning", http=protocol, timeout_keep_alive=args.keep_alive, backlog=LISTEN_BACKLOG)
+  _uvicorn_server()(config).run(sockets=[sock])
   return 0
 
 

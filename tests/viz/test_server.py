@@ -25,6 +25,7 @@ from viz import server
 from viz.api import Workspace, route
 from viz.capture import load_capture
 from viz.layout import block_sizes, layout
+from viz.footprint import deep_size
 from viz.server import DEMO_CAPTURE, STATIC_DIR, TEMPLATES_DIR, create_app, load_workspace, serve_main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -450,3 +451,104 @@ def test_serve_process_on_a_free_loopback_port():
     proc.terminate()
     try: proc.wait(15)
     except subprocess.TimeoutExpired: proc.kill(); proc.wait(5)
+
+
+# ---------------------------------------------------------------------------------------------------
+# limits: canonical ids, memory budget, delete, JSON errors, one computation per answer
+
+@pytest.mark.parametrize("bad", ["+1", "01", "1.0", "%201", "1%20", "-0", "%D9%A1", "0x1", "1e0", "99999999999"])
+def test_ids_are_canonical(bad):
+  c = client(create_app([]))
+  wait_ready(c)
+  for url in (f"/api/captures/{bad}/kernels", f"/api/kernels/{bad}/disasm", f"/api/captures/0/kernels/{bad}/cfg",
+              f"/api/kernels/0/waves/{bad}/timeline", f"/captures/{bad}"):
+    r = c.get(url)
+    assert r.status_code in (404, 422), (url, r.status_code)
+    if url.startswith("/api/"): assert r.json()["status"] == r.status_code and r.json()["error"], url
+  assert c.get(f"/api/kernels/0/hotspots?top={bad}").status_code in (400, 422)
+  assert c.get("/api/captures/0/kernels/0/disasm").status_code == 200 and c.get("/api/kernels/0/hotspots?top=3").status_code == 200
+  ws = Workspace.open(DEMO_CAPTURE)
+  with pytest.raises(server.ApiError) as e: route(ws, f"/api/kernels/{bad}/disasm")
+  assert e.value.status == 404
+
+def test_delete_capture():
+  c = client(create_app([]))
+  r = c.post("/api/captures?name=up.pkl", content=DEMO_CAPTURE.read_bytes())
+  cid = r.json()["id"]
+  assert wait_ready(c, cid)["state"] == "ready" and c.get(f"/api/captures/{cid}/kernels").status_code == 200
+  page = c.get("/")
+  assert f'data-delete="/api/captures/{cid}"' in page.text and 'data-delete="/api/captures/0"' in page.text
+  r = c.delete(f"/api/captures/{cid}")
+  assert r.status_code == 200 and r.json()["state"] == "deleted" and r.json()["memory_mb"] == 0
+  for url in (f"/api/captures/{cid}/kernels", f"/api/captures/{cid}/kernels/0/layout"):
+    r = c.get(url)
+    assert r.status_code == 410 and r.json()["error"] == f"capture {cid} (up.pkl) was deleted: deleted on request"
+  assert c.get(f"/captures/{cid}").status_code == 410 and c.get(f"/captures/{cid}/kernels/0").status_code == 410
+  assert c.delete(f"/api/captures/{cid}").status_code == 410 and c.delete("/api/captures/9").status_code == 404
+  assert [x["state"] for x in c.get("/api/captures").json()["captures"]] == ["ready", "deleted"]
+  assert f'data-delete="/api/captures/{cid}"' not in c.get("/").text
+  assert c.get("/api/kernels").status_code == 200                     # the others are untouched
+  r = c.delete("/api/captures/0", headers={"origin": "http://evil.example"})
+  assert r.status_code == 403                                          # another site's page cannot delete
+
+def test_uploads_stay_within_the_memory_budget():
+  one = deep_size(load_workspace(str(DEMO_CAPTURE), lambda f, m: None))
+  budget = 2.5 * one                                                   # room for two uploads of the demo capture
+  app = create_app([], upload_budget_mb=budget / 2 ** 20)
+  c = client(app)
+  wait_ready(c)
+  data = DEMO_CAPTURE.read_bytes()
+  for k in range(1, 6):
+    cid = c.post(f"/api/captures?name=up{k}.pkl", content=data).json()["id"]
+    assert wait_ready(c, cid)["state"] == "ready"
+    caps = c.get("/api/captures").json()["captures"]
+    ready = [x for x in caps if x["origin"] == "upload" and x["state"] == "ready"]
+    assert [x["id"] for x in ready] == list(range(max(1, k - 1), k + 1))   # the newest two
+    assert sum(x["memory_mb"] for x in ready) <= budget / 2 ** 20 + 0.1
+    assert caps[0]["state"] == "ready"                                   # a command-line (here: demo) capture stays
+  evicted = c.get("/api/captures/1/kernels")
+  assert evicted.status_code == 410 and "upload budget" in evicted.json()["error"].replace("MB budget", "upload budget")
+  assert app.state.captures.get(1).ws is None
+  small = client(create_app([], upload_budget_mb=one / 2 ** 20 / 2))    # one capture alone is over the budget
+  cid = small.post("/api/captures", content=data).json()["id"]
+  s = wait_ready(small, cid)
+  assert s["state"] == "evicted" and "more than the" in s["message"]
+
+def test_errors_are_json_with_a_status(monkeypatch):
+  c = client(create_app([]))
+  wait_ready(c)
+  import errno
+  async def disk_full(request, body): raise OSError(errno.ENOSPC, "No space left on device")
+  monkeypatch.setattr(server, "_multipart_file", disk_full)
+  r = c.post("/api/captures", files={"file": ("x.pkl", b"data")})
+  assert r.status_code == 507 and r.json() == {"error": "no room to take the upload: No space left on device", "status": 507}
+  monkeypatch.setattr(server.Slot, "status_json", lambda self: 1 / 0)   # a bug of ours anywhere in a route
+  quiet = TestClient(c.app, base_url="http://127.0.0.1", raise_server_exceptions=False)
+  r = quiet.get("/api/captures")
+  assert r.status_code == 500 and r.json()["status"] == 500 and "ZeroDivisionError" in r.json()["error"]
+  assert quiet.get("/").status_code == 500 and "text/html" in quiet.get("/").headers["content-type"]
+
+def test_concurrent_requests_share_one_computation(monkeypatch):
+  """64 clients ask for the same uncached answer at once: it is computed once, the others wait for it without
+  holding a worker thread, and an unrelated request is answered meanwhile."""
+  import asyncio, httpx
+  calls, release = [], threading.Event()
+  real = server.api_body
+  def slow(ws, path):
+    calls.append(path)
+    if path.endswith("/layout"): assert release.wait(WAIT_S)
+    return real(ws, path)
+  monkeypatch.setattr(server, "api_body", slow)
+  app = create_app([])
+  wait_ready(client(app))
+  async def main():
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as ac:
+      many = [asyncio.create_task(ac.get("/api/kernels/0/layout")) for _ in range(64)]
+      await asyncio.sleep(0.2)
+      other = await asyncio.wait_for(ac.get("/api/kernels/0/cfg"), 10)    # not stuck behind the slow one
+      assert other.status_code == 200 and not any(t.done() for t in many)
+      release.set()
+      return await asyncio.gather(*many)
+  answers = asyncio.run(main())
+  assert {r.status_code for r in answers} == {200} and len({r.content for r in answers}) == 1
+  assert calls.count("/api/kernels/0/layout") == 1
