@@ -10,8 +10,8 @@ a separate client process (asyncio, raw HTTP/1.1), each sending `--requests` req
 
 Reported per route: p50 / p99 latency and requests/s for amdviz and the reference, and their ratios. With
 --big, a 200k-instruction kernel is compiled (clang-19; cached like benchmarks/bench_isa.py) and its first,
-uncached /layout is asked for by every client at once: the time until all have it, and how many times the
-server computed it (once is right).
+uncached /layout is asked for by every client at once: the time until all have it (one computation's time when
+the server computes it once and everyone waits for that, as it should).
 """
 from __future__ import annotations
 import argparse, asyncio, json, os, pickle, re, subprocess, sys, tempfile, threading, time
