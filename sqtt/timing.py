@@ -141,6 +141,50 @@ class TraceRef:
   itrace: bool = True
 
 @dataclass
+class Waves:
+  """Every wave instance of a kernel's traces, one row per wave in columns (no object per wave: a big trace has
+  millions). Paths (the blocks an instruction-traced wave walked, as block indexes) are stored flat: wave i's
+  are path_blocks[path_start[i]:path_start[i + 1]]."""
+  trace: np.ndarray        # uint16: which trace buffer (TraceRef.id)
+  se: np.ndarray           # uint8
+  cu: np.ndarray           # uint8
+  simd: np.ndarray         # uint8
+  slot: np.ndarray         # uint8: hardware wave slot
+  start: np.ndarray        # int64 cycle
+  end: np.ndarray          # int64 cycle, -1: never ended in the trace
+  traced: np.ndarray       # bool: its SIMD was instruction-traced
+  n_insts: np.ndarray      # int32: instructions it ran (traced waves)
+  status: np.ndarray       # uint8: index into WAVE_STATUS
+  path_start: np.ndarray   # int64, len + 1
+  path_blocks: np.ndarray  # int32
+
+  def __len__(self) -> int: return len(self.start)
+
+  def rows(self, lo: int, hi: int, block_starts: np.ndarray) -> list[dict]:
+    """Waves lo..hi-1 as JSON rows (a path longer than PATH_LIMIT blocks is cut; n_blocks says how long it was)."""
+    cols = [c[lo:hi].tolist() for c in (self.trace, self.se, self.cu, self.simd, self.slot, self.start, self.end,
+                                         self.traced, self.n_insts, self.status)]
+    ps = self.path_start[lo:hi + 1].tolist()
+    out = []
+    for k, (tr, se, cu, simd, slot, st, en, traced, ni, status) in enumerate(zip(*cols)):
+      a, b = ps[k], ps[k + 1]
+      out.append({"trace": tr, "se": se, "cu": cu, "simd": simd, "wave": slot, "start": st, "end": None if en < 0 else en,
+                  "traced": traced, "n_insts": ni, "status": WAVE_STATUS[status], "n_blocks": b - a,
+                  "blocks": block_starts[self.path_blocks[a:min(b, a + PATH_LIMIT)]].tolist()})
+    return out
+
+  @staticmethod
+  def concat(parts: list["Waves"]) -> "Waves":
+    if not parts: return Waves(*(np.zeros(0, t) for t in WAVE_TYPES), np.zeros(1, np.int64), np.zeros(0, np.int32))
+    offsets = np.cumsum([0] + [len(p.path_blocks) for p in parts[:-1]])
+    path_start = np.concatenate([parts[0].path_start[:1]] + [p.path_start[1:] + o for p, o in zip(parts, offsets)])
+    cols = [np.concatenate([getattr(p, f) for p in parts]) for f in WAVE_FIELDS]
+    return Waves(*cols, path_start, np.concatenate([p.path_blocks for p in parts]))
+
+WAVE_FIELDS = ("trace", "se", "cu", "simd", "slot", "start", "end", "traced", "n_insts", "status")
+WAVE_TYPES = (np.uint16, np.uint8, np.uint8, np.uint8, np.uint8, np.int64, np.int64, bool, np.int32, np.uint8)
+
+@dataclass
 class KernelTiming:
   """Everything timed for one kernel, all its traced dispatches and shader engines together.
   Arrays are per instruction (index into the kernel's instruction list) unless named otherwise."""
@@ -161,11 +205,11 @@ class KernelTiming:
   block_starts: np.ndarray     # waves whose first block it is
   block_ends: np.ndarray       # waves that ended in it
   edge_counts: dict            # (from block index, to block index, "taken" | "fallthrough" | "resync") -> count
-  waves: list[dict]
+  waves: Waves
   coverage: dict
 
   @property
-  def n_waves(self) -> int: return int(sum(1 for w in self.waves if w["traced"]))
+  def n_waves(self) -> int: return int(self.waves.traced.sum())
 
   def cycles_mean(self) -> np.ndarray:
     return np.where(self.timed > 0, self.cycles_total / np.maximum(self.timed, 1), 0.0)
@@ -247,7 +291,8 @@ def _wait_sources(inst, wave, stall, inc, thr) -> tuple[np.ndarray, np.ndarray, 
   return inst[we], inst[ws], wc, stall[we]
 
 def _block_walks(m: Mapping, nb: int):
-  """Block entries regrouped per wave: (block hits, waves starting / ending per block, edge key counts, per-wave paths).
+  """Block entries regrouped per wave: (block hits, waves starting / ending per block, edge key counts, (wave, block)
+  per entry in per-wave order: the waves' paths).
   Edge keys are (from * nb + to) * 4 + ENTER_* kind."""
   order = np.argsort(m.be_wave, kind="stable")
   bw, bb, bk = m.be_wave[order].astype(np.int64), m.be_block[order].astype(np.int64), m.be_kind[order].astype(np.int64)
@@ -258,9 +303,7 @@ def _block_walks(m: Mapping, nb: int):
   ends = np.bincount(bb[last & (m.w_status[bw] == W_ENDED)], minlength=nb)
   cont = ~first[1:]                                        # entry i + 1 follows entry i in the same wave
   keys, counts = np.unique((bb[:-1][cont] * nb + bb[1:][cont]) * 4 + bk[1:][cont], return_counts=True)
-  cuts = np.flatnonzero(first)
-  paths = dict(zip(bw[cuts].tolist(), np.split(bb, cuts[1:])))
-  return hits, starts, ends, keys, counts, paths
+  return hits, starts, ends, keys, counts, (bw, bb)      # entries in per-wave order: each wave's path in a row
 
 EDGE_KIND = {ENTER_FALL: "fallthrough", ENTER_TAKEN: "taken", ENTER_RESYNC: "resync"}
 
@@ -278,7 +321,7 @@ def kernel_timing(program: ProgramTables, instructions, cfg, mappings: list[tupl
   block_hits, block_starts, block_ends = (np.zeros(nb, np.int64) for _ in range(3))
   cols: dict[str, list] = {k: [] for k in ("inst", "cycles", "stall_inst", "stall", "exec_inst", "exec", "wait", "src",
                                             "counter", "waited", "edge", "edge_n")}
-  waves = []
+  waves: list[Waves] = []
   coverage = {"traces": [], **{k: 0 for k in ("instruction_packets", "mapped", "unmapped", "other_simd", "lost_waves",
                                                "waves_started", "waves_ended")}}
   for ref, m in mappings:
@@ -287,7 +330,7 @@ def kernel_timing(program: ProgramTables, instructions, cfg, mappings: list[tupl
     coverage["traces"].append({"id": ref.id, "se": ref.se, "exec_tag": ref.exec_tag, "itrace": ref.itrace, **s})
     for key in coverage:
       if key != "traces": coverage[key] += s[key]
-    paths = {}
+    paths = None
     if len(m.ev_inst):
       inst, wave, pkt, stepped = _per_wave_order(m)
       cycles, timed, stall, done = _cycles(m, inst, wave, pkt, stepped)
@@ -300,7 +343,7 @@ def kernel_timing(program: ProgramTables, instructions, cfg, mappings: list[tupl
       bh, bs, be, keys, counts, paths = _block_walks(m, nb)
       block_hits += bh; block_starts += bs; block_ends += be
       cols["edge"].append(keys); cols["edge_n"].append(counts)
-    waves += _waves(ref, m, paths, cfg)
+    waves.append(_waves(ref, m, paths))
 
   cat = {k: np.concatenate(v) if v else np.zeros(0, np.int64) for k, v in cols.items()}
   timed_n, total, mn, mx = _reduce(cat["inst"], cat["cycles"], n)
@@ -321,19 +364,21 @@ def kernel_timing(program: ProgramTables, instructions, cfg, mappings: list[tupl
   edge_counts = {(k // 4 // nb, k // 4 % nb, EDGE_KIND.get(k % 4, "start")): c for k, c in zip(ek.tolist(), en.tolist())}
   coverage["itrace_ses"] = sorted({tr["se"] for tr in coverage["traces"] if tr["itrace"]})
   return KernelTiming(program, counters, hits, timed_n, total, mn, mx, stall_total, exec_n, exec_total, exec_max, waits,
-                      block_hits, block_cycles, block_starts, block_ends, edge_counts, waves, coverage)
+                      block_hits, block_cycles, block_starts, block_ends, edge_counts, Waves.concat(waves), coverage)
 
 PATH_LIMIT = 10000   # blocks of a wave's path listed (a long loop's path is cut; n_blocks says how long it was)
 
-def _waves(ref: TraceRef, m: Mapping, paths: dict, cfg) -> list[dict]:
-  """Per wave instance of one mapping: where it ran, when, what it executed, its path of blocks (start pcs)."""
+def _waves(ref: TraceRef, m: Mapping, paths) -> Waves:
+  """The wave instances of one mapping as columns; `paths` from _block_walks (None: no block entries)."""
   t = m.packets.time
-  starts = np.array([b.start for b in cfg.blocks], np.int64)
-  out = []
-  for w in range(m.n_waves):
-    path = paths.get(w, np.zeros(0, np.int64))
-    out.append({"trace": ref.id, "se": ref.se, "cu": int(m.w_cu[w]), "simd": int(m.w_simd[w]), "wave": int(m.w_slot[w]),
-                "start": int(t[m.w_start[w]]), "end": int(t[m.w_end[w]]) if m.w_end[w] >= 0 else None,
-                "traced": bool(m.w_traced[w]), "n_insts": int(m.w_n_insts[w]), "status": WAVE_STATUS[m.w_status[w]],
-                "n_blocks": len(path), "blocks": starts[path[:PATH_LIMIT]].tolist()})
-  return out
+  n = m.n_waves
+  start = t[m.w_start] if n else np.zeros(0, np.int64)
+  end = np.where(m.w_end >= 0, t[np.maximum(m.w_end, 0)], -1) if n else np.zeros(0, np.int64)
+  if paths is None: path_start, blocks = np.zeros(n + 1, np.int64), np.zeros(0, np.int32)
+  else:
+    wave_of, blocks = paths
+    path_start = np.r_[0, np.cumsum(np.bincount(wave_of, minlength=n))].astype(np.int64)
+  full = lambda v, dt: np.full(n, v, dt)
+  return Waves(full(ref.id, np.uint16), full(ref.se, np.uint8), m.w_cu.astype(np.uint8), m.w_simd.astype(np.uint8),
+               m.w_slot.astype(np.uint8), start.astype(np.int64), end.astype(np.int64), m.w_traced.astype(bool),
+               m.w_n_insts.astype(np.int32), m.w_status.astype(np.uint8), path_start, blocks.astype(np.int32))

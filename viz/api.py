@@ -286,11 +286,17 @@ def cfg_with_counts_json(ws: Workspace, kv: KernelView) -> dict:
                         for (a, b, k), c in sorted(t.edge_counts.items()) if (a, b, k) not in seen]
   return out
 
-def waves_json(ws: Workspace, kv: KernelView) -> dict:
-  """Every wave of every trace of the kernel: trace, se, cu, simd, wave (slot), start / end cycle, traced (its SIMD
-  was instruction-traced), n_insts (instructions run), status, blocks (the path, block start pcs)."""
+WAVES_LIMIT = 10000   # waves in one /waves answer unless asked otherwise (a big trace has millions)
+
+def waves_json(ws: Workspace, kv: KernelView, offset: int = 0, limit: int = WAVES_LIMIT) -> dict:
+  """Waves offset..offset+limit-1 of every trace of the kernel (total: how many there are): trace, se, cu, simd,
+  wave (slot), start / end cycle, traced (its SIMD was instruction-traced), n_insts (instructions run), status,
+  blocks (the path, block start pcs)."""
   t = _timing(ws, kv)
-  return {"waves": t.waves if t is not None else []}
+  total = len(t.waves) if t is not None else 0
+  lo, hi = min(offset, total), min(offset + limit, total)
+  rows = t.waves.rows(lo, hi, np.array([b.start for b in kv.cfg.blocks], np.int64)) if t is not None else []
+  return {"total": total, "offset": offset, "limit": limit, "waves": rows}
 
 # Instruction classes by mnemonic prefix, first match wins: waits and branches before the s_ catch-all
 INST_CLASSES = (("WAIT", ("s_waitcnt", "s_wait_", "s_barrier")), ("BRANCH", ("s_branch", "s_cbranch")),
@@ -319,11 +325,12 @@ def wave_timeline_json(ws: Workspace, kv: KernelView, n: int) -> dict:
   from its issue to the wave's next issue (the last: to the wave's end; a wave cut off before its end: zero
   length). Consecutive spans touch. A wave without an instruction trace: traced false, no spans."""
   t = _timing(ws, kv)
-  waves = t.waves if t is not None else []
-  if not 0 <= n < len(waves): raise ApiError(404, f"no wave {n} (kernel {kv.id} has {len(waves)})")
-  w = waves[n]
-  out = {"wave": n, "start": w["start"], "end": w["end"], "traced": w["traced"], "spans": []}
-  if not w["traced"]: return out
+  total = len(t.waves) if t is not None else 0
+  if not 0 <= n < total: raise ApiError(404, f"no wave {n} (kernel {kv.id} has {total})")
+  w = t.waves
+  out = {"wave": n, "start": int(w.start[n]), "end": int(w.end[n]) if w.end[n] >= 0 else None, "traced": bool(w.traced[n]),
+         "spans": []}
+  if not out["traced"]: return out
   first, (wave, inst, issue, cycles, timed) = next((f, e) for f, e in reversed(_wave_issues(ws, kv)) if f <= n)
   sel = np.flatnonzero(wave == n - first)
   ends = np.where(timed[sel], issue[sel] + cycles[sel], issue[sel])
@@ -358,10 +365,12 @@ def hotspots_json(ws: Workspace, kv: KernelView, top: int = 10) -> dict:
                 "waited_on_by": [{**w, "text": text[w["pc"]]} for w in waited_by.get(k, [])]})
   return {"traced": True, "waves": t.n_waves, "total_cycles": total, "hotspots": out, "problem": None}
 
-def _top(query: dict) -> int:
-  top = query.get("top", ["10"])[0]
-  if not re.fullmatch(ID, top): raise ApiError(400, f"top must be a plain decimal number, got {top!r}")
-  return int(top)
+def _count(query: dict, name: str, default: int) -> int:
+  """A non-negative query parameter, written as a plain decimal number."""
+  if name not in query: return default
+  v = query[name][0]
+  if not re.fullmatch(ID, v): raise ApiError(400, f"{name} must be a plain decimal number, got {v!r}")
+  return int(v)
 
 # (pattern, handler(ws, query, *groups))
 def layout_json(ws: Workspace, kv: KernelView) -> dict:
@@ -377,14 +386,16 @@ ROUTES = [
   (re.compile(rf"^/api/kernels/{ID}/disasm/?$"), lambda ws, q, k: disasm_json(ws.kernel(int(k)))),
   (re.compile(rf"^/api/kernels/{ID}/cfg/?$"), lambda ws, q, k: cfg_with_counts_json(ws, ws.kernel(int(k)))),
   (re.compile(rf"^/api/kernels/{ID}/timing/?$"), lambda ws, q, k: timing_json(ws, ws.kernel(int(k)))),
-  (re.compile(rf"^/api/kernels/{ID}/waves/?$"), lambda ws, q, k: waves_json(ws, ws.kernel(int(k)))),
+  (re.compile(rf"^/api/kernels/{ID}/waves/?$"),
+   lambda ws, q, k: waves_json(ws, ws.kernel(int(k)), _count(q, "offset", 0), _count(q, "limit", WAVES_LIMIT))),
   (re.compile(rf"^/api/kernels/{ID}/waves/{ID}/timeline/?$"),
    lambda ws, q, k, n: wave_timeline_json(ws, ws.kernel(int(k)), int(n))),
-  (re.compile(rf"^/api/kernels/{ID}/hotspots/?$"), lambda ws, q, k: hotspots_json(ws, ws.kernel(int(k)), _top(q))),
+  (re.compile(rf"^/api/kernels/{ID}/hotspots/?$"), lambda ws, q, k: hotspots_json(ws, ws.kernel(int(k)), _count(q, "top", 10))),
   (re.compile(rf"^/api/kernels/{ID}/layout/?$"), lambda ws, q, k: layout_json(ws, ws.kernel(int(k)))),
   (re.compile(r"^/api/traces/?$"), lambda ws, q: traces_json(ws)),
 ]
-ROUTE_NAMES = ("/api/kernels, /api/kernels/ID/{disasm,cfg,layout,timing,waves,waves/N/timeline,hotspots?top=N}, /api/traces")
+ROUTE_NAMES = ("/api/kernels, /api/kernels/ID/{disasm,cfg,layout,timing,waves?offset=N&limit=N,waves/N/timeline,hotspots?top=N}, "
+              "/api/traces")
 
 
 def route(ws: Workspace, path: str) -> dict:

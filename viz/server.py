@@ -33,7 +33,7 @@ from starlette.requests import ClientDisconnect
 
 from isa.decode import UnsupportedArch
 from isa.elf import CodeObjectError
-from viz.api import ApiError, Workspace, route
+from viz.api import WAVES_LIMIT, ApiError, Workspace, route
 from viz.capture import CaptureError, load_capture
 from viz.footprint import deep_size
 from viz.http import HEADER_TIMEOUT, LISTEN_BACKLOG, GuardedH11, connection_cap, quiet_accept_errors
@@ -450,9 +450,9 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
   async def timing(cid: Id, kid: Id):
     """Per-instruction timing of a kernel from its thread traces."""
     return await data(cid, f"/api/kernels/{kid}/timing")
-  async def waves(cid: Id, kid: Id):
-    """The traced waves of a kernel."""
-    return await data(cid, f"/api/kernels/{kid}/waves")
+  async def waves(cid: Id, kid: Id, offset: Id = 0, limit: Id = WAVES_LIMIT):
+    """The waves of a kernel's traces, `limit` from `offset` on (total: how many there are)."""
+    return await data(cid, f"/api/kernels/{kid}/waves?offset={offset}&limit={limit}")
   async def wave_timeline(cid: Id, kid: Id, n: Id):
     """Wave n of /waves instruction by instruction: each executed instruction's pc, class and cycles from its issue
     to the wave's next issue (traced false and no spans for a wave without an instruction trace)."""

@@ -144,7 +144,7 @@ def test_bare_code_object_has_no_timing(tmp_path):
                                                "problem": None}
   cfg = get(ws, "/api/kernels/0/cfg")
   assert cfg["blocks"] and all("hits" not in b for b in cfg["blocks"]) and all("count" not in e for e in cfg["edges"])
-  assert get(ws, "/api/kernels/0/waves") == {"waves": []}
+  assert get(ws, "/api/kernels/0/waves") == {"total": 0, "offset": 0, "limit": 10000, "waves": []}
   assert get(ws, "/api/kernels/0/hotspots")["hotspots"] == []
 
 def synthetic_workspace(dispatches: int = 1) -> Workspace:
@@ -215,3 +215,14 @@ def test_json_command_with_a_query(capsys):
   assert main(["json", str(path), "/api/kernels/0/hotspots?top=2"]) == 0
   body = json.loads(capsys.readouterr().out)
   assert len(body["hotspots"]) == 2 and body["waves"] == 10
+
+def test_waves_are_paged():
+  ws = ws_for(real_capture("gfx1100", "gemm"))
+  full = get(ws, "/api/kernels/0/waves?limit=100000")
+  assert full["total"] == len(full["waves"]) > 500 and full["offset"] == 0
+  pages = [get(ws, f"/api/kernels/0/waves?offset={o}&limit=100") for o in range(0, full["total"], 100)]
+  assert [w for p in pages for w in p["waves"]] == full["waves"] and {p["total"] for p in pages} == {full["total"]}
+  assert get(ws, f"/api/kernels/0/waves?offset={full['total'] + 5}")["waves"] == []
+  assert get(ws, "/api/kernels/0/waves?limit=0")["waves"] == []
+  with pytest.raises(ApiError) as e: route(ws, "/api/kernels/0/waves?offset=-1")
+  assert e.value.status == 400
