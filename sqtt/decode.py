@@ -293,6 +293,51 @@ def decode(blob: bytes, arch: str | None = None) -> Packets:
   if problem is None and err_at >= 0: problem = (err_at >> 1, _error_text(err_at, err_code, err_arg, len(blob)))
   return Packets(*cols, problem, layout)
 
+CHUNK = 1 << 21   # packets per chunk when a buffer is decoded chunk by chunk (columns of 2M packets: 52 MB)
+
+def decode_chunks(blob: bytes, arch: str | None = None, chunk: int = CHUNK):
+  """Decode one buffer as decode() does, `chunk` packets at a time: yields Packets in stream order, each
+  carrying the stream's first error so far. The chunks share one set of column arrays, so a chunk is valid
+  only until the next is asked for: a big buffer is walked with memory for one chunk, not for every packet."""
+  layout, cdna_header, problem = _stream_layout(blob, arch)
+  if layout is None or not len(blob):
+    z = np.zeros(0, np.int64)
+    yield Packets(z, z.astype(np.uint8), z, z.astype(np.uint64), z.astype(np.uint8), problem, layout)
+    return
+  data = np.frombuffer(blob, np.uint8)
+  data.flags.writeable = False
+  state = np.zeros(10, np.int64)
+  state[5], state[6] = LAYOUT_NAMES.index(layout), -1
+  out = [np.empty(chunk, t) for t in COLUMN_TYPES]
+  frame, first_kind = compiled(_frame), LAYOUT_HEADER if cdna_header else -1
+  while True:
+    state[1] = 0                                  # packets written into this chunk's arrays
+    frame(data, first_kind, BYTE_KIND, RULES, NK, state, *out)
+    first_kind = -1                               # only the stream's first packet may be a CDNA header
+    err_at = int(state[6])
+    error = problem if problem is not None or err_at < 0 else \
+      (err_at >> 1, _error_text(err_at, int(state[7]), int(state[8]), len(blob)))
+    n = int(state[1])
+    yield Packets(*(c[:n] for c in out), error, layout)
+    if state[9]: return
+
+@dataclass
+class PacketCounts:
+  """What is kept of a buffer's packets once they are walked: how many of each kind, the layout, the first error."""
+  n: int
+  kind_counts: np.ndarray       # per KIND
+  layout: str | None
+  error: tuple[int, str] | None
+
+  def count(self, *kinds: str) -> int: return int(sum(self.kind_counts[KIND[k]] for k in kinds))
+
+def count_packets(blob: bytes, arch: str | None = None) -> PacketCounts:
+  """Decode a buffer chunk by chunk, keeping only the counts."""
+  counts, n, p = np.zeros(NK, np.int64), 0, None
+  for p in decode_chunks(blob, arch):
+    counts += np.bincount(p.kind, minlength=NK); n += len(p)
+  return PacketCounts(n, counts, p.stream_layout, p.error)
+
 def _error_text(nibble: int, code: int, arg: int, n_bytes: int) -> str:
   where = f"nibble {nibble}"
   if code == E_UNKNOWN: return f"unknown packet id (first byte {arg:#04x}) at {where}: skipped one nibble and went on"

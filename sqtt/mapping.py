@@ -43,16 +43,16 @@ from functools import lru_cache
 import numpy as np
 from sqtt.jit import compiled
 from sqtt.decode import Packets
-from sqtt.packets import INST_OPS, KIND
+from sqtt.packets import ALU_SRC, INST_OPS, KIND, MEM_SRC
 
 # ---------------------------------------------------------------------------------------------------
 # packet classes: what the walker sees of a packet
 
 PK_NAMES = ("NONE", "START", "END", "VALU", "IMM", "IMM_MASK", "SALU", "VALU_OP", "MEM", "MSG", "ANY", "JUMP",
-            "NOJUMP", "OTHER", "PC")
+            "NOJUMP", "OTHER", "PC", "INST_OP")   # INST_OP: an INST packet, its class still to come from its op
 PK = {n: i for i, n in enumerate(PK_NAMES)}
 (PK_NONE, PK_START, PK_END, PK_VALU, PK_IMM, PK_IMM_MASK, PK_SALU, PK_VALU_OP, PK_MEM, PK_MSG, PK_ANY, PK_JUMP,
- PK_NOJUMP, PK_OTHER, PK_PC) = range(len(PK_NAMES))
+ PK_NOJUMP, PK_OTHER, PK_PC, PK_INST_OP) = range(len(PK_NAMES))
 INSTRUCTION_CLASSES = (PK_VALU, PK_IMM, PK_IMM_MASK, PK_SALU, PK_VALU_OP, PK_MEM, PK_MSG, PK_ANY, PK_JUMP, PK_NOJUMP, PK_PC)
 IS_INSTRUCTION = np.isin(np.arange(len(PK_NAMES)), INSTRUCTION_CLASSES)     # indexed by class
 
@@ -231,74 +231,137 @@ ENTER_START, ENTER_FALL, ENTER_TAKEN, ENTER_RESYNC = 0, 1, 2, 3
 ENTER_KINDS = ("start", "fallthrough", "taken", "resync")
 # slot pc sentinels
 PC_LOST, PC_DONE = -1, -2
-# counters the walk returns (state array slots)
+NO_TIME = -(1 << 62)   # a wave's end time when it never ended in the trace
+# counters the walk keeps (state array slots)
 COUNT_NAMES = ("events", "entries", "waves", "orphan", "dropped", "mismatch", "other_simd", "end_without_start",
-               "lost_waves", "resynced", "full", "first_mismatch")
-(C_EVENTS, C_ENTRIES, C_WAVES, C_ORPHAN, C_DROPPED, C_MISMATCH, C_OTHER, C_END_ORPHAN, C_LOST, C_RESYNC, C_FULL,
- C_FIRST_MISMATCH) = range(len(COUNT_NAMES))
+               "lost_waves", "resynced", "first_mismatch", "packets", "instruction_packets", "mapped_packets", "exec_pairs",
+               "exec_unpaired")
+(C_EVENTS, C_ENTRIES, C_WAVES, C_ORPHAN, C_DROPPED, C_MISMATCH, C_OTHER, C_END_ORPHAN, C_LOST, C_RESYNC,
+ C_FIRST_MISMATCH, C_PACKETS, C_INSTRUCTION, C_MAPPED, C_XPAIRS, C_XUNPAIRED) = range(len(COUNT_NAMES))
 N_SLOTS = 64        # wave slots on the traced unit: RDNA `wave` (< 32), CDNA simd * 16 + wave
 N_LIVE = 1 << 13    # (unit * N_SLOTS + slot) keys for matching WAVE_END to WAVE_START on every unit
+EXEC_QUEUE = 1 << 12   # per pipe: instructions issued but not yet paired with their exec (and the reverse)
+# the packet fields the walk reads, as rows of the field tables handed to it
+WALK_FIELDS = ("wave", "cu", "simd", "mask", "op", "pc", "src")
+F_WAVE, F_CU, F_SIMD, F_MASK, F_OP, F_PC, F_SRC = range(len(WALK_FIELDS))
 
-def _walk(pk_class, pk_slot, pk_mask, pk_unit, pk_pcidx, traced, entry, accept, silent, optional, nxt, target, flags,
-          block, pk_inst, pk_wave, ev_pkt, ev_wave, ev_inst, ev_stepped, be_wave, be_block, be_kind, be_pkt, w_start, w_end,
-          w_unit, w_slot, w_traced, w_status, w_nev, w_last, hits, counts):
-  """Walk the packets in stream order, filling the per-packet, per-event, per-block-entry and per-wave arrays;
-  `counts` (COUNT_NAMES) carries the totals. Runs compiled (numba makes the module constants literals).
+def _walk(kind, raw, lay, time, first_packet, cdna, kind_class, op_class, op_pipe, fields, exec_pipes, load_base,
+          program_pc, entry, accept, silent, optional, nxt, target, flags, block, slot_wave, slot_pc, slot_enter, live,
+          xq_inst, xq_time, xq_head, xq_tail, traced, ev_pkt, ev_time, ev_wave, ev_inst, ev_stepped, ev_done, be_wave,
+          be_block, be_kind, w_start, w_end, w_unit, w_slot, w_traced, w_status, w_nev, w_last, x_inst, x_delay, hits,
+          counts):
+  """Walk one chunk of packets (columns kind, raw, layout, time; the chunk's first packet is number
+  `first_packet` of the stream) on from where the previous chunk left the walk: slot_*, live and the exec queues
+  are its state, `counts` (COUNT_NAMES) its totals and the next free row of every output. The caller makes the
+  outputs big enough for the chunk first. Runs compiled (numba makes the module constants literals).
 
-  One function with no helper calls on purpose: a compiled call that takes arrays costs reference-count updates
-  per array per call, several times the work of a packet."""
-  slot_wave = np.full(N_SLOTS, -1, np.int64)     # the live wave instance in each slot of the traced unit
-  slot_pc = np.full(N_SLOTS, PC_LOST, np.int64)  # its instruction index
-  slot_enter = np.zeros(N_SLOTS, np.int64)       # how it reached that instruction (ENTER_*)
-  live = np.full(N_LIVE, -1, np.int64)
-  for p in range(pk_class.shape[0]):
-    c = pk_class[p]
+  A packet's class comes from its kind (INST: from its op), its fields from the per-(layout, kind) `fields` rows
+  (lo, mask, lo2, mask2, shift2, present). One function with no helper calls on purpose: a compiled call that
+  takes arrays costs reference-count updates per array per call, several times the work of a packet."""
+  nk = kind_class.shape[0]
+  n_prog = program_pc.shape[0]
+  for p in range(kind.shape[0]):
+    k = np.int64(kind[p])
+    c = np.int64(kind_class[k])
+    key = np.int64(lay[p]) * nk + k
+    w64 = np.int64(raw[p])
+    tp = time[p]
+    if c == PK_NONE:
+      if exec_pipes[k, 0] < 0: continue
+      # ALU_EXEC / VMEM_EXEC: the k-th exec of a pipe is its k-th issued instruction (queue xp: issued and waiting
+      # for their exec; queue xp + 8: execs waiting for their instruction)
+      f = fields[F_SRC, key]
+      src = ((w64 >> f[0]) & f[1]) | (((w64 >> f[2]) & f[3]) << f[4])
+      for q in range(2):
+        xp = exec_pipes[k, 1 + 2 * src + q]
+        if xp <= 0: continue
+        if xq_tail[xp] > xq_head[xp]:
+          j = xq_head[xp] % EXEC_QUEUE
+          xq_head[xp] += 1
+          if xq_inst[xp, j] >= 0:
+            e = counts[C_XPAIRS]
+            x_inst[e], x_delay[e] = xq_inst[xp, j], tp - xq_time[xp, j]
+            counts[C_XPAIRS] = e + 1
+        elif xq_tail[xp + 8] - xq_head[xp + 8] < EXEC_QUEUE:
+          xq_time[xp + 8, xq_tail[xp + 8] % EXEC_QUEUE] = tp
+          xq_tail[xp + 8] += 1
+        else: counts[C_XUNPAIRED] += 1
+      continue
+    pipe = 0
+    if c == PK_INST_OP:
+      f = fields[F_OP, key]
+      op = (((w64 >> f[0]) & f[1]) | (((w64 >> f[2]) & f[3]) << f[4])) & 0xFF
+      c, pipe = np.int64(op_class[op]), op_pipe[op]
+    elif c == PK_VALU: pipe = PIPE_VALU
     if c == PK_NONE: continue
     if c == PK_OTHER:
       counts[C_OTHER] += 1
       continue
+    slot = np.int64(-1)
+    f = fields[F_WAVE, key]
+    if f[5]:
+      slot = ((w64 >> f[0]) & f[1]) | (((w64 >> f[2]) & f[3]) << f[4])
+      if cdna:
+        f = fields[F_SIMD, key]
+        simd = ((w64 >> f[0]) & f[1]) | (((w64 >> f[2]) & f[3]) << f[4]) if f[5] else np.int64(0)
+        slot = simd * 16 + slot
+    is_inst = c != PK_START and c != PK_END
+    if is_inst: counts[C_INSTRUCTION] += 1
+    packet_inst, end_wave = np.int64(-1), np.int64(-1)
     # which slots the packet speaks for: one, or (IMMEDIATE_MASK) every slot in its mask
-    s, lo, hi, m = pk_slot[p] & (N_SLOTS - 1), 0, 0, 0
+    s, lo, hi, m = slot & (N_SLOTS - 1), 0, 0, np.int64(0)
     if c == PK_START or c == PK_END:
-      key = (pk_unit[p] * N_SLOTS + pk_slot[p]) & (N_LIVE - 1)
-      mine = pk_unit[p] == traced
+      f = fields[F_CU, key]
+      unit = ((w64 >> f[0]) & f[1]) | (((w64 >> f[2]) & f[3]) << f[4])
+      if not cdna:
+        f = fields[F_SIMD, key]
+        unit = unit * 4 + (((w64 >> f[0]) & f[1]) | (((w64 >> f[2]) & f[3]) << f[4]))
+      lkey = (unit * N_SLOTS + slot) & (N_LIVE - 1)
+      mine = unit == traced[0]
       if c == PK_START:
         w = counts[C_WAVES]
         counts[C_WAVES] = w + 1
-        if live[key] >= 0 and w_status[live[key]] == W_RUNNING: w_status[live[key]] = W_CUT   # its end never came
-        live[key] = w
-        w_start[w], w_end[w], w_unit[w], w_slot[w], w_status[w], w_last[w] = p, -1, pk_unit[p], pk_slot[p], W_RUNNING, -1
+        if live[lkey] >= 0 and w_status[live[lkey]] == W_RUNNING: w_status[live[lkey]] = W_CUT   # its end never came
+        live[lkey] = w
+        w_start[w], w_end[w], w_unit[w], w_slot[w], w_status[w], w_last[w], w_nev[w] = tp, NO_TIME, unit, slot, W_RUNNING, -1, 0
         w_traced[w] = 1 if mine else 0
-        pk_wave[p] = w
         if mine: slot_wave[s], slot_pc[s], slot_enter[s] = w, entry, ENTER_START
         continue
-      w = live[key]
-      if w < 0:
+      end_wave = live[lkey]
+      if end_wave < 0:
         counts[C_END_ORPHAN] += 1
         continue
-      live[key] = -1
-      w_end[w] = p
-      pk_wave[p] = w
-      if mine and slot_wave[s] == w: lo, hi, m = s, s + 1, np.int64(1) << s    # the wave's s_endpgm
+      live[lkey] = -1
+      w_end[end_wave] = tp
+      if mine and slot_wave[s] == end_wave: lo, hi, m = s, s + 1, np.int64(1) << s    # the wave's s_endpgm
     elif c == PK_IMM_MASK:
-      lo, hi, m = 0, 16, pk_mask[p]
-    elif pk_slot[p] < 0 or pk_slot[p] >= N_SLOTS:
-      counts[C_ORPHAN] += 1
-      continue
+      f = fields[F_MASK, key]
+      lo, hi, m = 0, 16, ((w64 >> f[0]) & f[1]) | (((w64 >> f[2]) & f[3]) << f[4])
+    elif slot < 0 or slot >= N_SLOTS:
+      counts[C_ORPHAN] += 1                      # no wave takes it (lo == hi)
     else:
       lo, hi, m = s, s + 1, np.int64(1) << s
       w = slot_wave[s]
       if c == PK_PC:                             # CDNA INST_PC: go where the packet says
-        if w < 0 or pk_pcidx[p] < 0:
+        f = fields[F_PC, key]
+        pc = ((w64 >> f[0]) & f[1]) | (((w64 >> f[2]) & f[3]) << f[4])
+        if load_base and pc >= load_base: pc -= load_base
+        a, b = 0, n_prog                         # binary search: the instruction starting at pc
+        while a < b:
+          mid = (a + b) >> 1
+          if program_pc[mid] < pc: a = mid + 1
+          else: b = mid
+        if w < 0 or a >= n_prog or program_pc[a] != pc:
           counts[C_ORPHAN] += 1
           continue
-        if slot_pc[s] != pk_pcidx[p]:
+        if slot_pc[s] != a:
           slot_enter[s] = ENTER_RESYNC
           if w_status[w] == W_LOST:
             w_status[w] = W_RUNNING
             counts[C_RESYNC] += 1
-          slot_pc[s] = pk_pcidx[p]
+          slot_pc[s] = a
     bit = np.int64(1) << (PK_IMM if c == PK_IMM_MASK else c)
+    done_kind = c == PK_IMM or c == PK_IMM_MASK or c == PK_END
     for s in range(lo, hi):
       if not (m >> s) & 1: continue
       # --- the wave in slot s takes packet p ---
@@ -322,7 +385,7 @@ def _walk(pk_class, pk_slot, pk_mask, pk_unit, pk_pcidx, traced, entry, accept, 
             w_status[w] = W_END_EARLY
             continue
           counts[C_MISMATCH] += 1                # lose the wave: its packets are dropped until it ends or resyncs
-          if counts[C_FIRST_MISMATCH] < 0: counts[C_FIRST_MISMATCH] = p
+          if counts[C_FIRST_MISMATCH] < 0: counts[C_FIRST_MISMATCH] = first_packet + p
           slot_pc[s] = PC_LOST
           if w_status[w] == W_RUNNING:
             w_status[w] = W_LOST
@@ -333,73 +396,82 @@ def _walk(pk_class, pk_slot, pk_mask, pk_unit, pk_pcidx, traced, entry, accept, 
         w_last[w] = i
         w_nev[w] += 1
         e = counts[C_EVENTS]
-        if e < ev_pkt.shape[0]:
-          ev_pkt[e], ev_wave[e], ev_inst[e], ev_stepped[e] = p, w, i, i != j
-          counts[C_EVENTS] = e + 1
-        else:
-          counts[C_FULL] = 1                     # the caller grows the arrays and walks again
+        ev_pkt[e], ev_time[e], ev_wave[e], ev_inst[e] = first_packet + p, tp, w, i
+        ev_stepped[e] = i != j
+        ev_done[e] = i != j or done_kind or (flags[i] & F_END) != 0
+        counts[C_EVENTS] = e + 1
         if flags[i] & F_LEADER:
           e = counts[C_ENTRIES]
-          if e < be_wave.shape[0]:
-            be_wave[e], be_block[e], be_kind[e], be_pkt[e] = w, block[i], slot_enter[s], p
-            counts[C_ENTRIES] = e + 1
-          else:
-            counts[C_FULL] = 1
+          be_wave[e], be_block[e], be_kind[e] = w, block[i], slot_enter[s]
+          counts[C_ENTRIES] = e + 1
         slot_enter[s] = ENTER_FALL
         if i == j: break
         i = nxt[i]
       # move the wave past it
-      f, nxt_pc = flags[i], nxt[i]
-      if f & F_END:
+      f_i, nxt_pc = flags[i], nxt[i]
+      if f_i & F_END:
         nxt_pc = PC_DONE
-      elif (f & F_BRANCH and c == PK_JUMP) or f & F_CALL:    # a call goes into the callee when it is in the listing
+      elif (f_i & F_BRANCH and c == PK_JUMP) or f_i & F_CALL:    # a call goes into the callee when it is in the listing
         nxt_pc = target[i]
         slot_enter[s] = ENTER_TAKEN
-      elif f & F_INDIRECT:                                   # s_setpc / s_swappc: the target is not in the trace
+      elif f_i & F_INDIRECT:                                   # s_setpc / s_swappc: the target is not in the trace
         nxt_pc = PC_LOST
       slot_pc[s] = nxt_pc
       if nxt_pc == PC_LOST and w_status[w] == W_RUNNING:     # off the end of the code, or an unknown target
         w_status[w] = W_LOST
         counts[C_LOST] += 1
-      if pk_inst[p] < 0: pk_inst[p], pk_wave[p] = i, w
+      if packet_inst < 0: packet_inst = i
+    if is_inst and packet_inst >= 0: counts[C_MAPPED] += 1
+    if pipe:                                     # pair with the pipe's exec: the k-th issued is the k-th executed
+      if xq_tail[pipe + 8] > xq_head[pipe + 8]:  # its exec came first (a trace cut oddly)
+        j = xq_head[pipe + 8] % EXEC_QUEUE
+        xq_head[pipe + 8] += 1
+        if packet_inst >= 0:
+          e = counts[C_XPAIRS]
+          x_inst[e], x_delay[e] = packet_inst, xq_time[pipe + 8, j] - tp
+          counts[C_XPAIRS] = e + 1
+      elif xq_tail[pipe] - xq_head[pipe] < EXEC_QUEUE:
+        j = xq_tail[pipe] % EXEC_QUEUE
+        xq_inst[pipe, j], xq_time[pipe, j] = packet_inst, tp
+        xq_tail[pipe] += 1
+      else: counts[C_XUNPAIRED] += 1
     if c == PK_END:
       if lo < hi: slot_wave[lo] = -1
-      w = pk_wave[p]
-      if w_status[w] == W_RUNNING: w_status[w] = W_ENDED
+      if w_status[end_wave] == W_RUNNING: w_status[end_wave] = W_ENDED
 
 
 # ---------------------------------------------------------------------------------------------------
 
 @dataclass
 class Mapping:
-  """One trace buffer walked through one kernel.
+  """One trace buffer walked through one kernel: what the walk found, without the packets themselves (a big
+  buffer is walked chunk by chunk and its packets dropped).
 
-  Events (one row per instruction a wave executed: an IMMEDIATE_MASK packet gives one per wave in its
-  mask, a WAVE_END one for s_endpgm; an instruction stepped over gets one with ev_stepped set and the
-  packet that stepped over it), in stream order:
-    ev_packet, ev_wave, ev_inst, ev_stepped, ev_time
-  Per packet (len(packets)): packet_inst (-1: no instruction), packet_wave (wave instance, -1: none;
-    IMMEDIATE_MASK: the first wave of its mask).
-  Block entries, in stream order: be_wave, be_block (index into cfg.blocks), be_kind (ENTER_KINDS), be_packet, be_time.
-  Per wave instance (every WAVE_START, traced unit or not): w_start/w_end (packet index, -1: none),
-    w_cu, w_simd, w_slot (hardware wave slot), w_traced, w_status (WAVE_STATUS), w_n_insts, w_last_inst.
+  Events (one row per instruction a wave executed: an IMMEDIATE_MASK packet gives one per wave in its mask, a
+  WAVE_END one for s_endpgm; an instruction stepped over gets one with ev_stepped set, stamped by the packet
+  that stepped over it), in stream order: ev_packet (the packet's number in the stream), ev_time, ev_wave,
+  ev_inst, ev_stepped, ev_done (completion-stamped: a wait, s_endpgm, or stepped over; see sqtt.timing).
+  Block entries, in stream order: be_wave, be_block (index into cfg.blocks), be_kind (ENTER_KINDS).
+  Per wave instance (every WAVE_START, traced unit or not): w_start / w_end (times; w_end NO_TIME: never
+    ended), w_cu, w_simd, w_slot (hardware wave slot), w_traced, w_status (WAVE_STATUS), w_n_insts, w_last_inst.
+  Exec pairs (RDNA): x_inst, x_delay: an instruction and the cycles from its issue to its ALU_EXEC / VMEM_EXEC.
   hits: per instruction, how often a traced wave executed it (stepped-over instructions included).
   """
   program: ProgramTables
-  packets: Packets
+  layout: str | None
   traced_unit: int
-  packet_class: np.ndarray    # PK_* per packet
-  packet_pipe: np.ndarray     # PIPES index per packet (what ALU_EXEC / VMEM_EXEC it pairs with)
+  n_packets: int
+  kind_counts: np.ndarray       # packets per KIND
+  error: tuple | None           # the decoder's first problem
   ev_packet: np.ndarray
+  ev_time: np.ndarray
   ev_wave: np.ndarray
   ev_inst: np.ndarray
   ev_stepped: np.ndarray
-  packet_inst: np.ndarray
-  packet_wave: np.ndarray
+  ev_done: np.ndarray
   be_wave: np.ndarray
   be_block: np.ndarray
   be_kind: np.ndarray
-  be_packet: np.ndarray
   w_start: np.ndarray
   w_end: np.ndarray
   w_cu: np.ndarray
@@ -409,27 +481,25 @@ class Mapping:
   w_status: np.ndarray
   w_n_insts: np.ndarray
   w_last_inst: np.ndarray
+  x_inst: np.ndarray
+  x_delay: np.ndarray
   hits: np.ndarray
   counts: dict = field(default_factory=dict)
   problems: list = field(default_factory=list)
 
   @property
-  def ev_time(self) -> np.ndarray: return self.packets.time[self.ev_packet]
-  @property
-  def be_time(self) -> np.ndarray: return self.packets.time[self.be_packet]
-  @property
   def n_waves(self) -> int: return len(self.w_start)
   @property
   def waves_started(self) -> int: return int(len(self.w_start))
   @property
-  def waves_ended(self) -> int: return int((self.w_end >= 0).sum())
+  def waves_ended(self) -> int: return int((self.w_end != NO_TIME).sum())
   @property
   def unmapped(self) -> int: return int(self.counts["orphan"] + self.counts["dropped"] + self.counts["mismatch"])
 
   def summary(self) -> dict:
     c = self.counts
     traced = self.w_traced
-    return {"packets": len(self.packets), "instruction_packets": c["instruction_packets"], "mapped": c["mapped_packets"],
+    return {"packets": self.n_packets, "instruction_packets": c["instruction_packets"], "mapped": c["mapped_packets"],
             "events": int(len(self.ev_inst)), "unmapped": self.unmapped, "orphan": c["orphan"], "dropped": c["dropped"],
             "mismatch": c["mismatch"], "other_simd": c["other_simd"], "waves_started": self.waves_started,
             "waves_ended": self.waves_ended, "traced_waves": int(traced.sum()),
@@ -439,10 +509,10 @@ class Mapping:
   def unit_json(self) -> dict | None:
     u = self.traced_unit
     if u < 0: return None
-    return {"cu": u} if self.program.layout == "cdna" else {"cu": u // 4, "simd": u % 4}
+    return {"cu": u} if self.layout == "cdna" else {"cu": u // 4, "simd": u % 4}
 
 def packet_classes(p: Packets, layout: str) -> tuple[np.ndarray, np.ndarray]:
-  """(PK_* class, execution pipe) of every packet."""
+  """(PK_* class, execution pipe) of every packet (the walk works these out itself; for traced_unit and tests)."""
   cls, pipe = np.zeros(len(p), np.int8), np.zeros(len(p), np.int8)
   k = p.kind
   for kind, c in (("WAVE_START", PK_START), ("WAVE_END", PK_END), ("VALU_INST", PK_VALU), ("IMMEDIATE", PK_IMM),
@@ -456,58 +526,155 @@ def packet_classes(p: Packets, layout: str) -> tuple[np.ndarray, np.ndarray]:
     cls[inst], pipe[inst] = op_cls[op], op_pipe[op]
   return cls, pipe
 
-def map_packets(p: Packets, program: ProgramTables, load_base: int = 0) -> Mapping:
-  """Walk every traced wave of `p` (one shader engine's packets) through `program`. `load_base`: where the code
-  was loaded on the GPU (CDNA INST_PC packets that carry a full address are made relative to it)."""
-  layout = p.stream_layout or program.layout
-  pk_class, pk_pipe = packet_classes(p, layout)
-  unit, slot = _unit_and_slot(p, layout)
-  traced = traced_unit(p, layout, pk_class, unit, slot)
-  pcidx = np.full(len(p), -1, np.int64)
-  if (pcm := pk_class == PK_PC).any():
-    pcs = p.field("pc")[pcm]
-    if load_base: pcs = np.where(pcs >= load_base, pcs - load_base, pcs)
-    pcidx[pcm] = program.index_of_pc(pcs)
-  n, n_waves = len(p), int((pk_class == PK_START).sum())
-  mask = p.field("mask")
-  # events: one per instruction packet, per wave of an IMMEDIATE_MASK, per WAVE_END, plus stepped-over
-  # instructions (not known ahead: the arrays grow when a walk fills them)
-  per_mask = np.unpackbits(np.maximum(mask[pk_class == PK_IMM_MASK], 0).astype(">u2").view(np.uint8)).sum()
-  instruction = IS_INSTRUCTION[pk_class]
-  cap = int(instruction.sum() + (pk_class == PK_END).sum() + per_mask) * 5 // 4 + 64
-  cap_entries = cap // 4 + 64             # blocks are entered far less often than instructions run
-  walk = compiled(_walk)
-  args = (pk_class.astype(np.int64), slot.astype(np.int64), mask, unit.astype(np.int64), pcidx, np.int64(traced),
-          np.int64(program.entry), program.accept, program.silent, program.optional, program.next, program.target,
-          program.flags, program.block)
-  # (narrow columns: on big traces writing fresh memory costs more than the walk itself)
-  while True:
-    pk_inst, pk_wave = np.full(n, -1, np.int32), np.full(n, -1, np.int32)
-    ev = [np.empty(cap, t) for t in (np.int64, np.int32, np.int32, np.int8)]             # packet, wave, inst, stepped
-    be = [np.empty(cap_entries, t) for t in (np.int32, np.int32, np.int8, np.int64)]     # wave, block, kind, packet
-    wv = [np.zeros(n_waves, np.int64) for _ in range(8)]
-    hits = np.zeros(program.n, np.int64)
-    counts = np.zeros(len(COUNT_NAMES), np.int64)
-    counts[C_FIRST_MISMATCH] = -1
-    walk(*args, pk_inst, pk_wave, *ev, *be, *wv, hits, counts)
-    if not counts[C_FULL]: break
-    cap, cap_entries = (cap * 2 if counts[C_EVENTS] >= cap else cap), cap_entries * 2
-  ne, nb = int(counts[C_EVENTS]), int(counts[C_ENTRIES])
-  w_start, w_end, w_unit, w_slot, w_traced, w_status, w_nev, w_last = wv
-  cu, simd = (w_unit, w_slot // 16) if layout == "cdna" else (w_unit // 4, w_unit % 4)
-  hw_slot = w_slot % 16 if layout == "cdna" else w_slot
-  c = {name: int(counts[i]) for i, name in enumerate(COUNT_NAMES) if name != "full"}
-  c["instruction_packets"] = int(instruction.sum())
-  c["mapped_packets"] = int((instruction & (pk_inst >= 0)).sum())
-  problems = []
-  if c["first_mismatch"] >= 0:
-    q = c["first_mismatch"]
-    problems.append(f"packet {q} ({p.describe(q).split()[2]}) did not fit its wave's instruction: the wave was dropped")
-  if c["orphan"]: problems.append(f"{c['orphan']} instruction packets for wave slots with no live wave (trace began mid-wave?)")
-  if traced < 0 and c["instruction_packets"]: problems.append("instruction packets but no WAVE_START: nothing to walk")
-  return Mapping(program, p, traced, pk_class, pk_pipe, ev[0][:ne], ev[1][:ne], ev[2][:ne], ev[3][:ne].view(bool), pk_inst,
-                 pk_wave, be[0][:nb], be[1][:nb], be[2][:nb], be[3][:nb], w_start, w_end, cu, simd, hw_slot,
-                 w_traced.astype(bool), w_status, w_nev, w_last, hits, c, problems)
+@lru_cache(maxsize=None)
+def _walk_tables(layout: str):
+  """The per-layout tables the walk reads: class per KIND, class and pipe per INST op, field rows per walked
+  field, exec pipes per KIND (RDNA: ALU_EXEC / VMEM_EXEC src -> up to two pipes; CDNA has none)."""
+  from sqtt.decode import NK, _field_columns
+  kind_class = np.zeros(NK, np.int64)
+  for kind, c in (("WAVE_START", PK_START), ("WAVE_END", PK_END), ("VALU_INST", PK_VALU), ("IMMEDIATE", PK_IMM),
+                  ("IMMEDIATE_MASK", PK_IMM_MASK), ("INST_PC", PK_PC), ("INST", PK_INST_OP)):
+    kind_class[KIND[kind]] = c
+  op_cls, op_pipe = (t.astype(np.int64) for t in op_tables(layout))
+  fields = np.stack([np.stack([c.astype(np.int64) for c in _field_columns(f)], axis=1) for f in WALK_FIELDS])
+  exec_pipes = np.full((NK, 9), -1, np.int64)
+  if layout in ("rdna3", "rdna4"):
+    alu = {"NONE": (), "SALU": (PIPE_SALU,), "VALU": (PIPE_VALU,), "VALU_SALU": (PIPE_SALU, PIPE_VALU)}
+    mem = {"LDS": (PIPE_LDS,), "LDS_ALT": (), "VMEM": (PIPE_VMEM,), "VMEM_ALT": ()}
+    for kind, names, table in (("ALU_EXEC", ALU_SRC, alu), ("VMEM_EXEC", MEM_SRC, mem)):
+      row = exec_pipes[KIND[kind]]
+      row[0] = 0
+      for src, name in enumerate(names):
+        for q, pipe in enumerate(table[name]): row[1 + 2 * src + q] = pipe
+  for a in (kind_class, op_cls, op_pipe, fields, exec_pipes): a.flags.writeable = False
+  return kind_class, op_cls, op_pipe, fields, exec_pipes
 
-__all__ = ["Mapping", "ProgramTables", "program_tables", "map_packets", "instruction_kind", "traced_unit", "packet_classes",
-           "op_tables", "WAVE_STATUS", "ENTER_KINDS", "PIPES"]
+def _step_bound(program: ProgramTables) -> int:
+  """Most instructions one packet can account for: itself and a run of silent or optional ones before it."""
+  skip = (program.silent | program.optional) & (program.next >= 0)
+  if not skip.any(): return 1
+  edges = np.flatnonzero(np.diff(np.r_[0, skip.astype(np.int8), 0]))
+  return int((edges[1::2] - edges[::2]).max()) + 1
+
+def _grow(arrays: list, used: int, need: int) -> list:
+  """Make room for used + need rows, growing by half again: in place (realloc, which for big arrays remaps pages
+  rather than copying them), so growing never holds two copies of a column."""
+  if used + need <= len(arrays[0]): return arrays
+  size = max(used + need, len(arrays[0]) * 3 // 2, 1024)
+  for a in arrays: a.resize((size,) + a.shape[1:], refcheck=False)   # the walk owns these: no views exist
+  return arrays
+
+EV_TYPES = (np.int64, np.int64, np.int32, np.int32, bool, bool)         # packet, time, wave, inst, stepped, done
+BE_TYPES = (np.int32, np.int32, np.int8)                                # wave, block, kind
+W_TYPES = (np.int64, np.int64, np.int16, np.int16, np.int8, np.int8, np.int32, np.int32)   # start, end, unit, slot, traced, status, n, last
+X_TYPES = (np.int32, np.int64)                                          # inst, delay
+
+UNIT_TRIES = 8   # chunks with instruction packets looked at for the traced unit (only OTHER_* ops: no unit to find)
+
+class Walk:
+  """A walk of one buffer through one kernel, fed chunk by chunk (`feed`), its state kept in between; `result`
+  gives the Mapping. The outputs grow as chunks need; the chunks themselves are not kept."""
+  def __init__(self, program: ProgramTables, layout: str, load_base: int = 0):
+    self.program, self.layout, self.load_base = program, layout, load_base
+    self.tables = _walk_tables(layout)
+    self.bound = _step_bound(program)
+    self.slot_wave, self.slot_pc = np.full(N_SLOTS, -1, np.int64), np.full(N_SLOTS, PC_LOST, np.int64)
+    self.slot_enter, self.live = np.zeros(N_SLOTS, np.int64), np.full(N_LIVE, -1, np.int64)
+    self.xq_inst, self.xq_time = np.zeros((16, EXEC_QUEUE), np.int64), np.zeros((16, EXEC_QUEUE), np.int64)
+    self.xq_head, self.xq_tail = np.zeros(16, np.int64), np.zeros(16, np.int64)
+    self.traced = np.full(1, -1, np.int64)
+    self.ev = [np.empty(0, t) for t in EV_TYPES]
+    self.be = [np.empty(0, t) for t in BE_TYPES]
+    self.wv = [np.empty(0, t) for t in W_TYPES]
+    self.x = [np.empty(0, t) for t in X_TYPES]
+    self.hits = np.zeros(program.n, np.int64)
+    self.counts = np.zeros(len(COUNT_NAMES), np.int64)
+    self.counts[C_FIRST_MISMATCH] = -1
+    self.kind_counts = np.zeros(len(KIND), np.int64)
+    self.error, self.first_mismatch, self.unit_tries = None, None, 0
+    self.walk = compiled(_walk)
+
+  def _find_unit(self, p: Packets) -> None:
+    """Which unit is traced, from the first chunk that has both wave starts and instruction packets. Waves of that
+    unit already running (started in an earlier chunk) are taken up from the kernel entry."""
+    cls, _ = packet_classes(p, self.layout)
+    unit, slot = _unit_and_slot(p, self.layout)
+    u = traced_unit(p, self.layout, cls, unit, slot)
+    if u < 0: return
+    self.traced[0] = u
+    w_status, w_traced = self.wv[5], self.wv[4]
+    for s in range(N_SLOTS):
+      w = self.live[(u * N_SLOTS + s) & (N_LIVE - 1)]
+      if w >= 0 and w_status[w] == W_RUNNING:
+        w_traced[w] = 1
+        self.slot_wave[s], self.slot_pc[s], self.slot_enter[s] = w, self.program.entry, ENTER_START
+
+  def feed(self, p: Packets) -> None:
+    """Walk the next chunk of packets (in stream order; p.error is the stream's error so far)."""
+    n = len(p)
+    kc = np.bincount(p.kind, minlength=len(KIND))
+    self.kind_counts += kc
+    self.error = p.error
+    if not n: return
+    instructions = kc[KIND["INST"]] + kc[KIND["VALU_INST"]] + kc[KIND["IMMEDIATE"]] + kc[KIND["IMMEDIATE_MASK"]] + kc[KIND["INST_PC"]]
+    if self.traced[0] < 0 and instructions and self.unit_tries < UNIT_TRIES:
+      self.unit_tries += 1
+      self._find_unit(p)
+    c = self.counts
+    per_packet = kc[KIND["WAVE_END"]] + kc[KIND["INST"]] + kc[KIND["VALU_INST"]] + kc[KIND["IMMEDIATE"]] + \
+      kc[KIND["INST_PC"]] + 16 * kc[KIND["IMMEDIATE_MASK"]]
+    events = int(per_packet) * self.bound
+    self.ev = _grow(self.ev, int(c[C_EVENTS]), events)
+    self.be = _grow(self.be, int(c[C_ENTRIES]), events)
+    self.wv = _grow(self.wv, int(c[C_WAVES]), int(kc[KIND["WAVE_START"]]))
+    self.x = _grow(self.x, int(c[C_XPAIRS]), 2 * int(kc[KIND["ALU_EXEC"]] + kc[KIND["VMEM_EXEC"]]) + int(per_packet))
+    prog = self.program
+    first = int(c[C_PACKETS])
+    self.walk(p.kind, p.raw, p.layout, p.time, np.int64(first), self.layout == "cdna", *self.tables,
+              np.int64(self.load_base), prog.pc, np.int64(prog.entry), prog.accept, prog.silent, prog.optional, prog.next,
+              prog.target, prog.flags, prog.block, self.slot_wave, self.slot_pc, self.slot_enter, self.live, self.xq_inst,
+              self.xq_time, self.xq_head, self.xq_tail, self.traced, *self.ev, *self.be, *self.wv, *self.x, self.hits, c)
+    c[C_PACKETS] += n
+    if self.first_mismatch is None and c[C_FIRST_MISMATCH] >= first:
+      q = int(c[C_FIRST_MISMATCH])
+      self.first_mismatch = f"packet {q} ({p.describe(q - first).split()[2]})"
+
+  def result(self) -> Mapping:
+    c = {name: int(self.counts[i]) for i, name in enumerate(COUNT_NAMES)}
+    ne, nb, nw, nx = c["events"], c["entries"], c["waves"], c["exec_pairs"]
+    for arrays, n in ((self.ev, ne), (self.be, nb), (self.wv, nw), (self.x, nx)):
+      for a in arrays: a.resize((n,) + a.shape[1:], refcheck=False)         # trimmed in place: the result keeps them
+    ev, be, (w_start, w_end, w_unit, w_slot, w_traced, w_status, w_nev, w_last), (x_inst, x_delay) = self.ev, self.be, self.wv, self.x
+    self.ev = self.be = self.wv = self.x = None
+    cdna = self.layout == "cdna"
+    cu, simd = (w_unit, w_slot // 16) if cdna else (w_unit // 4, w_unit % 4)
+    hw_slot = w_slot % 16 if cdna else w_slot
+    problems = []
+    if self.first_mismatch is not None: problems.append(f"{self.first_mismatch} did not fit its wave's instruction: the wave was dropped")
+    if c["orphan"]: problems.append(f"{c['orphan']} instruction packets for wave slots with no live wave (trace began mid-wave?)")
+    if self.traced[0] < 0 and c["instruction_packets"]: problems.append("instruction packets but no WAVE_START: nothing to walk")
+    return Mapping(self.program, self.layout, int(self.traced[0]), c["packets"], self.kind_counts, self.error, *ev, *be,
+                   w_start, w_end, cu.astype(np.int16), simd.astype(np.int16), hw_slot.astype(np.int16), w_traced.astype(bool),
+                   w_status, w_nev, w_last, x_inst, x_delay, self.hits, c, problems)
+
+def map_packets(p: Packets, program: ProgramTables, load_base: int = 0) -> Mapping:
+  """Walk every traced wave of `p` (one shader engine's packets, all of them) through `program`. `load_base`: where
+  the code was loaded on the GPU (CDNA INST_PC packets that carry a full address are made relative to it)."""
+  walk = Walk(program, p.stream_layout or program.layout, load_base)
+  walk.feed(p)
+  return walk.result()
+
+def map_buffer(blob: bytes, arch: str | None, program: ProgramTables, load_base: int = 0, chunk: int | None = None) -> Mapping | None:
+  """Decode and walk one buffer chunk by chunk (sqtt.decode_chunks): the same Mapping as map_packets(decode(blob)),
+  with memory for one chunk of packets rather than all of them. None when the stream has no layout to decode
+  (an architecture without SQTT tables)."""
+  from sqtt.decode import CHUNK, decode_chunks
+  walk = None
+  for p in decode_chunks(blob, arch, chunk or CHUNK):
+    if p.stream_layout is None: return None
+    if walk is None: walk = Walk(program, p.stream_layout, load_base)
+    walk.feed(p)
+  return walk.result()
+
+__all__ = ["Mapping", "ProgramTables", "program_tables", "map_packets", "map_buffer", "instruction_kind", "traced_unit",
+           "packet_classes", "op_tables", "WAVE_STATUS", "ENTER_KINDS", "PIPES", "NO_TIME"]

@@ -35,9 +35,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np
 from sqtt.jit import compiled
-from sqtt.mapping import (ENTER_FALL, ENTER_RESYNC, ENTER_START, ENTER_TAKEN, F_END, Mapping, PIPE_LDS, PIPE_SALU,
-                          PIPE_VALU, PIPE_VMEM, ProgramTables, W_ENDED, WAVE_STATUS)
-from sqtt.packets import ALU_SRC, KIND, MEM_SRC
+from sqtt.mapping import (ENTER_FALL, ENTER_RESYNC, ENTER_START, ENTER_TAKEN, NO_TIME, Mapping, ProgramTables, W_ENDED,
+                          WAVE_STATUS)
 
 # ---------------------------------------------------------------------------------------------------
 # wait counters
@@ -141,48 +140,46 @@ class TraceRef:
   itrace: bool = True
 
 @dataclass
-class Waves:
-  """Every wave instance of a kernel's traces, one row per wave in columns (no object per wave: a big trace has
-  millions). Paths (the blocks an instruction-traced wave walked, as block indexes) are stored flat: wave i's
-  are path_blocks[path_start[i]:path_start[i + 1]]."""
-  trace: np.ndarray        # uint16: which trace buffer (TraceRef.id)
-  se: np.ndarray           # uint8
-  cu: np.ndarray           # uint8
-  simd: np.ndarray         # uint8
-  slot: np.ndarray         # uint8: hardware wave slot
-  start: np.ndarray        # int64 cycle
-  end: np.ndarray          # int64 cycle, -1: never ended in the trace
-  traced: np.ndarray       # bool: its SIMD was instruction-traced
-  n_insts: np.ndarray      # int32: instructions it ran (traced waves)
-  status: np.ndarray       # uint8: index into WAVE_STATUS
-  path_start: np.ndarray   # int64, len + 1
-  path_blocks: np.ndarray  # int32
+class WaveSegment:
+  """The waves of one mapping: its columns as they are (no copy), the trace they came from, and the paths of its
+  instruction-traced waves (wave i's blocks: path_blocks[path_start[i]:path_start[i + 1]], block indexes)."""
+  trace: int
+  se: int
+  m: Mapping
+  path_start: np.ndarray
+  path_blocks: np.ndarray
 
-  def __len__(self) -> int: return len(self.start)
+class Waves:
+  """Every wave instance of a kernel's traces, in trace order, as columns: no object per wave (a big trace has
+  millions) and no copy of the mappings' wave columns."""
+  def __init__(self, segments: list[WaveSegment]):
+    self.segments = segments
+    self.first = np.cumsum([0] + [s.m.n_waves for s in segments])    # kernel-wide number of each segment's first wave
+
+  def __len__(self) -> int: return int(self.first[-1])
+
+  def n_traced(self) -> int: return int(sum(int(s.m.w_traced.sum()) for s in self.segments))
+
+  def locate(self, n: int) -> tuple[WaveSegment, int]:
+    """The segment holding kernel-wide wave n, and n's index in it."""
+    k = int(np.searchsorted(self.first, n, side="right")) - 1
+    return self.segments[k], n - int(self.first[k])
 
   def rows(self, lo: int, hi: int, block_starts: np.ndarray) -> list[dict]:
     """Waves lo..hi-1 as JSON rows (a path longer than PATH_LIMIT blocks is cut; n_blocks says how long it was)."""
-    cols = [c[lo:hi].tolist() for c in (self.trace, self.se, self.cu, self.simd, self.slot, self.start, self.end,
-                                         self.traced, self.n_insts, self.status)]
-    ps = self.path_start[lo:hi + 1].tolist()
     out = []
-    for k, (tr, se, cu, simd, slot, st, en, traced, ni, status) in enumerate(zip(*cols)):
-      a, b = ps[k], ps[k + 1]
-      out.append({"trace": tr, "se": se, "cu": cu, "simd": simd, "wave": slot, "start": st, "end": None if en < 0 else en,
-                  "traced": traced, "n_insts": ni, "status": WAVE_STATUS[status], "n_blocks": b - a,
-                  "blocks": block_starts[self.path_blocks[a:min(b, a + PATH_LIMIT)]].tolist()})
+    for k, seg in enumerate(self.segments):
+      a, b = max(lo - int(self.first[k]), 0), min(hi - int(self.first[k]), seg.m.n_waves)
+      if a >= b: continue
+      m = seg.m
+      cols = [c[a:b].tolist() for c in (m.w_cu, m.w_simd, m.w_slot, m.w_start, m.w_end, m.w_traced, m.w_n_insts, m.w_status)]
+      ps = seg.path_start[a:b + 1].tolist()
+      for j, (cu, simd, slot, st, en, traced, ni, status) in enumerate(zip(*cols)):
+        pa, pb = ps[j], ps[j + 1]
+        out.append({"trace": seg.trace, "se": seg.se, "cu": cu, "simd": simd, "wave": slot, "start": st,
+                    "end": None if en == NO_TIME else en, "traced": traced, "n_insts": ni, "status": WAVE_STATUS[status],
+                    "n_blocks": pb - pa, "blocks": block_starts[seg.path_blocks[pa:min(pb, pa + PATH_LIMIT)]].tolist()})
     return out
-
-  @staticmethod
-  def concat(parts: list["Waves"]) -> "Waves":
-    if not parts: return Waves(*(np.zeros(0, t) for t in WAVE_TYPES), np.zeros(1, np.int64), np.zeros(0, np.int32))
-    offsets = np.cumsum([0] + [len(p.path_blocks) for p in parts[:-1]])
-    path_start = np.concatenate([parts[0].path_start[:1]] + [p.path_start[1:] + o for p, o in zip(parts, offsets)])
-    cols = [np.concatenate([getattr(p, f) for p in parts]) for f in WAVE_FIELDS]
-    return Waves(*cols, path_start, np.concatenate([p.path_blocks for p in parts]))
-
-WAVE_FIELDS = ("trace", "se", "cu", "simd", "slot", "start", "end", "traced", "n_insts", "status")
-WAVE_TYPES = (np.uint16, np.uint8, np.uint8, np.uint8, np.uint8, np.int64, np.int64, bool, np.int32, np.uint8)
 
 @dataclass
 class KernelTiming:
@@ -209,7 +206,7 @@ class KernelTiming:
   coverage: dict
 
   @property
-  def n_waves(self) -> int: return int(self.waves.traced.sum())
+  def n_waves(self) -> int: return self.waves.n_traced()
 
   def cycles_mean(self) -> np.ndarray:
     return np.where(self.timed > 0, self.cycles_total / np.maximum(self.timed, 1), 0.0)
@@ -223,70 +220,41 @@ def _issue_times(t: np.ndarray, same_wave_prev: np.ndarray, done: np.ndarray) ->
   iss[fix] = np.minimum(prev_t[fix] + 1, t[fix])
   return iss
 
-def _reduce(inst: np.ndarray, values: np.ndarray, n: int):
-  """Per instruction: count, sum, min, max of values (min/max -1 where none)."""
-  cnt = np.bincount(inst, minlength=n).astype(np.int64)
-  tot = np.bincount(inst, weights=values, minlength=n).round().astype(np.int64)
-  mn, mx = np.full(n, np.iinfo(np.int64).max, np.int64), np.full(n, -1, np.int64)
-  np.minimum.at(mn, inst, values)
-  np.maximum.at(mx, inst, values)
-  mn[cnt == 0] = -1
-  return cnt, tot, mn, mx
-
-def _exec_delays(m: Mapping) -> tuple[np.ndarray, np.ndarray]:
-  """(packet index, cycles from issue to exec) for the traced SIMD's instruction packets paired FIFO per pipe
-  with ALU_EXEC / VMEM_EXEC (RDNA only)."""
-  p = m.packets
-  none = np.zeros(0, np.int64), np.zeros(0, np.int64)
-  alu, mem = p.kind == KIND["ALU_EXEC"], p.kind == KIND["VMEM_EXEC"]
-  if p.stream_layout not in ("rdna3", "rdna4") or not (alu.any() or mem.any()): return none
-  src = p.field("src")
-  execs = {PIPE_SALU: alu & np.isin(src, (ALU_SRC.index("SALU"), ALU_SRC.index("VALU_SALU"))),
-           PIPE_VALU: alu & np.isin(src, (ALU_SRC.index("VALU"), ALU_SRC.index("VALU_SALU"))),
-           PIPE_LDS: mem & (src == MEM_SRC.index("LDS")), PIPE_VMEM: mem & (src == MEM_SRC.index("VMEM"))}
-  out_p, out_d = [], []
-  for pipe, ex in execs.items():
-    issued, executed = np.flatnonzero(m.packet_pipe == pipe), np.flatnonzero(ex)
-    k = min(len(issued), len(executed))     # a cut-off trace: pair the prefix
-    if not k: continue
-    out_p.append(issued[:k]); out_d.append(p.time[executed[:k]] - p.time[issued[:k]])
-  return (np.concatenate(out_p), np.concatenate(out_d)) if out_p else none
-
 def _per_wave_order(m: Mapping):
-  """The events of a mapping regrouped wave by wave (each wave's still in stream order)."""
+  """The events of a mapping regrouped wave by wave (each wave's still in stream order): inst, wave, time, stepped,
+  completion-stamped."""
   order = np.argsort(m.ev_wave, kind="stable")
-  return m.ev_inst[order].astype(np.int64), m.ev_wave[order].astype(np.int64), m.ev_packet[order], m.ev_stepped[order]
+  return (m.ev_inst[order].astype(np.int64), m.ev_wave[order].astype(np.int64), m.ev_time[order], m.ev_stepped[order],
+          m.ev_done[order])
 
-def _cycles(m: Mapping, inst, ev_wave, ev_pkt, stepped):
+def _cycles(m: Mapping, inst, ev_wave, t, done):
   """Per event (per-wave order): cycles from its issue to the next's (valid where `timed`), whether it is timed,
-  its stall (stamp - issue), whether it is completion-stamped."""
-  t = m.packets.time[ev_pkt]
-  done = stepped | np.isin(m.packets.kind[ev_pkt], (KIND["IMMEDIATE"], KIND["IMMEDIATE_MASK"], KIND["WAVE_END"]))
-  done |= (m.program.flags[inst] & F_END) != 0             # CDNA's s_endpgm packet comes with the wave's end too
+  its stall (stamp - issue)."""
   same_prev = np.r_[False, ev_wave[1:] == ev_wave[:-1]]
   same_next = np.r_[same_prev[1:], False]
   iss = _issue_times(t, same_prev, done)
   # a wave's last instruction (s_endpgm) counts up to the wave's end stamp (on RDNA its own WAVE_END packet)
   ended = (m.w_status == W_ENDED)[ev_wave]
-  end_time = m.packets.time[np.maximum(m.w_end, 0)][ev_wave]
+  end_time = m.w_end[ev_wave]
   timed = same_next | (ended & ~same_next)
   cycles = np.where(same_next, np.roll(iss, -1) - iss, end_time - iss)
-  return cycles, timed, t - iss, done
+  return cycles, timed, t - iss
 
 def wave_issues(m: Mapping):
   """Every event of a mapping, wave by wave (each wave's in stream order): (local wave, instruction index, issue
   time, cycles to the wave's next issue, timed). Issue times follow the clock model above, so a wave's cycles
   tile its first-issue-to-end span without gaps."""
-  inst, wave, pkt, stepped = _per_wave_order(m)
-  cycles, timed, stall, _ = _cycles(m, inst, wave, pkt, stepped)
-  return wave, inst, m.packets.time[pkt].astype(np.int64) - stall, cycles, timed
+  inst, wave, t, _, done = _per_wave_order(m)
+  cycles, timed, stall = _cycles(m, inst, wave, t, done)
+  return wave, inst, t.astype(np.int64) - stall, cycles, timed
 
-def _wait_sources(inst, wave, stall, inc, thr) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _wait_sources(inst, wave, stall, tables: TimingTables) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
   """(wait inst, source inst, counter, stall) per (wait event, counter) that forced an instruction to complete."""
-  n_waits = int((thr[inst] >= 0).any(axis=1).sum())
+  n_waits = int(tables.is_wait[inst].sum())
   if not n_waits: return (np.zeros(0, np.int64),) * 4
+  thr = tables.thr
   out = [np.zeros(n_waits * thr.shape[1], np.int64) for _ in range(3)]
-  k = compiled(_attribute_waits)(inst, wave, inc, thr, *out, np.zeros((thr.shape[1], QUEUE), np.int64))
+  k = compiled(_attribute_waits)(inst, wave, tables.inc, thr, *out, np.zeros((thr.shape[1], QUEUE), np.int64))
   we, wc, ws = (o[:k] for o in out)
   return inst[we], inst[ws], wc, stall[we]
 
@@ -307,78 +275,131 @@ def _block_walks(m: Mapping, nb: int):
 
 EDGE_KIND = {ENTER_FALL: "fallthrough", ENTER_TAKEN: "taken", ENTER_RESYNC: "resync"}
 
-def kernel_timing(program: ProgramTables, instructions, cfg, mappings: list[tuple[TraceRef, Mapping]]) -> KernelTiming:
-  """Aggregate the mappings of one kernel (every traced SE of every dispatch)."""
-  n, nb = program.n, len(cfg.blocks)
+@dataclass
+class TimingTables:
+  """Per kernel, what the wait attribution reads: the counters, which an instruction increments (bit set), the
+  count each wait waits down to per counter (-1: none)."""
+  counters: tuple[str, ...]
+  inc: np.ndarray
+  thr: np.ndarray
+  is_wait: np.ndarray
+
+def timing_tables(program: ProgramTables, instructions) -> TimingTables:
   counters = COUNTERS[program.layout]
   cidx = {c: k for k, c in enumerate(counters)}
+  n = program.n
   inc, thr = np.zeros(n, np.int64), np.full((n, len(counters)), -1, np.int64)
   for k, ins in enumerate(instructions):
     for c in counters_incremented(ins.mnemonic, ins.writes, program.layout): inc[k] |= 1 << cidx[c]
     for c, v in wait_thresholds(ins.mnemonic, ins.words, ins.text, program.layout).items(): thr[k, cidx[c]] = v
+  return TimingTables(counters, inc, thr, (thr >= 0).any(axis=1))
 
-  hits = np.zeros(n, np.int64)
+@dataclass
+class MappingTiming:
+  """One mapping's timing, reduced per instruction, block and edge (kernel_timing adds these up): what a worker
+  computes right after the walk, so the events need not be gathered in one place."""
+  timed: np.ndarray
+  total: np.ndarray
+  mn: np.ndarray               # per instruction min (int64 max where none)
+  mx: np.ndarray
+  stall: np.ndarray
+  exec_n: np.ndarray
+  exec_total: np.ndarray
+  exec_max: np.ndarray
+  wait_keys: np.ndarray        # (wait * n + source) * counters + counter
+  wait_sums: np.ndarray
+  wait_counts: np.ndarray
+  block_hits: np.ndarray
+  block_starts: np.ndarray
+  block_ends: np.ndarray
+  edge_keys: np.ndarray        # (from * nb + to) * 4 + ENTER_* kind
+  edge_counts: np.ndarray
+  path_start: np.ndarray
+  path_blocks: np.ndarray
+
+def _sums(inst: np.ndarray, values: np.ndarray, n: int):
+  """Per instruction: count, sum, min (int64 max where none), max (-1 where none)."""
+  cnt = np.bincount(inst, minlength=n).astype(np.int64)
+  tot = np.bincount(inst, weights=values, minlength=n).round().astype(np.int64)
+  mn, mx = np.full(n, np.iinfo(np.int64).max, np.int64), np.full(n, -1, np.int64)
+  np.minimum.at(mn, inst, values)
+  np.maximum.at(mx, inst, values)
+  return cnt, tot, mn, mx
+
+def time_mapping(tables: TimingTables, program: ProgramTables, nb: int, m: Mapping) -> MappingTiming:
+  """Reduce one mapping: cycles, stalls, exec delays and waits per instruction; block hits, starts and ends;
+  edge counts; and the paths its waves walked."""
+  n, z = program.n, np.zeros(0, np.int64)
+  if len(m.ev_inst):
+    inst, wave, t, _, done = _per_wave_order(m)
+    cycles, timed, stall = _cycles(m, inst, wave, t, done)
+    timed_n, total, mn, mx = _sums(inst[timed], cycles[timed], n)
+    stall_total = np.bincount(inst[done], weights=stall[done], minlength=n).round().astype(np.int64)
+    w_inst, w_src, w_counter, waited = _wait_sources(inst, wave, stall, tables)
+    key = (w_inst * n + w_src) * len(tables.counters) + w_counter
+    wait_keys, inv = np.unique(key, return_inverse=True)
+    wait_sums = np.bincount(inv, weights=waited, minlength=len(wait_keys)).round().astype(np.int64)
+    wait_counts = np.bincount(inv, minlength=len(wait_keys)).astype(np.int64)
+    bh, bs, be, edge_keys, edge_counts, (bw, bb) = _block_walks(m, nb)
+    path_start = np.r_[0, np.cumsum(np.bincount(bw, minlength=m.n_waves))].astype(np.int64)
+    path_blocks = bb.astype(np.int32)
+  else:
+    timed_n, total, stall_total = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64)
+    mn, mx = np.full(n, np.iinfo(np.int64).max, np.int64), np.full(n, -1, np.int64)
+    wait_keys = wait_sums = wait_counts = edge_keys = edge_counts = z
+    bh = bs = be = np.zeros(nb, np.int64)
+    path_start, path_blocks = np.zeros(m.n_waves + 1, np.int64), np.zeros(0, np.int32)
+  exec_n, exec_total, _, exec_max = _sums(m.x_inst.astype(np.int64), m.x_delay, n)
+  return MappingTiming(timed_n, total, mn, mx, stall_total, exec_n, exec_total, exec_max, wait_keys, wait_sums, wait_counts,
+                       bh, bs, be, edge_keys, edge_counts.astype(np.int64), path_start, path_blocks)
+
+def _add_keyed(keys: list[np.ndarray], *values: list[np.ndarray]) -> tuple:
+  """Keyed sums from several parts: (unique keys, summed values...)."""
+  k = np.concatenate(keys) if keys else np.zeros(0, np.int64)
+  uk, inv = np.unique(k, return_inverse=True)
+  return (uk, *(np.bincount(inv, weights=np.concatenate(v) if v else np.zeros(0), minlength=len(uk)).round().astype(np.int64)
+                for v in values))
+
+def kernel_timing(program: ProgramTables, instructions, cfg, mappings: list[tuple[TraceRef, Mapping]],
+                  parts: list[MappingTiming] | None = None, tables: TimingTables | None = None) -> KernelTiming:
+  """Aggregate the mappings of one kernel (every traced SE of every dispatch). `parts`: each mapping's
+  time_mapping, when the caller computed them already (in parallel); `tables`: timing_tables, likewise."""
+  n, nb = program.n, len(cfg.blocks)
+  tables = tables or timing_tables(program, instructions)
+  counters = tables.counters
+  if parts is None: parts = [time_mapping(tables, program, nb, m) for _, m in mappings]
+  hits, timed_n, total, stall_total = (np.zeros(n, np.int64) for _ in range(4))
+  exec_n, exec_total = np.zeros(n, np.int64), np.zeros(n, np.int64)
+  mn, mx, exec_max = np.full(n, np.iinfo(np.int64).max, np.int64), np.full(n, -1, np.int64), np.full(n, -1, np.int64)
   block_hits, block_starts, block_ends = (np.zeros(nb, np.int64) for _ in range(3))
-  cols: dict[str, list] = {k: [] for k in ("inst", "cycles", "stall_inst", "stall", "exec_inst", "exec", "wait", "src",
-                                            "counter", "waited", "edge", "edge_n")}
-  waves: list[Waves] = []
   coverage = {"traces": [], **{k: 0 for k in ("instruction_packets", "mapped", "unmapped", "other_simd", "lost_waves",
                                                "waves_started", "waves_ended")}}
-  for ref, m in mappings:
+  segments = []
+  for (ref, m), part in zip(mappings, parts):
     hits += m.hits
     s = m.summary()
     coverage["traces"].append({"id": ref.id, "se": ref.se, "exec_tag": ref.exec_tag, "itrace": ref.itrace, **s})
     for key in coverage:
       if key != "traces": coverage[key] += s[key]
-    paths = None
-    if len(m.ev_inst):
-      inst, wave, pkt, stepped = _per_wave_order(m)
-      cycles, timed, stall, done = _cycles(m, inst, wave, pkt, stepped)
-      cols["inst"].append(inst[timed]); cols["cycles"].append(cycles[timed])
-      cols["stall_inst"].append(inst[done]); cols["stall"].append(stall[done])
-      for key, v in zip(("wait", "src", "counter", "waited"), _wait_sources(inst, wave, stall, inc, thr)): cols[key].append(v)
-      ep, ed = _exec_delays(m)
-      ok = m.packet_inst[ep] >= 0
-      cols["exec_inst"].append(m.packet_inst[ep][ok].astype(np.int64)); cols["exec"].append(ed[ok])
-      bh, bs, be, keys, counts, paths = _block_walks(m, nb)
-      block_hits += bh; block_starts += bs; block_ends += be
-      cols["edge"].append(keys); cols["edge_n"].append(counts)
-    waves.append(_waves(ref, m, paths))
-
-  cat = {k: np.concatenate(v) if v else np.zeros(0, np.int64) for k, v in cols.items()}
-  timed_n, total, mn, mx = _reduce(cat["inst"], cat["cycles"], n)
-  stall_total = np.bincount(cat["stall_inst"], weights=cat["stall"], minlength=n).round().astype(np.int64)
-  exec_n, exec_total, _, exec_max = _reduce(cat["exec_inst"], cat["exec"], n)
+    timed_n += part.timed; total += part.total; stall_total += part.stall
+    np.minimum(mn, part.mn, out=mn); np.maximum(mx, part.mx, out=mx)
+    exec_n += part.exec_n; exec_total += part.exec_total; np.maximum(exec_max, part.exec_max, out=exec_max)
+    block_hits += part.block_hits; block_starts += part.block_starts; block_ends += part.block_ends
+    segments.append(WaveSegment(ref.id, ref.se, m, part.path_start, part.path_blocks))
+  mn[timed_n == 0] = -1
   block_cycles = np.bincount(program.block, weights=total, minlength=nb).round().astype(np.int64)
   # waits: summed per (wait, source, counter), costliest first
-  key = (cat["wait"] * n + cat["src"]) * len(counters) + cat["counter"]
-  uk, inv = np.unique(key, return_inverse=True)
-  sums = np.bincount(inv, weights=cat["waited"], minlength=len(uk)).round().astype(np.int64)
-  hits_w = np.bincount(inv, minlength=len(uk))
-  waits = sorted(({"wait": int(k // len(counters) // n), "source": int(k // len(counters) % n),
-                   "counter": counters[int(k % len(counters))], "cycles": int(c), "count": int(h)}
-                  for k, c, h in zip(uk.tolist(), sums.tolist(), hits_w.tolist())), key=lambda w: (-w["cycles"], w["wait"]))
+  uk, sums, hits_w = _add_keyed([p.wait_keys for p in parts], [p.wait_sums for p in parts], [p.wait_counts for p in parts])
+  nc = len(counters)
+  waits = sorted(({"wait": int(k // nc // n), "source": int(k // nc % n), "counter": counters[int(k % nc)], "cycles": int(c),
+                   "count": int(h)} for k, c, h in zip(uk.tolist(), sums.tolist(), hits_w.tolist())),
+                 key=lambda w: (-w["cycles"], w["wait"]))
   # edges: (from block, to block, kind) -> count
-  ek, inv = np.unique(cat["edge"], return_inverse=True)
-  en = np.bincount(inv, weights=cat["edge_n"], minlength=len(ek)).round().astype(np.int64)
+  ek, en = _add_keyed([p.edge_keys for p in parts], [p.edge_counts for p in parts])
   edge_counts = {(k // 4 // nb, k // 4 % nb, EDGE_KIND.get(k % 4, "start")): c for k, c in zip(ek.tolist(), en.tolist())}
   coverage["itrace_ses"] = sorted({tr["se"] for tr in coverage["traces"] if tr["itrace"]})
   return KernelTiming(program, counters, hits, timed_n, total, mn, mx, stall_total, exec_n, exec_total, exec_max, waits,
-                      block_hits, block_cycles, block_starts, block_ends, edge_counts, Waves.concat(waves), coverage)
+                      block_hits, block_cycles, block_starts, block_ends, edge_counts, Waves(segments), coverage)
 
 PATH_LIMIT = 10000   # blocks of a wave's path listed (a long loop's path is cut; n_blocks says how long it was)
 
-def _waves(ref: TraceRef, m: Mapping, paths) -> Waves:
-  """The wave instances of one mapping as columns; `paths` from _block_walks (None: no block entries)."""
-  t = m.packets.time
-  n = m.n_waves
-  start = t[m.w_start] if n else np.zeros(0, np.int64)
-  end = np.where(m.w_end >= 0, t[np.maximum(m.w_end, 0)], -1) if n else np.zeros(0, np.int64)
-  if paths is None: path_start, blocks = np.zeros(n + 1, np.int64), np.zeros(0, np.int32)
-  else:
-    wave_of, blocks = paths
-    path_start = np.r_[0, np.cumsum(np.bincount(wave_of, minlength=n))].astype(np.int64)
-  full = lambda v, dt: np.full(n, v, dt)
-  return Waves(full(ref.id, np.uint16), full(ref.se, np.uint8), m.w_cu.astype(np.uint8), m.w_simd.astype(np.uint8),
-               m.w_slot.astype(np.uint8), start.astype(np.int64), end.astype(np.int64), m.w_traced.astype(bool),
-               m.w_n_insts.astype(np.int32), m.w_status.astype(np.uint8), path_start, blocks.astype(np.int32))

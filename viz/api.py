@@ -16,6 +16,7 @@ from isa.cfg import CFG, build_cfg, to_json as cfg_json
 from isa.decode import Disassembler
 from isa.elf import CodeObject, CodeObjectError, Kernel
 from isa.instruction import Instruction
+from sqtt.mapping import NO_TIME
 from viz.layout import block_sizes, layout
 from viz.capture import Capture, Program, TraceBuffer, load_capture
 
@@ -67,6 +68,12 @@ class KernelView:
         log.info("kernel %d (%s): cannot disassemble", self.id, self.name, exc_info=True)
         self.problem = f"cannot disassemble: {one_line(e)}"
     return self.problem is None
+
+  @cached_property
+  def timing_tables(self):
+    """sqtt.timing.timing_tables of this kernel: counters and wait thresholds per instruction."""
+    from sqtt.timing import timing_tables
+    return timing_tables(self.program_tables, self.instructions)
 
   @cached_property
   def program_tables(self):
@@ -154,50 +161,71 @@ def disasm_json(kv: KernelView) -> dict:
 
 @dataclass
 class TraceResult:
-  """One trace buffer: its packets, and its walk through its kernel (None: no kernel, no SQTT layout, or a
+  """One trace buffer: its packet counts, and its walk through its kernel (None: no kernel, no SQTT layout, or a
   `problem` that stopped it)."""
   id: int
   trace: TraceBuffer
   kernel: KernelView | None
-  packets: object
+  packets: object                    # sqtt.decode.PacketCounts
   mapping: object = None
   problem: str | None = None
+  part: object = None                # sqtt.timing.MappingTiming of the mapping
 
 @dataclass
 class Analysis:
   traces: list[TraceResult]
   timing: dict[int, object]          # kernel id -> sqtt.timing.KernelTiming, kernels with at least one trace
 
+ANALYSIS_THREADS = 2                 # buffers are independent: one per core (the compiled loops release the GIL)
+
+def _analyze_trace(i: int, t: TraceBuffer, arch: str | None, kv: KernelView | None) -> TraceResult:
+  """Decode one buffer, walk it through its kernel chunk by chunk and reduce the walk's timing: only counts, the
+  walk and its reduction are kept."""
+  from sqtt.decode import PacketCounts, count_packets
+  from sqtt.mapping import map_buffer
+  from sqtt.timing import time_mapping
+  tables = kv.program_tables if kv is not None else None
+  problem = (kv.problem or kv.trace_problem) if kv is not None else None
+  if tables is not None:
+    try:
+      m = map_buffer(t.blob, arch, tables, kv.program.base if kv.program else 0)
+      if m is not None:
+        part = time_mapping(kv.timing_tables, tables, len(kv.cfg.blocks), m)
+        return TraceResult(i, t, kv, PacketCounts(m.n_packets, m.kind_counts, m.layout, m.error), m, part=part)
+    except Exception as e:
+      log.info("trace %d of kernel %d: cannot map", i, kv.id, exc_info=True)
+      problem = f"cannot map to kernel {kv.id}: {one_line(e)}"
+  return TraceResult(i, t, kv, count_packets(t.blob, arch), None, problem)
+
 def analyze(ws: Workspace, progress: Callable[[int, int, str], None] | None = None) -> Analysis:
-  """Decode every buffer, walk it through its kernel and time each kernel. The decoder never raises; a kernel
-  whose code cannot be walked, or a walk that fails, is a problem of that kernel and its traces only."""
-  import sqtt
-  from sqtt.mapping import map_packets
+  """Decode every buffer, walk it through its kernel (ANALYSIS_THREADS buffers at once) and time each kernel.
+  The decoder never raises; a kernel whose code cannot be walked, or a walk that fails, is a problem of that
+  kernel and its traces only."""
+  from concurrent.futures import ThreadPoolExecutor
   from sqtt.timing import TraceRef, kernel_timing
   arch = {d.name: d.arch for d in ws.capture.devices}
-  total, done = sum(len(t.blob) for t in ws.capture.traces), 0
-  results, per_kernel = [], {}
-  for i, t in enumerate(ws.capture.traces):
-    kv = ws.kernel_of_trace(t)
-    p = sqtt.decode(t.blob, arch.get(t.device) or (kv.arch if kv else None))
-    m = problem = None
-    if kv is not None and p.stream_layout:
-      tables = kv.program_tables
-      problem = kv.problem or kv.trace_problem
-      if tables is not None:
-        try:
-          m = map_packets(p, tables, kv.program.base if kv.program else 0)
-          per_kernel.setdefault(kv.id, []).append((TraceRef(i, t.se, t.exec_tag, t.itrace), m))
-        except Exception as e:
-          log.info("trace %d of kernel %d: cannot map", i, kv.id, exc_info=True)
-          problem = f"cannot map to kernel {kv.id}: {one_line(e)}"
-    results.append(TraceResult(i, t, kv, p, m, problem))
-    done += len(t.blob)
-    if progress: progress(done, total, f"trace {i + 1}/{len(ws.capture.traces)}")
+  traces = ws.capture.traces
+  owners = [ws.kernel_of_trace(t) for t in traces]
+  for kv in {id(k): k for k in owners if k is not None}.values():
+    if kv.program_tables is not None: kv.timing_tables   # once, before the threads
+  total, done = sum(len(t.blob) for t in traces), 0
+  results: list[TraceResult] = []
+  with ThreadPoolExecutor(ANALYSIS_THREADS, thread_name_prefix="amdviz-trace") as pool:
+    futures = [pool.submit(_analyze_trace, i, t, arch.get(t.device) or (kv.arch if kv else None), kv)
+               for i, (t, kv) in enumerate(zip(traces, owners))]
+    for i, f in enumerate(futures):
+      results.append(f.result())
+      done += len(traces[i].blob)
+      if progress: progress(done, total, f"trace {i + 1}/{len(traces)}")
+  per_kernel: dict[int, list] = {}
+  for r in results:
+    if r.mapping is not None:
+      per_kernel.setdefault(r.kernel.id, []).append((TraceRef(r.id, r.trace.se, r.trace.exec_tag, r.trace.itrace), r.mapping, r.part))
   timing = {}
-  for kid, ms in per_kernel.items():
+  for kid, rows in per_kernel.items():
     kv = ws.kernels[kid]
-    try: timing[kid] = kernel_timing(kv.program_tables, kv.instructions, kv.cfg, ms)
+    try: timing[kid] = kernel_timing(kv.program_tables, kv.instructions, kv.cfg, [(ref, m) for ref, m, _ in rows],
+                                     [part for _, _, part in rows], kv.timing_tables)
     except Exception as e:
       log.info("kernel %d: cannot time", kid, exc_info=True)
       kv.trace_problem = f"its traces cannot be timed: {one_line(e)}"
@@ -207,19 +235,17 @@ def traces_json(ws: Workspace) -> dict:
   """Every trace buffer: its kernel, SE, packets, waves started/ended, how its instruction packets mapped
   (instruction_packets = mapped + unmapped; other_simd: OTHER_* ops, not this SIMD's), the traced unit, the
   decoder's error and the walker's problems."""
-  from sqtt import KIND
   out = []
   for r in ws.analysis().traces:
     p, m = r.packets, r.mapping
     s = m.summary() if m is not None else {}
-    started, ended = (s["waves_started"], s["waves_ended"]) if m is not None else \
-      (int((p.kind == KIND["WAVE_START"]).sum()), int((p.kind == KIND["WAVE_END"]).sum()))
+    started, ended = (s["waves_started"], s["waves_ended"]) if m is not None else (p.count("WAVE_START"), p.count("WAVE_END"))
     out.append({"id": r.id, "kernel_id": r.kernel.id if r.kernel else None, "device": r.trace.device, "se": r.trace.se,
-                "itrace": r.trace.itrace, "exec_tag": r.trace.exec_tag, "bytes": len(r.trace.blob), "packets": len(p),
+                "itrace": r.trace.itrace, "exec_tag": r.trace.exec_tag, "bytes": len(r.trace.blob), "packets": p.n,
                 "waves_started": started, "waves_ended": ended, "traced_waves": s.get("traced_waves", 0),
                 "instruction_packets": s.get("instruction_packets", 0), "mapped": s.get("mapped", 0),
                 "unmapped": s.get("unmapped", 0), "other_simd": s.get("other_simd", 0), "lost_waves": s.get("lost_waves", 0),
-                "traced_unit": s.get("traced_unit"), "layout": p.stream_layout,
+                "traced_unit": s.get("traced_unit"), "layout": p.layout,
                 "error": None if p.error is None else f"byte {p.error[0]}: {p.error[1]}",
                 "problems": ([r.problem] if r.problem else []) + (list(m.problems) if m is not None else [])})
   return {"traces": out}
@@ -307,17 +333,11 @@ INST_CLASSES = (("WAIT", ("s_waitcnt", "s_wait_", "s_barrier")), ("BRANCH", ("s_
 def inst_class(mnemonic: str) -> str:
   return next((c for c, prefixes in INST_CLASSES if mnemonic.startswith(prefixes)), "OTHER")
 
-def _wave_issues(ws: Workspace, kv: KernelView) -> list[tuple[int, tuple]]:
-  """(first kernel-wide wave number, sqtt.timing.wave_issues) per mapping of the kernel, in the order
-  kernel_timing listed their waves; computed once per kernel."""
+def _wave_issues(kv: KernelView, m) -> tuple:
+  """sqtt.timing.wave_issues of one of the kernel's mappings, computed once (on the first timeline asked of it)."""
   from sqtt.timing import wave_issues
-  if (hit := kv._cache.get("wave_issues")) is None:
-    hit, first = [], 0
-    for r in ws.analysis().traces:
-      if r.kernel is kv and r.mapping is not None:
-        hit.append((first, wave_issues(r.mapping)))
-        first += r.mapping.n_waves
-    kv._cache["wave_issues"] = hit
+  cache = kv._cache.setdefault("wave_issues", {})
+  if (hit := cache.get(id(m))) is None: hit = cache[id(m)] = wave_issues(m)
   return hit
 
 def wave_timeline_json(ws: Workspace, kv: KernelView, n: int) -> dict:
@@ -327,12 +347,13 @@ def wave_timeline_json(ws: Workspace, kv: KernelView, n: int) -> dict:
   t = _timing(ws, kv)
   total = len(t.waves) if t is not None else 0
   if not 0 <= n < total: raise ApiError(404, f"no wave {n} (kernel {kv.id} has {total})")
-  w = t.waves
-  out = {"wave": n, "start": int(w.start[n]), "end": int(w.end[n]) if w.end[n] >= 0 else None, "traced": bool(w.traced[n]),
-         "spans": []}
+  seg, local = t.waves.locate(n)
+  m = seg.m
+  out = {"wave": n, "start": int(m.w_start[local]), "end": int(m.w_end[local]) if m.w_end[local] != NO_TIME else None,
+         "traced": bool(m.w_traced[local]), "spans": []}
   if not out["traced"]: return out
-  first, (wave, inst, issue, cycles, timed) = next((f, e) for f, e in reversed(_wave_issues(ws, kv)) if f <= n)
-  sel = np.flatnonzero(wave == n - first)
+  wave, inst, issue, cycles, timed = _wave_issues(kv, m)
+  sel = np.flatnonzero(wave == local)
   ends = np.where(timed[sel], issue[sel] + cycles[sel], issue[sel])
   insts = kv.instructions
   out["spans"] = [{"pc": insts[i].pc, "start": a, "end": b, "class": inst_class(insts[i].mnemonic)}

@@ -9,7 +9,8 @@ from isa.cfg import build_cfg
 from isa.decode import Disassembler
 from sqtt import KIND
 from sqtt.decode import field_ranges
-from sqtt.mapping import (ENTER_START, ENTER_TAKEN, W_ENDED, W_LOST, instruction_kind, map_packets, program_tables)
+from sqtt.mapping import (ENTER_START, ENTER_TAKEN, W_ENDED, W_LOST, instruction_kind, map_buffer, map_packets,
+                          program_tables)
 from tests.conftest import REAL_CAPTURES, real_capture
 from tests.sqtt.test_decode import encode
 
@@ -86,7 +87,7 @@ def test_rdna3_two_waves_exact():
   starts = [b.start for b in cfg.blocks]
   assert [(int(w), starts[b], int(k)) for w, b, k in zip(m.be_wave, m.be_block, m.be_kind)] == \
     [(0, 0x0, ENTER_START), (1, 0x0, ENTER_START), (1, 0x14, 1), (0, 0x1c, ENTER_TAKEN), (1, 0x1c, 1)]
-  assert m.packet_inst[p.kind == KIND["WAVE_END"]].tolist() == [6, 6]
+  assert [int(i) for i, k in zip(m.ev_inst, p.kind[m.ev_packet]) if k == KIND["WAVE_END"]] == [6, 6]
 
 def test_immediate_mask_maps_every_wave_in_it():
   _, _, prog = kernel("gfx1100", GFX11_KERNEL)
@@ -210,12 +211,14 @@ def test_interpreted_walk_equals_compiled(monkeypatch):
   mod = sys.modules["sqtt.mapping"]
   _, _, prog = kernel("gfx1100", GFX11_KERNEL)
   ws, an = real(str(real_capture("gfx1200", "gemm")))
-  cases = [(sqtt.decode(stream("rdna3", TWO_WAVES), "gfx1100"), prog), (an.traces[0].packets, an.traces[0].kernel.program_tables)]
+  r = an.traces[0]
+  cases = [(sqtt.decode(stream("rdna3", TWO_WAVES), "gfx1100"), prog), (sqtt.decode(r.trace.blob, r.kernel.arch), r.kernel.program_tables)]
   compiled = [map_packets(p, t) for p, t in cases]
   monkeypatch.setattr(mod, "compiled", lambda fn: fn)   # run the loop as plain Python
   for (p, t), a in zip(cases, compiled):
     b = map_packets(p, t)
-    for f in ("ev_packet", "ev_wave", "ev_inst", "ev_stepped", "packet_inst", "be_block", "be_kind", "w_status", "hits"):
+    for f in ("ev_packet", "ev_time", "ev_wave", "ev_inst", "ev_stepped", "ev_done", "be_block", "be_kind", "w_status",
+              "w_start", "w_end", "x_inst", "x_delay", "hits"):
       assert (getattr(a, f) == getattr(b, f)).all(), f
 
 # ---------------------------------------------------------------------------------------------------
@@ -231,9 +234,11 @@ BRANCH_OPS = {"rdna3": (0x03, 0x04), "rdna4": (0x03, 0x04), "cdna": (12, 13)}
 
 def test_real_capture_maps(capture_path, report):
   ws, an = real(str(capture_path))
+  arch = {d.name: d.arch for d in ws.capture.devices}
   for r in an.traces:
-    p, m = r.packets, r.mapping
+    m = r.mapping
     if m is None: continue
+    p = sqtt.decode(r.trace.blob, arch[r.trace.device])
     kv, prog = r.kernel, r.kernel.program_tables
     insts = kv.instructions
     where = f"{capture_path.parent.name}/{capture_path.name} trace {r.id}"
@@ -276,3 +281,36 @@ def test_real_capture_flow_balances(capture_path):
       out[a] += c; into[b] += c
     assert (into + t.block_starts == t.block_hits).all() and (t.block_hits == out + t.block_ends).all()
     assert t.block_starts.sum() == t.block_ends.sum() == t.n_waves
+
+
+MAPPING_ARRAYS = ("ev_packet", "ev_time", "ev_wave", "ev_inst", "ev_stepped", "ev_done", "be_wave", "be_block", "be_kind",
+                  "w_start", "w_end", "w_cu", "w_simd", "w_slot", "w_traced", "w_status", "w_n_insts", "w_last_inst",
+                  "x_inst", "x_delay", "hits", "kind_counts")
+
+def same_mapping(a, b, where):
+  for f in MAPPING_ARRAYS: assert np.array_equal(getattr(a, f), getattr(b, f)), (where, f)
+  assert (a.counts, a.problems, a.traced_unit, a.n_packets, a.error) == (b.counts, b.problems, b.traced_unit, b.n_packets, b.error), where
+
+def test_chunked_walk_equals_whole(capture_path):
+  """map_buffer, decoding and walking a few hundred packets at a time, finds exactly what one walk over all the
+  packets finds: the walk's state carries across chunks (waves, exec queues, the traced unit)."""
+  ws, an = real(str(capture_path))
+  arch = {d.name: d.arch for d in ws.capture.devices}
+  for r in an.traces:
+    if r.mapping is None: continue
+    a = arch[r.trace.device]
+    whole = map_packets(sqtt.decode(r.trace.blob, a), r.kernel.program_tables)
+    for chunk in (257, 4096):
+      same_mapping(map_buffer(r.trace.blob, a, r.kernel.program_tables, chunk=chunk), whole, (capture_path.name, r.id, chunk))
+    same_mapping(r.mapping, whole, (capture_path.name, r.id))
+
+def test_glued_buffers_map_every_copy():
+  """A buffer glued to itself (as the scale benchmark builds big traces) maps every copy: n times the waves,
+  events and hits of one, nothing unmapped, whatever the chunk size."""
+  ws, an = real(str(real_capture("gfx1100", "gemm")))
+  r = next(r for r in an.traces if r.mapping is not None and len(r.mapping.ev_inst))
+  one = r.mapping
+  for chunk in (1000, 1 << 20):
+    m = map_buffer(r.trace.blob * 5, "gfx1100", r.kernel.program_tables, chunk=chunk)
+    assert m.unmapped == 0 and m.n_waves == 5 * one.n_waves and len(m.ev_inst) == 5 * len(one.ev_inst)
+    assert (m.hits == 5 * one.hits).all() and m.counts["mapped_packets"] == 5 * one.counts["mapped_packets"]

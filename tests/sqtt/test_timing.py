@@ -159,8 +159,8 @@ def test_real_capture_timing(capture_path, report):
       m = r.mapping
       if m is None or r.kernel is not kv or not len(m.ev_inst): continue
       first = np.full(m.n_waves, -1, np.int64)
-      for w, e in zip(m.ev_wave[::-1], m.ev_packet[::-1]): first[w] = m.packets.time[e]
-      ends = m.packets.time[m.w_end[m.w_traced]]
+      for w, t_ in zip(m.ev_wave[::-1], m.ev_time[::-1]): first[w] = t_
+      ends = m.w_end[m.w_traced]
       span += int((ends - first[m.w_traced]).sum())
     assert t.cycles_total.sum() == span
     assert (t.hits >= t.timed).all() and (t.cycles_min <= t.cycles_max).all()

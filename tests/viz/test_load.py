@@ -73,10 +73,10 @@ def rss_mb(pid: int) -> float:
 
 
 def test_uploads_stay_within_the_budget(report):
-  """150 uploads of the demo capture, each looked at, into a server with a 20 MB upload budget: the oldest are
-  evicted, and the process stops growing once the budget is full."""
+  """150 uploads of the demo capture, each looked at, into a server with a 5 MB upload budget: the oldest are
+  evicted, and the process stops growing once the budget is full (after some 15 uploads)."""
   import json
-  proc, base = start_server("--upload-budget", "20")
+  proc, base = start_server("--upload-budget", "5")
   data = DEMO.read_bytes()
   try:
     def upload() -> int:
@@ -91,14 +91,14 @@ def test_uploads_stay_within_the_budget(report):
       while status(cid)["state"] == "loading":
         assert time.monotonic() < deadline; time.sleep(0.02)
       for r in ("disasm", "layout", "timing"): get(f"{base}/api/captures/{cid}/kernels/0/{r}")
-      if k in (30, 149): sizes.append(rss_mb(proc.pid))
+      if k in (50, 149): sizes.append(rss_mb(proc.pid))
     with urllib.request.urlopen(base + "/api/captures", timeout=TIMEOUT_S) as r: caps = json.loads(r.read())["captures"]
     kept = [c for c in caps if c["origin"] == "upload" and c["state"] == "ready"]
-    assert sum(c["memory_mb"] for c in kept) <= 20 and len(kept) >= 2
+    assert sum(c["memory_mb"] for c in kept) <= 5 + 0.05 * len(kept) and len(kept) >= 2   # (each rounded to 0.1 MB)
     assert sum(c["state"] == "evicted" for c in caps) == 150 - len(kept)
-    report(f"uploads: 150 x {len(data) // 1024} KB into a 20 MB budget: {len(kept)} kept, RSS {sizes[0]:.0f} MB after 30, "
+    report(f"uploads: 150 x {len(data) // 1024} KB into a 5 MB budget: {len(kept)} kept, RSS {sizes[0]:.0f} MB after 50, "
            f"{sizes[1]:.0f} MB after 150")
-    assert sizes[1] - sizes[0] < 20
+    assert sizes[1] - sizes[0] < 10
   finally:
     proc.terminate()
     try: proc.wait(15)
