@@ -10,14 +10,14 @@ under ~/.cache/amdviz-bench (AMDVIZ_BENCH_CACHE).
 Per size, in this one command:
   serve        `python -m viz.server --port 0 CAPTURE` started, then /api/kernels/0/timing asked every 50 ms:
                seconds from the process's start until it answers 200, and the process's peak RSS
-  reopen       the same again: the analysis now comes from the on-disk cache (when there is one)
+  reopen       the same again: the analysis now comes from the on-disk cache the first run wrote
   tinygrad     tinygrad's own decode + map_insts over the same buffers (up to 100 MB: it is a Python loop per
                packet), in its own environment (see benchmarks/bench_sqtt.py), whole process; the reference
 And once, on the small real capture itself: `amdviz json CAPTURE /api/kernels/0/timing` as a whole process
 against tinygrad's decode + map_insts as a whole process (cold start).
 """
 from __future__ import annotations
-import argparse, json, os, re, subprocess, sys, threading, time, urllib.error, urllib.request
+import argparse, json, os, re, shutil, subprocess, sys, threading, time, urllib.error, urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,9 +67,11 @@ def peak_rss_mb(pid: int) -> float:
   return float("nan")
 
 
-def serve_until_timing(path: Path) -> tuple[float, float]:
-  """(seconds from process start to /timing answered, peak RSS MB) of a real `amdviz serve` process."""
-  env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+def serve_until_timing(path: Path, cache: Path) -> tuple[float, float]:
+  """(seconds from process start to /timing answered, peak RSS MB) of a real `amdviz serve` process whose analysis
+  cache is `cache`. The process is stopped once the analysis is in the cache (it writes it after answering)."""
+  env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), "AMDVIZ_CACHE": "1",
+         "AMDVIZ_CACHE_DIR": str(cache)}
   t0 = time.perf_counter()
   proc = subprocess.Popen([sys.executable, "-m", "viz.server", "--port", "0", str(path)], cwd=ROOT, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -87,7 +89,9 @@ def serve_until_timing(path: Path) -> tuple[float, float]:
         if e.code != 202: raise SystemExit(f"/timing answered {e.code}: {e.read()[:300]!r}")
       if time.perf_counter() - t0 > WAIT_S: raise SystemExit("no answer in time")
       time.sleep(0.05)
-    return time.perf_counter() - t0, peak_rss_mb(proc.pid)
+    answered, rss = time.perf_counter() - t0, peak_rss_mb(proc.pid)
+    while not list(cache.glob("analysis/*/*/meta.json")) and time.perf_counter() - t0 < WAIT_S: time.sleep(0.1)
+    return answered, rss
   finally:
     proc.terminate()
     try: proc.wait(15)
@@ -95,7 +99,7 @@ def serve_until_timing(path: Path) -> tuple[float, float]:
 
 
 def whole_process(cmd: list[str]) -> float:
-  env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+  env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), "AMDVIZ_CACHE": "0"}
   t = time.perf_counter()
   subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True)
   return time.perf_counter() - t
@@ -140,8 +144,10 @@ def main(argv=None) -> int:
     print(line, flush=True)
     for mb in (float(x) for x in a.sizes.split(",")):
       path = build(mb)
-      secs, rss = serve_until_timing(path)
-      again, rss2 = serve_until_timing(path)
+      cache = tmp / f"cache-{mb:g}"                       # empty: the first open computes, the second reads it
+      secs, rss = serve_until_timing(path, cache)
+      again, rss2 = serve_until_timing(path, cache)
+      shutil.rmtree(cache, ignore_errors=True)
       row = {"trace_mb": mb, "file_mb": round(path.stat().st_size / 1e6, 1), "serve_s": round(secs, 2), "peak_rss_mb": round(rss),
              "reopen_s": round(again, 2), "reopen_peak_rss_mb": round(rss2)}
       if use_tg and mb <= TG_LIMIT_MB:

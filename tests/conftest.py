@@ -1,6 +1,11 @@
 """Shared test data: the real captures the repository carries (tests/data, origin in its README)."""
+import os
 from pathlib import Path
 import pytest
+
+# the on-disk analysis cache is off in tests (every analysis is computed, nothing lands in ~/.cache); the cache's
+# own tests turn it on in a temporary directory
+os.environ["AMDVIZ_CACHE"] = "0"
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 REAL_CAPTURES = sorted((DATA_DIR / "captures" / "real").glob("*/*.pkl"))

@@ -16,8 +16,12 @@ PAGING = ("total", "offset", "limit")   # fields /waves gained for paging: not p
 
 
 def bodies(path: Path) -> dict[str, object]:
-  from viz.api import Workspace, route
-  ws = Workspace.open(path)
+  from viz.api import Workspace
+  return bodies_of(Workspace.open(path))
+
+
+def bodies_of(ws) -> dict[str, object]:
+  from viz.api import route
   out = {"/api/traces": route(ws, "/api/traces")}
   for k in range(len(ws.kernels)):
     for r in ("timing", "cfg", "hotspots?top=50"):

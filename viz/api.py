@@ -111,6 +111,7 @@ class Workspace:
       for k in co.kernels:
         self.kernels.append(KernelView(len(self.kernels), k.name, co.arch, k, co, prog))
     self._analysis: Analysis | None = None
+    self._unsaved = False
     self._analysis_lock = threading.Lock()       # a server may ask from several threads at once: analyse once
 
   @classmethod
@@ -131,11 +132,24 @@ class Workspace:
                  and kv.program.device == t.device and t.kern_tag is not None), None)
 
   def analysis(self, progress: Callable[[int, int, str], None] | None = None) -> "Analysis":
-    """Decode, map and time every trace buffer (once; later calls return the same). `progress(done bytes,
-    total bytes, label)` is called as buffers finish."""
+    """Decode, map and time every trace buffer (once; later calls return the same), or take that analysis from
+    the on-disk cache (viz/analysis_cache.py; save_analysis writes it there). `progress(done bytes, total bytes,
+    label)` is called as buffers finish."""
+    from viz import analysis_cache
     with self._analysis_lock:
-      if self._analysis is None: self._analysis = analyze(self, progress)
+      if self._analysis is None and self.capture.traces: self._analysis = analysis_cache.load(self)
+      if self._analysis is None:
+        self._analysis = analyze(self, progress)
+        self._unsaved = bool(self.capture.traces)
     return self._analysis
+
+  def save_analysis(self) -> None:
+    """Write a freshly computed analysis to the on-disk cache (once; a no-op otherwise). Kept apart from
+    analysis(): writing a big one takes seconds, which nobody waiting for an answer should pay."""
+    from viz import analysis_cache
+    with self._analysis_lock:                      # (held only to claim the write: routes read the analysis meanwhile)
+      unsaved, self._unsaved = self._unsaved, False
+    if unsaved: analysis_cache.save(self, self._analysis)
 
 
 def kernels_json(ws: Workspace) -> dict:
@@ -202,7 +216,6 @@ def analyze(ws: Workspace, progress: Callable[[int, int, str], None] | None = No
   The decoder never raises; a kernel whose code cannot be walked, or a walk that fails, is a problem of that
   kernel and its traces only."""
   from concurrent.futures import ThreadPoolExecutor
-  from sqtt.timing import TraceRef, kernel_timing
   arch = {d.name: d.arch for d in ws.capture.devices}
   traces = ws.capture.traces
   owners = [ws.kernel_of_trace(t) for t in traces]
@@ -217,6 +230,11 @@ def analyze(ws: Workspace, progress: Callable[[int, int, str], None] | None = No
       results.append(f.result())
       done += len(traces[i].blob)
       if progress: progress(done, total, f"trace {i + 1}/{len(traces)}")
+  return finish_analysis(ws, results)
+
+def finish_analysis(ws: Workspace, results: list[TraceResult]) -> Analysis:
+  """Time each kernel from its traces' walks and their reductions (also what a cached analysis is rebuilt from)."""
+  from sqtt.timing import TraceRef, kernel_timing
   per_kernel: dict[int, list] = {}
   for r in results:
     if r.mapping is not None:

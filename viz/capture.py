@@ -12,10 +12,11 @@ The three events that matter are then read BY FIELD NAME from their placeholders
 changing class signatures do not matter.
 """
 from __future__ import annotations
-import decimal, pickle, re, reprlib
+import decimal, mmap, os, pickle, re, reprlib, stat
 from dataclasses import dataclass, field, fields, MISSING
 from pathlib import Path
 from isa.elf import MAX_ADDRESS, CodeObject, CodeObjectError, arch_from_gfx_target_version, load_code_object
+import blake3
 from viz import safe_pickle
 
 FORMAT_VERSION = 1
@@ -80,6 +81,7 @@ class Capture:
   traces: list[TraceBuffer]
   source_format: str           # "tinygrad", "amdviz" or "elf"
   meta: dict = field(default_factory=dict)
+  key: str = ""                # content hash of the input (blake3 hex): names its cached analysis
 
   def device(self, name: str) -> Device | None: return next((d for d in self.devices if d.name == name), None)
 
@@ -140,14 +142,30 @@ def allowed_class(module: str, name: str):
     return cls
   return None
 
+def _unsafe(e: safe_pickle.UnsafePickle) -> CaptureError:
+  why = str(e)
+  return CaptureError(why if why.startswith(("refusing", "truncated")) else f"not a valid capture pickle: {why}")
+
 def safe_loads(data: bytes):
   """Unpickle a capture with viz.safe_pickle's checks and this module's allow-list; failures are one-line
   CaptureErrors."""
   try: return safe_pickle.safe_loads(data, allowed_class)
-  except safe_pickle.UnsafePickle as e:
-    why = str(e)
-    if why.startswith(("refusing", "truncated")): raise CaptureError(why) from None
-    raise CaptureError(f"not a valid capture pickle: {why}") from None
+  except safe_pickle.UnsafePickle as e: raise _unsafe(e) from None
+
+def content_key(data) -> str:
+  """The content hash captures are known by (blake3: a gigabyte in about a tenth of a second)."""
+  return blake3.blake3(data, max_threads=blake3.blake3.AUTO).hexdigest()
+
+HASH_CHUNK = 64 << 20
+
+def _file_key(f) -> str:
+  """content_key of an open file, read in chunks into one buffer (a mapped file would count its every page in
+  this process's resident memory)."""
+  h, buf = blake3.blake3(max_threads=blake3.blake3.AUTO), bytearray(HASH_CHUNK)
+  view = memoryview(buf)
+  f.seek(0)
+  while n := f.readinto(buf): h.update(view[:n])
+  return h.hexdigest()
 
 def _one_line(e: BaseException) -> str:
   s = " ".join(str(e).split())
@@ -279,22 +297,40 @@ def _from_elf(data: bytes, path: str, arch: str | None) -> Capture:
 
 def load_capture(source: str | Path | bytes | bytearray | memoryview, arch: str | None = None) -> Capture:
   """Load a tinygrad profile pickle, an amdviz CaptureFile or a bare ELF code object (`arch` names the
-  target of an ELF whose e_flags has none)."""
-  if isinstance(source, (bytes, bytearray, memoryview)): data, path = bytes(source), "<bytes>"
-  else:
-    path = str(source)
-    try: data = Path(source).read_bytes()
-    except FileNotFoundError: raise CaptureError(f"capture not found: {path}") from None
-    except OSError as e: raise CaptureError(f"cannot read capture {path}: {e.strerror or _one_line(e)}") from None
+  target of an ELF whose e_flags has none). A file is mapped, not read: it is scanned and hashed in place and
+  unpickled from the file, so a big capture is in memory once."""
+  if isinstance(source, (bytes, bytearray, memoryview)): return _load_bytes(bytes(source), "<bytes>", arch)
+  path = str(source)
+  try:
+    with open(path, "rb") as f:
+      size = os.fstat(f.fileno()).st_size
+      if size == 0 or not stat.S_ISREG(os.fstat(f.fileno()).st_mode): return _load_bytes(f.read(), path, arch)
+      with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        if view[:4] == b"\x7fELF" or view[:1] != b"\x80": return _load_bytes(view[:], path, arch)
+        key = _file_key(f)
+        try: obj = safe_pickle.safe_load(f, view, allowed_class)
+        except safe_pickle.UnsafePickle as e: raise _unsafe(e) from None
+  except FileNotFoundError: raise CaptureError(f"capture not found: {path}") from None
+  except IsADirectoryError: raise CaptureError(f"cannot read capture {path}: Is a directory") from None
+  except OSError as e: raise CaptureError(f"cannot read capture {path}: {e.strerror or _one_line(e)}") from None
+  return _capture_of(obj, path, size, key)
+
+def _load_bytes(data: bytes, path: str, arch: str | None) -> Capture:
   if not data: raise CaptureError(f"empty capture: {path}")
-  if data[:4] == b"\x7fELF": return _from_elf(data, path, arch)
+  if data[:4] == b"\x7fELF":
+    c = _from_elf(data, path, arch)
+    c.key = content_key(data)
+    return c
   if data[:1] != b"\x80":
     raise CaptureError(f"not a capture: {path}: expected a tinygrad profile pickle, an amdviz capture or an AMDGPU code object")
-  obj = safe_loads(data)
+  return _capture_of(safe_loads(data), path, len(data), content_key(data))
+
+def _capture_of(obj, path: str, size: int, key: str) -> Capture:
   if isinstance(obj, CaptureFile): c = _from_own(obj, path)
   elif isinstance(obj, list): c = _from_tinygrad(obj, path)
   else: raise CaptureError(f"not a capture: the pickle holds a {type(obj).__name__}, expected a list of profile events or a CaptureFile")
-  return _check_sizes(c, len(data))
+  c.key = key
+  return _check_sizes(c, size)
 
 def save_capture(capture: Capture | CaptureFile, path: str | Path) -> None:
   """Write `capture` in this project's own format (CaptureFile, version FORMAT_VERSION)."""

@@ -10,7 +10,8 @@ from isa.encode import cli as encode_cli
 
 def cmd_json(args) -> int:
   ws = Workspace.open(args.path)
-  print(json.dumps(route(ws, args.route), separators=(",", ":")))
+  print(json.dumps(route(ws, args.route), separators=(",", ":")), flush=True)
+  ws.save_analysis()            # after the answer: the next command on this capture starts from the cache
   return 0
 
 
@@ -54,6 +55,7 @@ def cmd_stats(args) -> int:
   """A terminal summary: per kernel its waves, trace coverage, hottest instructions and costliest waits."""
   ws = Workspace.open(args.path)
   an = ws.analysis(Progress())
+  ws.save_analysis()
   out = sys.stdout
   cap = ws.capture
   itraced = sum(1 for t in cap.traces if t.itrace)

@@ -176,7 +176,17 @@ def safe_loads(data: bytes, allowed) -> object:
   """Scan, then unpickle with the allow-list `allowed(module, name) -> class | None`; any failure is one
   UnsafePickle line."""
   scan_pickle(data)
-  try: return SafeUnpickler(io.BytesIO(data), allowed).load()
+  return _unpickle(io.BytesIO(data), allowed)
+
+def safe_load(file, view, allowed) -> object:
+  """As safe_loads, for a file: `view` (the file's bytes, e.g. an mmap) is scanned, then the pickle is read from
+  `file` at its start, so its byte strings are read straight into place rather than copied from a second copy."""
+  scan_pickle(view)
+  file.seek(0)
+  return _unpickle(file, allowed)
+
+def _unpickle(file, allowed) -> object:
+  try: return SafeUnpickler(file, allowed).load()
   except UnsafePickle: raise
   except EOFError: raise UnsafePickle("truncated pickle: data ends early") from None
   except RecursionError: raise UnsafePickle("nested too deeply") from None

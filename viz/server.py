@@ -149,6 +149,9 @@ class Slot:
           if self.state in GONE: return
           self.ws, self.ws_bytes, self.progress, self.message, self.state = ws, size, 1.0, "ready", READY   # state last
     if self.on_grow: self.on_grow(self)
+    if self.state == READY and hasattr(self.ws, "save_analysis"):   # served already; the cache is for next time
+      try: self.ws.save_analysis()
+      except Exception: log.exception("caching the analysis of capture %d (%s)", self.id, self.name)
 
   def _fail(self, status: int, message: str) -> None:
     with self._lock:
