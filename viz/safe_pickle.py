@@ -103,7 +103,10 @@ MAX_LINE = 1024             # a GLOBAL's module or name
 def scan_pickle(data: bytes | memoryview, budget: int | None = None) -> int:
   """Check `data` as described in the module docstring without building anything; return the memory charge.
   Raises UnsafePickle."""
-  mv = memoryview(data)
+  with memoryview(data) as mv:                         # released on the way out, even raising: `data` may be an mmap
+    return _scan(mv, budget)
+
+def _scan(mv: memoryview, budget: int | None) -> int:
   n = len(mv)
   budget = memory_budget(n) if budget is None else budget
   if n < 2 or mv[0] != 0x80 or not 2 <= mv[1] <= 5:

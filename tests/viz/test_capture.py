@@ -244,3 +244,16 @@ def test_too_many_records():
   # distinct 40-byte buffers: a file big enough for its memory budget to admit this many records
   events += [tg.ProfileSQTTEvent(**{**sqtt.__dict__, "blob": k.to_bytes(40, "little")}) for k in range(1 << 16)]
   with pytest.raises(CaptureError, match="^bad capture: more than 65536 programs or trace buffers$"): load_capture(tg.dumps(events))
+
+def test_hostile_files_on_disk(tmp_path):
+  """The file path (mapped, scanned in place, unpickled from the file) refuses what the bytes path refuses."""
+  import struct
+  cases = {"bomb.pkl": b"\x80\x04]r" + struct.pack("<I", 2 ** 29) + b".", "text.txt": b"hello\n",
+           "trunc.pkl": real_capture("gfx1100", "gemm").read_bytes()[:5000], "empty.pkl": b""}
+  for name, data in cases.items():
+    (p := tmp_path / name).write_bytes(data)
+    with pytest.raises(CaptureError) as e: load_capture(p)
+    with pytest.raises(CaptureError) as e2: load_capture(data)
+    assert str(e.value).replace(str(p), "<bytes>") == str(e2.value), name
+  good = real_capture("gfx1100", "gemm")
+  assert load_capture(good).key == load_capture(good.read_bytes()).key and len(load_capture(good).key) == 64
