@@ -3,17 +3,31 @@
 Compiling lazily keeps `import sqtt` cheap for code that never decodes a trace. Safe to call from several
 threads at once (a server loads captures in parallel): each function is compiled once, under a lock, and
 nothing is rebound in its module: a compiled function that calls another gets the compiled callee through
-`calls`, in a copy of its globals."""
+`calls`, in a copy of its globals.
+
+Small work is cheaper interpreted: importing numba and loading its cached machine code costs about half a
+second, more than plain Python takes over a few hundred kilobytes of trace, and a first run with no cache
+compiles for seconds. Inside `with interpreted():` (per thread) `compiled` hands back the plain functions."""
 from __future__ import annotations
-import threading, types
+import contextlib, threading, types
 
 _lock = threading.RLock()        # re-entered: compiling a function compiles its callees first
 _done: dict = {}
+_local = threading.local()
+
+@contextlib.contextmanager
+def interpreted(on: bool = True):
+  """Within this block (in this thread), compiled() returns plain Python functions when `on`."""
+  before = getattr(_local, "interpreted", False)
+  _local.interpreted = on
+  try: yield
+  finally: _local.interpreted = before
 
 
 def compiled(fn, **calls):
   """`fn` compiled by numba (nogil, cached on disk). `calls` maps global names `fn` calls to the plain
   functions behind them; fn sees their compiled versions under those names."""
+  if getattr(_local, "interpreted", False): return fn       # its calls are to the plain functions already
   key = (fn, tuple(sorted(calls.items(), key=lambda kv: kv[0])))
   if (hit := _done.get(key)) is not None: return hit
   with _lock:

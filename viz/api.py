@@ -192,9 +192,15 @@ class Analysis:
 
 ANALYSIS_THREADS = 2                 # buffers are independent: one per core (the compiled loops release the GIL)
 
-def _analyze_trace(i: int, t: TraceBuffer, arch: str | None, kv: KernelView | None) -> TraceResult:
+SMALL_TRACES = 256 << 10             # bytes of trace in a capture analysed by the loops as plain Python (sqtt.jit)
+
+def _analyze_trace(i: int, t: TraceBuffer, arch: str | None, kv: KernelView | None, small: bool = False) -> TraceResult:
   """Decode one buffer, walk it through its kernel chunk by chunk and reduce the walk's timing: only counts, the
-  walk and its reduction are kept."""
+  walk and its reduction are kept. `small`: the capture's traces are few bytes, not worth compiled loops."""
+  from sqtt.jit import interpreted
+  with interpreted(small): return _analyze_trace_now(i, t, arch, kv)
+
+def _analyze_trace_now(i: int, t: TraceBuffer, arch: str | None, kv: KernelView | None) -> TraceResult:
   from sqtt.decode import PacketCounts, count_packets
   from sqtt.mapping import map_buffer
   from sqtt.timing import time_mapping
@@ -224,7 +230,7 @@ def analyze(ws: Workspace, progress: Callable[[int, int, str], None] | None = No
   total, done = sum(len(t.blob) for t in traces), 0
   results: list[TraceResult] = []
   with ThreadPoolExecutor(ANALYSIS_THREADS, thread_name_prefix="amdviz-trace") as pool:
-    futures = [pool.submit(_analyze_trace, i, t, arch.get(t.device) or (kv.arch if kv else None), kv)
+    futures = [pool.submit(_analyze_trace, i, t, arch.get(t.device) or (kv.arch if kv else None), kv, total < SMALL_TRACES)
                for i, (t, kv) in enumerate(zip(traces, owners))]
     for i, f in enumerate(futures):
       results.append(f.result())
