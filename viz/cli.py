@@ -1,7 +1,7 @@
 """amdviz command line: `amdviz json PATH ROUTE`, `amdviz disasm PATH`, `amdviz stats PATH`, `amdviz asm [--arch A] FILE|-`."""
 from __future__ import annotations
-import argparse, json, sys, time
-from viz.api import ApiError, Workspace, hotspots_json, route
+import argparse, sys, time
+from viz.api import ApiError, Workspace, dumps, hotspots_json, route
 from viz.capture import CaptureError
 from isa.elf import CodeObjectError
 from isa.decode import UnsupportedArch
@@ -10,7 +10,8 @@ from isa.encode import cli as encode_cli
 
 def cmd_json(args) -> int:
   ws = Workspace.open(args.path)
-  print(json.dumps(route(ws, args.route), separators=(",", ":")), flush=True)
+  out = sys.stdout.buffer
+  out.write(dumps(route(ws, args.route)) + b"\n"); out.flush()
   ws.save_analysis()            # after the answer: the next command on this capture starts from the cache
   return 0
 

@@ -33,7 +33,7 @@ from starlette.requests import ClientDisconnect
 
 from isa.decode import UnsupportedArch
 from isa.elf import CodeObjectError
-from viz.api import WAVES_LIMIT, ApiError, Workspace, route
+from viz.api import WAVES_LIMIT, ApiError, Workspace, dumps, route
 from viz.capture import CaptureError, load_capture
 from viz.footprint import deep_size
 from viz.http import HEADER_TIMEOUT, LISTEN_BACKLOG, GuardedH11, connection_cap, quiet_accept_errors
@@ -86,7 +86,7 @@ def api_body(ws: Workspace, path: str) -> dict:
   return route(ws, path)   # the same function `amdviz json` prints
 
 def _dumps(body) -> bytes:
-  return json.dumps(body, separators=(",", ":")).encode()   # as `amdviz json` prints it
+  return dumps(body)   # as `amdviz json` prints it
 
 def _error_body(status: int, message: str) -> bytes:
   return _dumps({"error": message, "status": status})
