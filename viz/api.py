@@ -173,9 +173,13 @@ def kernels_json(ws: Workspace) -> dict:
   return {"kernels": out}
 
 
-def disasm_json(kv: KernelView) -> dict:
-  return {"instructions": [{"pc": i.pc, "size": i.size, "hex": i.hex, "text": i.text, "mnemonic": i.mnemonic,
-                            "reads": list(i.reads), "writes": list(i.writes)} for i in kv.instructions]}
+def disasm_json(kv: KernelView, offset: int = 0, limit: int | None = None) -> dict:
+  """Instructions offset..offset+limit-1 (limit None: to the end) of the kernel; total: how many it has."""
+  insts = kv.instructions
+  page = insts[offset:] if limit is None else insts[offset:offset + limit]
+  return {"total": len(insts), "offset": offset, "limit": limit,
+          "instructions": [{"pc": i.pc, "size": i.size, "hex": i.hex, "text": i.text, "mnemonic": i.mnemonic,
+                            "reads": list(i.reads), "writes": list(i.writes)} for i in page]}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -418,7 +422,7 @@ def hotspots_json(ws: Workspace, kv: KernelView, top: int = 10) -> dict:
                 "waited_on_by": [{**w, "text": text[w["pc"]]} for w in waited_by.get(k, [])]})
   return {"traced": True, "waves": t.n_waves, "total_cycles": total, "hotspots": out, "problem": None}
 
-def _count(query: dict, name: str, default: int) -> int:
+def _count(query: dict, name: str, default: int | None) -> int | None:
   """A non-negative query parameter, written as a plain decimal number."""
   if name not in query: return default
   v = query[name][0]
@@ -436,7 +440,8 @@ ID = r"(0|[1-9][0-9]{0,8})"   # ids are written one way only: no sign, leading z
 
 ROUTES = [
   (re.compile(r"^/api/kernels/?$"), lambda ws, q: kernels_json(ws)),
-  (re.compile(rf"^/api/kernels/{ID}/disasm/?$"), lambda ws, q, k: disasm_json(ws.kernel(int(k)))),
+  (re.compile(rf"^/api/kernels/{ID}/disasm/?$"),
+   lambda ws, q, k: disasm_json(ws.kernel(int(k)), _count(q, "offset", 0), _count(q, "limit", None))),
   (re.compile(rf"^/api/kernels/{ID}/cfg/?$"), lambda ws, q, k: cfg_with_counts_json(ws, ws.kernel(int(k)))),
   (re.compile(rf"^/api/kernels/{ID}/timing/?$"), lambda ws, q, k: timing_json(ws, ws.kernel(int(k)))),
   (re.compile(rf"^/api/kernels/{ID}/waves/?$"),
@@ -447,8 +452,8 @@ ROUTES = [
   (re.compile(rf"^/api/kernels/{ID}/layout/?$"), lambda ws, q, k: layout_json(ws, ws.kernel(int(k)))),
   (re.compile(r"^/api/traces/?$"), lambda ws, q: traces_json(ws)),
 ]
-ROUTE_NAMES = ("/api/kernels, /api/kernels/ID/{disasm,cfg,layout,timing,waves?offset=N&limit=N,waves/N/timeline,hotspots?top=N}, "
-              "/api/traces")
+ROUTE_NAMES = ("/api/kernels, /api/kernels/ID/{disasm?offset=N&limit=N,cfg,layout,timing,waves?offset=N&limit=N,"
+              "waves/N/timeline,hotspots?top=N}, /api/traces")
 
 
 def route(ws: Workspace, path: str) -> dict:

@@ -552,3 +552,35 @@ def test_concurrent_requests_share_one_computation(monkeypatch):
   answers = asyncio.run(main())
   assert {r.status_code for r in answers} == {200} and len({r.content for r in answers}) == 1
   assert calls.count("/api/kernels/0/layout") == 1
+
+def test_big_answers_gzipped_when_accepted():
+  import gzip as gz
+  c = client(create_app([str(GEMM)]))
+  wait_ready(c)
+  slot = c.app.state.captures.get(0)
+  plain = c.get("/api/kernels/0/timing", headers={"accept-encoding": "identity"})
+  assert "content-encoding" not in plain.headers and len(plain.content) > 4096
+  for accept in ("gzip", "gzip, deflate, br", "br;q=1.0, gzip;q=0.5", "*"):
+    r = client(c.app).get("/api/kernels/0/timing", headers={"accept-encoding": accept})
+    assert r.content == plain.content, accept                 # httpx decodes it: the same bytes
+    raw = c.app.state.captures.get(0)._gzipped["/api/kernels/0/timing"]
+    assert gz.decompress(raw) == plain.content and len(raw) < len(plain.content) / 3
+  with c.stream("GET", "/api/kernels/0/timing", headers={"accept-encoding": "gzip"}) as r:
+    assert r.headers["content-encoding"] == "gzip" and r.headers["vary"] == "Accept-Encoding"
+    assert b"".join(r.iter_raw()) == slot._gzipped["/api/kernels/0/timing"]
+  for accept in ("gzip;q=0", "deflate", ""):
+    with c.stream("GET", "/api/kernels/0/timing", headers={"accept-encoding": accept}) as r:
+      assert "content-encoding" not in r.headers, accept
+  with c.stream("GET", "/api/kernels", headers={"accept-encoding": "gzip"}) as r:
+    assert "content-encoding" not in r.headers                # small: sent as it is
+
+def test_disasm_is_paged():
+  c = client(create_app([str(GEMM)]))
+  wait_ready(c)
+  full = c.get("/api/kernels/0/disasm").json()
+  assert full["total"] == len(full["instructions"]) and full["offset"] == 0 and full["limit"] is None
+  pages = [c.get(f"/api/kernels/0/disasm?offset={o}&limit=10").json() for o in range(0, full["total"], 10)]
+  assert [i for p in pages for i in p["instructions"]] == full["instructions"]
+  assert c.get("/api/kernels/0/disasm?offset=5").json()["instructions"] == full["instructions"][5:]
+  assert c.get("/api/kernels/0/disasm?limit=0").json()["instructions"] == []
+  assert c.get("/api/kernels/0/disasm?limit=-1").status_code == 422
