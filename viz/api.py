@@ -241,6 +241,7 @@ def analyze(ws: Workspace, progress: Callable[[int, int, str], None] | None = No
     if kv.program_tables is not None: kv.timing_tables   # once, before the threads
   total, done = sum(len(t.blob) for t in traces), 0
   results: list[TraceResult] = []
+  if progress: progress(0, total, f"{len(traces)} traces")
   with ThreadPoolExecutor(ANALYSIS_THREADS, thread_name_prefix="amdviz-trace") as pool:
     futures = [pool.submit(_analyze_trace, i, t, arch.get(t.device) or (kv.arch if kv else None), kv, total < SMALL_TRACES)
                for i, (t, kv) in enumerate(zip(traces, owners))]

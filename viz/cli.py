@@ -1,8 +1,9 @@
 """amdviz command line: `amdviz json PATH ROUTE`, `amdviz disasm PATH`, `amdviz stats PATH`, `amdviz asm [--arch A] FILE|-`."""
 from __future__ import annotations
-import argparse, sys, time
+import argparse, sys
 from viz.api import ApiError, Workspace, dumps, hotspots_json, route
 from viz.capture import CaptureError
+from viz.progress import TraceProgress
 from isa.elf import CodeObjectError
 from isa.decode import UnsupportedArch
 from isa.encode import cli as encode_cli
@@ -32,30 +33,10 @@ def cmd_disasm(args) -> int:
   return 0
 
 
-class Progress:
-  """A one-line progress bar on stderr while traces decode: shown when stderr is a terminal, or when the work is
-  big enough to take a while (then as a line every few seconds, which logs keep readable)."""
-  BIG = 64 << 20          # bytes of trace that take long enough to be worth reporting off a terminal
-  def __init__(self, stream=None, width: int = 30):
-    self.stream, self.width, self.last, self.shown = stream or sys.stderr, width, 0.0, False
-    self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-
-  def __call__(self, done: int, total: int, label: str):
-    if not total or not (self.tty or total >= self.BIG): return
-    now = time.monotonic()
-    if done < total and now - self.last < (0.1 if self.tty else 5.0): return
-    self.last, self.shown = now, True
-    k = self.width * done // total
-    line = f"decoding traces [{'#' * k}{'.' * (self.width - k)}] {100 * done // total:3d}% {done / 1e6:.1f}/{total / 1e6:.1f} MB {label}"
-    self.stream.write(("\r" + line + " " * 4) if self.tty else line + "\n")
-    if done >= total and self.tty: self.stream.write("\n")
-    self.stream.flush()
-
-
 def cmd_stats(args) -> int:
   """A terminal summary: per kernel its waves, trace coverage, hottest instructions and costliest waits."""
   ws = Workspace.open(args.path)
-  an = ws.analysis(Progress())
+  an = ws.analysis(TraceProgress())
   ws.save_analysis()
   out = sys.stdout
   cap = ws.capture

@@ -14,7 +14,7 @@ Routes for capture 0 live at /api/...; the same routes for any capture at /api/c
 pages likewise at /... and /captures/{cid}/....
 """
 from __future__ import annotations
-import argparse, asyncio, errno, gzip, inspect, json, logging, mimetypes, os, re, socket, sys, threading, webbrowser
+import argparse, asyncio, errno, gzip, inspect, json, logging, mimetypes, os, re, socket, sys, threading, time, webbrowser
 from collections import OrderedDict
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -36,6 +36,7 @@ from isa.elf import CodeObjectError
 from viz.api import WAVES_LIMIT, ApiError, Workspace, dumps, route
 from viz.capture import CaptureError, load_capture
 from viz.footprint import deep_size
+from viz.progress import ProgressLine
 from viz.http import HEADER_TIMEOUT, LISTEN_BACKLOG, GuardedH11, connection_cap, quiet_accept_errors
 
 log = logging.getLogger("amdviz.server")
@@ -614,6 +615,30 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.close(); raise
   return sock
 
+def watch_loads(caps: Captures, stream=None, poll_s: float = 0.1) -> threading.Thread:
+  """Show the captures given on the command line loading, on a terminal line (viz/progress.py), then one line
+  per capture when it is ready or failed. Runs until they are all settled."""
+  def run():
+    bar, started, told = ProgressLine(stream), time.monotonic(), set()
+    while True:
+      slots = [s for s in caps.slots if s.origin != "upload"]
+      loading = [s for s in slots if s.state == LOADING]
+      if loading:
+        s = loading[0]
+        more = f" (+{len(loading) - 1} more)" if len(loading) > 1 else ""
+        bar.show(s.progress, f"{s.name}: {s.message}{more}")
+      for s in slots:
+        if s.state != LOADING and s.id not in told:
+          told.add(s.id)
+          n = s.status_json()["kernels"]
+          what = f"ready, {n} kernel{'s' * (n != 1)}" if s.state == READY else f"{s.state}: {s.error or s.message}"
+          bar.show(1.0 if s.state == READY else s.progress, f"{s.name}: {what} ({time.monotonic() - started:.1f} s)", done=True)
+      if not loading: return
+      time.sleep(poll_s)
+  t = threading.Thread(target=run, name="amdviz-progress", daemon=True)
+  t.start()
+  return t
+
 def _uvicorn_server():
   import uvicorn
   class QuietServer(uvicorn.Server):
@@ -659,6 +684,7 @@ def serve_main(argv: list[str]) -> int:
   what = ", ".join(args.paths) if args.paths else "the demo capture"
   print(f"amdviz: serving {what} at {url}  (JSON at {url}api, Ctrl-C stops)", flush=True)
   if everywhere: print("amdviz: listening on every interface: anyone who can reach this machine can use it", flush=True)
+  watch_loads(app.state.captures)
   if args.open:   # some browsers block until closed: not on the serving thread
     threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
   protocol = type("AmdvizH11", (GuardedH11,), {"header_timeout": args.header_timeout,

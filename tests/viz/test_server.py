@@ -273,7 +273,7 @@ def test_load_progress_stages():
   messages = [m for _, m in seen]
   assert messages[0] == "loading capture" and "disassembling kernel 1/1" in messages
   n = len(ws.capture.traces)
-  assert [m for m in messages if m.startswith("decoding")] == [f"decoding trace {i}/{n}" for i in range(1, n + 1)]
+  assert [m for m in messages if m.startswith("decoding")] == [f"decoding {n} traces"] + [f"decoding trace {i}/{n}" for i in range(1, n + 1)]
   fractions = [f for f, _ in seen]
   assert fractions == sorted(fractions) and 0 <= fractions[0] and fractions[-1] <= 1
 
@@ -584,3 +584,22 @@ def test_disasm_is_paged():
   assert c.get("/api/kernels/0/disasm?offset=5").json()["instructions"] == full["instructions"][5:]
   assert c.get("/api/kernels/0/disasm?limit=0").json()["instructions"] == []
   assert c.get("/api/kernels/0/disasm?limit=-1").status_code == 422
+
+def test_load_progress_on_the_terminal():
+  """amdviz serve draws the loads of its captures on a terminal line, then says each is ready."""
+  import io
+  class Tty(io.StringIO):
+    def isatty(self): return True
+  release = threading.Event()
+  def slow(source, progress):
+    progress(0.3, "decoding trace 2/6"); assert release.wait(WAIT_S)
+    return load_workspace(source, progress)
+  app = create_app([str(DEMO_CAPTURE)], loader=slow)
+  out = Tty()
+  watcher = server.watch_loads(app.state.captures, out, poll_s=0.01)
+  time.sleep(0.3)
+  release.set()
+  watcher.join(WAIT_S)
+  text = out.getvalue()
+  assert "[#########.....................]  30% gfx1100_gemm.pkl: decoding trace 2/6" in text
+  assert "100% gfx1100_gemm.pkl: ready, 1 kernel (" in text and text.endswith("\n")
