@@ -85,8 +85,14 @@ def main(argv: list[str] | None = None) -> int:
   s.set_defaults(fn=cmd_stats)
   sub.add_parser("asm", add_help=False, help="assemble: amdviz asm [--arch gfx1100] [--json] FILE|-")
   sub.add_parser("serve", add_help=False, help="serve the viewer: amdviz serve [PATH ...] [--host H] [--port P] [--open]")
+  sub.add_parser("export", add_help=False, help="write captures' analysis as Parquet: amdviz export CAPTURE... --out DIR")
   argv = sys.argv[1:] if argv is None else argv
   if argv[:1] == ["asm"]: return encode_cli(argv[1:])   # its own parser: isa/encode.py
+  if argv[:1] == ["export"]:                             # its own parser: viz/export.py
+    from viz.export import cli as export_cli
+    try: return export_cli(argv[1:])
+    except (CaptureError, CodeObjectError, UnsupportedArch) as e:
+      print(f"amdviz export: {e}", file=sys.stderr); return 1
   if argv[:1] == ["serve"]:                              # its own parser: viz/server.py
     from viz.server import serve_main                    # (imports FastAPI only when serving)
     return serve_main(argv[1:])
