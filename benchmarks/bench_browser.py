@@ -10,7 +10,7 @@ over the drag, the median and 95th-percentile frame interval, and the longest. T
 own rate, 60 frames per second (16.7 ms); nothing else in this command sets it.
 """
 from __future__ import annotations
-import argparse, json, socket, sys, threading, time
+import argparse, json, socket, sys, threading
 from pathlib import Path
 import numpy as np
 

@@ -17,11 +17,12 @@ And once, on the small real capture itself: `amdviz json CAPTURE /api/kernels/0/
 against tinygrad's decode + map_insts as a whole process (cold start).
 """
 from __future__ import annotations
-import argparse, json, os, re, shutil, subprocess, sys, threading, time, urllib.error, urllib.request
+import argparse, json, os, shutil, subprocess, sys, time, urllib.error, urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path: sys.path.insert(0, str(ROOT))
+from viz.process import peak_rss_mb, start_server, stop_server  # noqa: E402
 SOURCE = ROOT / "tests" / "data" / "captures" / "real" / "gfx1100" / "profile_gemm_run_0.pkl"
 CACHE = Path(os.environ.get("AMDVIZ_BENCH_CACHE", Path.home() / ".cache" / "amdviz-bench"))
 DEFAULT_TG = Path(os.environ.get("TINYGRAD_PYTHON", "/tmp/amdviz-tinygrad/bin/python"))
@@ -61,29 +62,15 @@ def build(mb: float) -> Path:
   return out
 
 
-def peak_rss_mb(pid: int) -> float:
-  for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-    if line.startswith("VmHWM:"): return int(line.split()[1]) / 1024
-  return float("nan")
-
-
 def serve_until_timing(path: Path, cache: Path) -> tuple[float, float]:
   """(seconds from process start to /timing answered, peak RSS MB) of a real `amdviz serve` process whose analysis
   cache is `cache`. The process is stopped once the analysis is in the cache (it writes it after answering)."""
-  env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), "AMDVIZ_CACHE": "1",
-         "AMDVIZ_CACHE_DIR": str(cache)}
   t0 = time.perf_counter()
-  proc = subprocess.Popen([sys.executable, "-m", "viz.server", "--port", "0", str(path)], cwd=ROOT, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+  proc, base = start_server(str(path), env={"AMDVIZ_CACHE": "1", "AMDVIZ_CACHE_DIR": str(cache)}, timeout=WAIT_S)
   try:
-    line: list[str] = []
-    reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
-    reader.start(); reader.join(WAIT_S)
-    m = re.search(r"http://127\.0\.0\.1:\d+", line[0] if line else "")
-    if not m: raise SystemExit(f"server did not start: {line!r}")
     while True:
       try:
-        with urllib.request.urlopen(m[0] + "/api/kernels/0/timing", timeout=WAIT_S) as r:
+        with urllib.request.urlopen(base + "/api/kernels/0/timing", timeout=WAIT_S) as r:
           if r.status == 200: r.read(); break
       except urllib.error.HTTPError as e:
         if e.code != 202: raise SystemExit(f"/timing answered {e.code}: {e.read()[:300]!r}")
@@ -93,9 +80,7 @@ def serve_until_timing(path: Path, cache: Path) -> tuple[float, float]:
     while not list(cache.glob("analysis/*/*/meta.json")) and time.perf_counter() - t0 < WAIT_S: time.sleep(0.1)
     return answered, rss
   finally:
-    proc.terminate()
-    try: proc.wait(15)
-    except subprocess.TimeoutExpired: proc.kill(); proc.wait(5)
+    stop_server(proc)
 
 
 def whole_process(cmd: list[str]) -> float:

@@ -14,10 +14,11 @@ uncached /layout is asked for by every client at once: the time until all have i
 the server computes it once and everyone waits for that, as it should).
 """
 from __future__ import annotations
-import argparse, asyncio, json, os, pickle, re, subprocess, sys, tempfile, threading, time
+import argparse, asyncio, json, os, pickle, re, subprocess, sys, tempfile, time
 from pathlib import Path
 import numpy as np
 from fastapi import Request        # at module level: FastAPI reads the handler's annotation from these globals
+from viz.process import peak_rss_mb, start_process, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "viz" / "demo" / "gfx1100_gemm.pkl"
@@ -46,28 +47,6 @@ def serve_bytes(bodies_file: str) -> None:
 
 
 # --- processes --------------------------------------------------------------------------------------
-
-def start(cmd: list[str]) -> tuple[subprocess.Popen, str]:
-  env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-  proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-  line: list[str] = []
-  t = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
-  t.start(); t.join(WAIT_S)
-  m = re.search(r"http://127\.0\.0\.1:\d+", line[0] if line else "")
-  if not m:
-    proc.kill(); raise SystemExit(f"server did not start: {line!r} {proc.stderr.read()[-2000:]}")
-  return proc, m[0]
-
-def stop(proc: subprocess.Popen) -> None:
-  proc.terminate()
-  try: proc.wait(15)
-  except subprocess.TimeoutExpired: proc.kill(); proc.wait(5)
-
-def rss_mb(pid: int) -> float:
-  for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-    if line.startswith("VmHWM:"): return int(line.split()[1]) / 1024
-  return float("nan")
-
 
 # --- the client: raw keep-alive HTTP/1.1 on asyncio, in its own process -----------------------------
 
@@ -134,7 +113,7 @@ def stats(xs: list[float], wall: float) -> dict:
 
 def bench(clients: int, requests: int, big: Path | None, log=print) -> dict:
   files = [str(DEMO)] + ([str(big)] if big else [])
-  amd, base = start([sys.executable, "-m", "viz.server", "--port", "0", *files])
+  amd, base = start_server(*files, timeout=WAIT_S)
   result: dict = {"clients": clients, "requests_per_route": requests, "routes": {}}
   try:
     for cid in range(len(files)): wait_ready(base, cid)
@@ -153,7 +132,7 @@ def bench(clients: int, requests: int, big: Path | None, log=print) -> dict:
       bodies[p] = body
     ref_file = Path(tempfile.mkdtemp()) / "bodies.pkl"
     ref_file.write_bytes(pickle.dumps(bodies))
-    ref, ref_base = start([sys.executable, "-m", "benchmarks.bench_server", "--serve-bytes", str(ref_file)])
+    ref, ref_base = start_process([sys.executable, "-m", "benchmarks.bench_server", "--serve-bytes", str(ref_file)], timeout=WAIT_S)
     try:
       for p in routes:
         jobs = [[p] * requests for _ in range(clients)]
@@ -165,10 +144,10 @@ def bench(clients: int, requests: int, big: Path | None, log=print) -> dict:
         log(f"{p:40s} {len(bodies[p]):>9d} B  amdviz p50 {a['p50_ms']:7.2f} p99 {a['p99_ms']:7.2f} ms {a['rps']:7.0f}/s  "
             f"reference p50 {b['p50_ms']:7.2f} p99 {b['p99_ms']:7.2f} ms {b['rps']:7.0f}/s  x{result['routes'][p]['rps_ratio']:.2f}")
     finally:
-      stop(ref)
-    result["peak_rss_mb"] = round(rss_mb(amd.pid), 1)
+      stop_server(ref)
+    result["peak_rss_mb"] = round(peak_rss_mb(amd.pid), 1)
   finally:
-    stop(amd)
+    stop_server(amd)
   return result
 
 def main(argv=None) -> int:

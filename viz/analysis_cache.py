@@ -95,7 +95,7 @@ def _read(ws, d: Path):
   from sqtt.decode import NK, PacketCounts
   from sqtt.mapping import COUNT_NAMES, ENTER_KINDS, Mapping, WAVE_STATUS
   from sqtt.timing import MappingTiming
-  from viz.api import Analysis, TraceResult, finish_analysis
+  from viz.api import TraceResult, finish_analysis
   meta = json.loads((d / "meta.json").read_text())
   if (meta.get("format"), meta.get("version"), meta.get("key"), meta.get("code")) != \
      ("amdviz-analysis", FORMAT, ws.capture.key, code_fingerprint()):

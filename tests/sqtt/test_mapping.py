@@ -3,7 +3,6 @@ balance) and on streams built packet by packet (exact events for RDNA3, RDNA4 an
 from __future__ import annotations
 from functools import lru_cache
 import numpy as np
-import pytest
 import sqtt
 from isa.cfg import build_cfg
 from isa.decode import Disassembler
@@ -11,7 +10,7 @@ from sqtt import KIND
 from sqtt.decode import field_ranges
 from sqtt.mapping import (ENTER_START, ENTER_TAKEN, W_ENDED, W_LOST, instruction_kind, map_buffer, map_packets,
                           program_tables)
-from tests.conftest import REAL_CAPTURES, real_capture
+from tests.conftest import real_capture
 from tests.sqtt.test_decode import encode
 
 # ---------------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import pytest
 from tests.conftest import REAL_CAPTURES, real_capture
 from tools.analysis_golden import bodies_of
 from viz import analysis_cache
-from viz.api import Workspace, route
+from viz.api import Workspace
 
 @pytest.fixture
 def cache(tmp_path, monkeypatch):

@@ -1,9 +1,9 @@
 """viz/http.py on a real `amdviz serve` process: slow and silent clients are timed out with a 408, connections past
 the cap push out the slowest or get a 503, a flood under a small file-descriptor limit never logs a traceback,
 and real requests keep being answered throughout."""
-import os, re, resource, socket, subprocess, sys, threading, time, urllib.request
+import resource, socket, subprocess, threading, time, urllib.request
 from pathlib import Path
-import pytest
+from viz.process import start_server, stop_server
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "viz" / "demo" / "gfx1100_gemm.pkl"
@@ -11,27 +11,15 @@ WAIT_S = 60
 
 
 def start(*args: str, fd_limit: int | None = None) -> tuple[subprocess.Popen, int]:
-  env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
   limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (fd_limit, fd_limit))) if fd_limit else None
-  proc = subprocess.Popen([sys.executable, "-m", "viz.server", "--port", "0", *args, str(DEMO)], cwd=REPO, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=limit)
-  line: list[str] = []
-  t = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
-  t.start(); t.join(WAIT_S)
-  m = re.search(r"http://127\.0\.0\.1:(\d+)", line[0] if line else "")
-  if not m:
-    proc.kill(); raise AssertionError(f"server printed no URL: {line!r} {proc.stderr.read()[:2000]}")
-  port = int(m[1])
+  proc, url = start_server(*args, str(DEMO), timeout=WAIT_S, preexec_fn=limit)
+  port = int(url.rsplit(":", 1)[1])
   deadline = time.monotonic() + WAIT_S
   while get(port, "/api/kernels")[0] != 200:             # 202 while the capture loads
     assert time.monotonic() < deadline; time.sleep(0.1)
   return proc, port
 
-def stop(proc: subprocess.Popen) -> str:
-  proc.terminate()
-  try: _, err = proc.communicate(timeout=15)
-  except subprocess.TimeoutExpired: proc.kill(); _, err = proc.communicate(timeout=5)
-  return err
+def stop(proc: subprocess.Popen) -> str: return stop_server(proc)
 
 def get(port: int, path: str) -> tuple[int, float]:
   t = time.perf_counter()

@@ -3,7 +3,7 @@ and every other kernel, trace and route of the capture still serves (viz.api, th
 import random, struct
 import pytest
 from isa.elf import _EHDR, _SHDR, load_code_object
-from tests.conftest import REAL_CAPTURES, real_capture
+from tests.conftest import real_capture
 from tests import tinygrad_events as tg
 from tests.viz.test_server import client, wait_ready
 from viz.api import ApiError, Workspace, route

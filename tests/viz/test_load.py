@@ -4,10 +4,11 @@ uploads that keep coming, held within the server's memory budget.
 The server runs in a process of its own (`python -m viz.server --port 0 DEMO`), as a user starts it; clients
 are threads with urllib. Reports p50/p99 latency per route in pytest's "measured" summary; asserts no errors.
 Throughput against the stack's own limit is benchmarks/bench_server.py's job."""
-import os, re, subprocess, sys, threading, time, urllib.request
+import subprocess, time, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
+from viz import process as viz_process
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "viz" / "demo" / "gfx1100_gemm.pkl"
@@ -17,16 +18,7 @@ CLIENTS, REQUESTS, TIMEOUT_S = 64, 10, 60     # 64 concurrent clients, 10 reques
 
 
 def start_server(*args: str) -> tuple[subprocess.Popen, str]:
-  env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-  proc = subprocess.Popen([sys.executable, "-m", "viz.server", "--port", "0", *args, str(DEMO)], cwd=REPO, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-  line: list[str] = []
-  reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
-  reader.start(); reader.join(TIMEOUT_S)
-  m = re.search(r"http://127\.0\.0\.1:\d+", line[0] if line else "")
-  if not m:
-    proc.kill(); raise AssertionError(f"server printed no loopback URL: {line!r}")
-  return proc, m[0]
+  return viz_process.start_server(*args, str(DEMO), timeout=TIMEOUT_S)
 
 
 def get(url: str) -> tuple[int, float]:
@@ -62,14 +54,12 @@ def test_concurrent_clients_on_heavy_routes(report):
     report(f"load: {len(jobs)} requests from {CLIENTS} concurrent clients in {wall:.2f} s "
            f"({len(jobs) / wall:.0f} requests/s), 0 errors")
   finally:
-    proc.terminate()
-    try: proc.wait(15)
-    except subprocess.TimeoutExpired: proc.kill(); proc.wait(5)
+    viz_process.stop_server(proc)
 
 
 def rss_mb(pid: int) -> float:
   line = next(l for l in Path(f"/proc/{pid}/status").read_text().splitlines() if l.startswith("VmRSS:"))
-  return int(line.split()[1]) / 1024
+  return int(line.split()[1]) / 1024     # now, not the peak (viz.process.peak_rss_mb): growth after the budget fills
 
 
 def test_uploads_stay_within_the_budget(report):
@@ -100,6 +90,4 @@ def test_uploads_stay_within_the_budget(report):
            f"{sizes[1]:.0f} MB after 150")
     assert sizes[1] - sizes[0] < 10
   finally:
-    proc.terminate()
-    try: proc.wait(15)
-    except subprocess.TimeoutExpired: proc.kill(); proc.wait(5)
+    viz_process.stop_server(proc)

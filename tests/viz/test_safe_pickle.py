@@ -2,7 +2,7 @@
 import io, pickle, random, struct, tracemalloc
 import pytest
 from viz.capture import allowed_class
-from viz.safe_pickle import BASE_CHARGE, SafeUnpickler, UnsafePickle, memory_budget, safe_loads, scan_pickle
+from viz.safe_pickle import SafeUnpickler, UnsafePickle, memory_budget, safe_loads, scan_pickle
 
 
 def short(text: str) -> bytes:   # SHORT_BINUNICODE
