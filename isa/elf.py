@@ -11,6 +11,7 @@ from __future__ import annotations
 import re, struct
 from dataclasses import dataclass, field
 
+S_CODE_END = 0xBF9F0000   # gfx10+ `s_code_end`: LLVM pads the end of .text with it (instruction prefetch); not code
 MAX_ADDRESS = 1 << 48   # AMD GPUs address 48 bits of virtual memory; addresses past it are corrupt (and overflow int64 pc columns)
 
 class CodeObjectError(ValueError):
@@ -326,4 +327,10 @@ def _load(data: bytes, arch: str | None, name: str | None) -> CodeObject:
     if not text.contains(entry): entry = text.addr
     kernels.append(Kernel(name or "kernel", entry, kd, entry, text.addr + text.size))
   kernels.sort(key=lambda k: k.entry_pc)
+  if isa_version(arch)[0] >= 10:                # the s_code_end words that pad .text after the last kernel are not its code
+    for k in kernels:
+      sec = text if text.contains(k.code_start) else None
+      while sec is not None and k.code_end - 4 >= k.code_start and sec.contains(k.code_end - 4) and \
+            struct.unpack_from("<I", data, sec.offset + k.code_end - 4 - sec.addr)[0] == S_CODE_END:
+        k.code_end -= 4
   return CodeObject(arch, e_flags, sections, symbols, kernels, text, features, metadata)

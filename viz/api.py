@@ -160,15 +160,30 @@ class Workspace:
     if unsaved: analysis_cache.save(self, self._analysis)
 
 
+SGPR = re.compile(r"s(\d+)")
+
+def used_sgprs(instructions) -> int:
+  """How many SGPRs the code uses: the highest s<N> it reads or writes, plus one (0 if none)."""
+  top = -1
+  for i in instructions:
+    for r in (*i.reads, *i.writes):
+      if (m := SGPR.fullmatch(r)) is not None and int(m[1]) > top: top = int(m[1])
+  return top + 1
+
 def kernels_json(ws: Workspace) -> dict:
-  """Every kernel; one whose code cannot be read has nulls for what it would show and its `problem`."""
+  """Every kernel; one whose code cannot be read has nulls for what it would show and its `problem`. sgprs_from
+  says where the SGPR count comes from: the code object's metadata, its descriptor (gfx9), or the code itself
+  (gfx10+ descriptors leave it out)."""
   out = []
   for kv in ws.kernels:
     ok = kv.usable()
     k, d = kv.kernel, kv.kernel.descriptor if kv.kernel else None
+    sgprs, sgprs_from = (d.sgprs, d.counts_from) if d else (None, None)
+    if d and not sgprs and ok:                 # gfx10+ without metadata: the descriptor does not say; the code does
+      sgprs, sgprs_from = used_sgprs(kv.instructions), "code"
     out.append({"id": kv.id, "name": kv.name, "arch": kv.arch, "entry_pc": k.entry_pc if k else None,
                 "n_instructions": len(kv.instructions) if ok else None, "vgprs": d.vgprs if d else None,
-                "sgprs": d.sgprs if d else None, "lds_bytes": d.lds_bytes if d else None,
+                "sgprs": sgprs, "sgprs_from": sgprs_from, "lds_bytes": d.lds_bytes if d else None,
                 "scratch_bytes": d.scratch_bytes if d else None, "problem": kv.problem or kv.trace_problem})
   return {"kernels": out}
 

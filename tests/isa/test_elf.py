@@ -2,7 +2,7 @@
 from __future__ import annotations
 import random, re, shutil, struct, subprocess
 import pytest
-from isa.elf import (CodeObjectError, MACH_ARCH, NT_AMDGPU_METADATA, SHT_NOTE, arch_from_gfx_target_version, isa_version,
+from isa.elf import (S_CODE_END, CodeObjectError, MACH_ARCH, NT_AMDGPU_METADATA, SHT_NOTE, arch_from_gfx_target_version, isa_version,
                      load_code_object, msgpack_unpack)
 from viz.capture import load_capture
 from tests.conftest import REAL_CAPTURES
@@ -88,7 +88,11 @@ def test_capture_code_object(folder_arch, device_arch, program, tmp_path):
     kd = k.descriptor
     # descriptor = .rodata; the entry offset is -len(.text) although .rodata is 64-aligned, the GPU uses entry >> 8
     assert kd.address == co.section(".rodata").addr and kd.kernel_code_entry_byte_offset == -co.text.size
-    assert k.name == program.name and k.entry_pc == co.text.addr == 0x100 and k.code_end == co.text.addr + co.text.size
+    assert k.name == program.name and k.entry_pc == co.text.addr == 0x100
+    # the kernel ends where the s_code_end padding of .text begins (gfx10+: not code)
+    pad = co.code_bytes(k.code_end, co.text.addr + co.text.size)
+    assert set(struct.unpack(f"<{len(pad) // 4}I", pad)) <= {S_CODE_END}
+    assert struct.unpack("<I", co.code_bytes(k.code_end - 4, k.code_end))[0] != S_CODE_END
     assert kd.wave32 and kd.counts_from == "descriptor" and kd.vgprs % 8 == 0 and kd.sgprs == 0
     assert kd.lds_bytes == 512 and kd.kernarg_size > 0
     assert co.code_bytes(k.entry_pc, k.entry_pc + 4) == co.text.data[:4]
