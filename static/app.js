@@ -63,6 +63,11 @@ function wire(view, data) {
 
   // --- graph input -------------------------------------------------------------------------------------
   canvas.addEventListener("click", e => {
+    const jump = e.target.closest(".target[data-target]");
+    if (jump) {                                   // a branch's target: go there
+      const pc = Number(jump.dataset.target);
+      if (blockOf.has(pc)) { sel.set({block: blockOf.get(pc), pc}, "jump"); return; }
+    }
     const reg = e.target.closest(".reg[data-reg]"), line = e.target.closest(".line"), box = e.target.closest(".block");
     const edge = e.target.closest("g.edge");
     if (edge) {

@@ -38,8 +38,16 @@ function codeLine(i) {
       code.append(r);
     } else code.append(p.text);
   }
+  if (i.target !== null && i.target !== undefined) {      // where a branch goes, as a link (IDA names the label)
+    const t = el("span", "target", ` → ${blockLabel(i.target)}`);
+    t.dataset.target = i.target;
+    t.title = `go to ${hex(i.target)}`;
+    code.append(t);
+  }
   return code;
 }
+
+export const blockLabel = pc => `BB_${pc.toString(16)}`;
 
 function gutter(h) {
   const g = el("span", "gutter");
@@ -132,8 +140,9 @@ export function drawGraph(canvas, lay, disasm, cfg, heat) {
     box.title = `block ${hex(b ? b.start : n.id)}${b && !b.reachable ? " (unreachable)" : ""}`;
     box.id = `block-${n.id}`;
     box.dataset.block = n.id;
-    if (b && b.hits !== undefined && heat.size) {
-      const label = el("div", "block-label", `${compact(b.hits)} hits · ${compact(b.cycles)} cycles`);
+    {   // every box is named by its address (a branch's link says the same name), with its counts when traced
+      const counts = b && b.hits !== undefined && heat.size ? ` · ${compact(b.hits)} hits · ${compact(b.cycles)} cycles` : "";
+      const label = el("div", "block-label", `${blockLabel(b ? b.start : n.id)}${counts}`);
       Object.assign(label.style, {left: `${x}px`, top: `${n.y - 15}px`, width: `${w}px`});
       canvas.append(label);
     }

@@ -19,7 +19,7 @@ from isa.elf import CodeObject, CodeObjectError, Kernel
 from isa.gc_pause import gc_paused
 from isa.instruction import Instruction
 from sqtt.mapping import NO_TIME
-from viz.layout import block_sizes, layout
+from viz.layout import block_sizes, drawn_text, layout
 from viz.capture import Capture, Program, TraceBuffer, load_capture
 
 log = logging.getLogger("amdviz")
@@ -67,6 +67,12 @@ class KernelView:
   @cached_property
   def cfg(self) -> CFG:
     with gc_paused(): return build_cfg(self.instructions, self.kernel.entry_pc)
+
+  @cached_property
+  def source_map(self):
+    """isa.source_lines.SourceMap of the kernel's code object (None: built without -g)."""
+    from isa.source_lines import source_lines
+    return source_lines(self.code_object.text.file) if self.code_object is not None else None
 
   def usable(self) -> bool:
     """Disassembled and its CFG built (once); False, with `problem` saying why, when that failed."""
@@ -189,12 +195,19 @@ def kernels_json(ws: Workspace) -> dict:
 
 
 def disasm_json(kv: KernelView, offset: int = 0, limit: int | None = None) -> dict:
-  """Instructions offset..offset+limit-1 (limit None: to the end) of the kernel; total: how many it has."""
+  """Instructions offset..offset+limit-1 (limit None: to the end) of the kernel; total: how many it has. Per
+  instruction: pc, size, hex, text, mnemonic, registers read and written, target (the byte address a branch or
+  call goes to, else null) and source (file and line from the DWARF line table, null without one)."""
   insts = kv.instructions
   page = insts[offset:] if limit is None else insts[offset:offset + limit]
+  lines = kv.source_map
+  def source(pc):
+    if lines is None or (where := lines.line_of(pc)) is None: return None
+    return {"file": where[0], "line": where[1]}
   return {"total": len(insts), "offset": offset, "limit": limit,
           "instructions": [{"pc": i.pc, "size": i.size, "hex": i.hex, "text": i.text, "mnemonic": i.mnemonic,
-                            "reads": list(i.reads), "writes": list(i.writes)} for i in page]}
+                            "reads": list(i.reads), "writes": list(i.writes), "target": i.target, "source": source(i.pc)}
+                           for i in page]}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -449,7 +462,9 @@ def _count(query: dict, name: str, default: int | None) -> int | None:
 def layout_json(ws: Workspace, kv: KernelView) -> dict:
   """The CFG laid out as IDA draws it, each block's box sized for its disassembly text (viz/layout.py)."""
   cfg = cfg_with_counts_json(ws, kv)
-  return layout(cfg, block_sizes(cfg, {i.pc: i.text for i in kv.instructions}))
+  # boxes sized for the lines as drawn: a branch's line ends with the name of where it goes (static/graph.js)
+  texts = {i.pc: drawn_text(i.text, i.target) for i in kv.instructions}
+  return layout(cfg, block_sizes(cfg, texts))
 
 
 ID = r"(0|[1-9][0-9]{0,8})"   # ids are written one way only: no sign, leading zero or non-ASCII digit

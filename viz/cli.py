@@ -25,11 +25,16 @@ def cmd_disasm(args) -> int:
       out.write(f"\n{kv.name}:  // {kv.arch or 'unknown target'}: {kv.problem}\n"); continue
     out.write(f"\n{kv.kernel.name}:  // {kv.code_object.arch}, entry 0x{kv.kernel.entry_pc:x}\n")
     starts = {b.start: b for b in kv.cfg.blocks}
+    lines, last = kv.source_map, None
     for inst in kv.instructions:
       if inst.pc in starts:
         b = starts[inst.pc]
         out.write(f".LBB_{inst.pc:x}:{'' if b.reachable else '  // unreachable'}\n")
-      out.write(f"\t{inst.text:<50s} // {inst.pc:012x}: {inst.hex}\n")
+      if lines is not None and (where := lines.line_of(inst.pc)) is not None and where != last:   # as objdump -l does
+        out.write(f"; {where[0]}:{where[1]}\n"); last = where
+      # a branch names where it goes, as llvm-objdump does (<kernel+offset>), and the label of that block
+      to = f" <{kv.kernel.name}+0x{inst.target - kv.kernel.entry_pc:x}> .LBB_{inst.target:x}" if inst.target is not None else ""
+      out.write(f"\t{inst.text:<50s} // {inst.pc:012x}: {inst.hex}{to}\n")
   return 0
 
 

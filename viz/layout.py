@@ -44,6 +44,10 @@ class Spacing:
   margin: float = 16.0        # around the whole drawing
 
 
+def drawn_text(text: str, target: int | None) -> str:
+  """An instruction's line as static/graph.js draws it: its text, and for a branch the name of where it goes."""
+  return text if target is None else f"{text} → BB_{target:x}"
+
 def block_sizes(cfg_json: dict, texts: dict, char_w: float = 7.2, line_h: float = 16,
                 pad: float = 8) -> dict[int, tuple[float, float]]:
   """Box size per block from its disassembly: longest line x char_w, lines x line_h, plus padding.

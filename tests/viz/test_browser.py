@@ -263,7 +263,7 @@ def test_heat_tints_and_counts_match_timing(page, base_url, api):
   assert heat[hot] == max(heat.values())
   # blocks labelled with hits and cycles, edges with their counts
   labels = page.locator(".block-label").all_text_contents()
-  for b in api["cfg"]["blocks"]: assert f"{b['hits']} hits · {b['cycles']} cycles" in labels
+  for b in api["cfg"]["blocks"]: assert f"BB_{b['start']:x} · {b['hits']} hits · {b['cycles']} cycles" in labels
   counts = sorted(page.locator(".edge-count").all_text_contents())
   assert counts == sorted(f"{e['count']}×" for e in api["cfg"]["edges"])
 
@@ -515,3 +515,21 @@ def test_big_kernel_loads_and_stays_interactive(browser, tmp_path, report):
     thread.join(10)
     sock.close()
   assert not errors, errors
+
+
+def test_branch_names_its_target_and_jumps_there(page, base_url, api):
+  """A branch's line ends with the name of the block it goes to (the /disasm row's target); clicking it selects
+  that instruction and its block."""
+  open_kernel(page, base_url)
+  branches = [i for i in api["disasm"]["instructions"] if i["target"] is not None]
+  assert branches
+  for b in branches:
+    link = page.locator(f'.cfg .line[data-pc="{b["pc"]}"] .target')
+    assert link.text_content() == f" → BB_{b['target']:x}"
+  target = branches[0]["target"]
+  page.locator(f'.cfg .line[data-pc="{branches[0]["pc"]}"] .target').click()
+  page.wait_for_selector(f'.cfg .line.sel[data-pc="{target}"]')
+  block = next(bl for bl in api["cfg"]["blocks"] if target in bl["pcs"])
+  assert page.locator(".block.selected").get_attribute("data-block") == str(block["id"])
+  labels = page.locator(".block-label").all_text_contents()
+  assert all(any(l.startswith(f"BB_{bl['start']:x}") for l in labels) for bl in api["cfg"]["blocks"])

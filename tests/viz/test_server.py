@@ -24,7 +24,7 @@ from tests.conftest import REAL_CAPTURES, real_capture
 from viz import server
 from viz.api import Workspace, route
 from viz.capture import load_capture
-from viz.layout import block_sizes, layout
+from viz.layout import block_sizes, drawn_text, layout
 from viz.footprint import deep_size
 from viz.server import DEMO_CAPTURE, STATIC_DIR, TEMPLATES_DIR, create_app, load_workspace, serve_main
 
@@ -55,7 +55,7 @@ def expected(ws: Workspace, path: str) -> bytes:
   the cfg route with box sizes from the disasm route's text."""
   if m := re.fullmatch(r"/api/kernels/(\d+)/layout", path):
     cfg = route(ws, f"/api/kernels/{m[1]}/cfg")
-    texts = {i["pc"]: i["text"] for i in route(ws, f"/api/kernels/{m[1]}/disasm")["instructions"]}
+    texts = {i["pc"]: drawn_text(i["text"], i["target"]) for i in route(ws, f"/api/kernels/{m[1]}/disasm")["instructions"]}
     return dumps(layout(cfg, block_sizes(cfg, texts)))
   return dumps(route(ws, path))
 
@@ -129,7 +129,7 @@ def test_layout_boxes_fit_the_text(code_objects):
   wait_ready(c)
   cfg, insts = c.get("/api/kernels/0/cfg").json(), c.get("/api/kernels/0/disasm").json()["instructions"]
   lay = c.get("/api/kernels/0/layout").json()
-  text = {i["pc"]: i["text"] for i in insts}
+  text = {i["pc"]: drawn_text(i["text"], i["target"]) for i in insts}
   sizes = block_sizes(cfg, text)
   assert {n["id"] for n in lay["nodes"]} == {b["id"] for b in cfg["blocks"]}
   for n in lay["nodes"]: assert (n["w"], n["h"]) == pytest.approx(sizes[n["id"]])
