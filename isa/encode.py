@@ -68,6 +68,9 @@ def _split_commas(rest: str) -> list[str]:
 
 
 def _strip_comment(text: str) -> str:
+  """The instruction of a line: without a `//` or `;` comment, or nothing for a line that starts with `#` (what
+  llvm-mc takes as a comment; after an instruction `#` is an error there too)."""
+  if text.lstrip().startswith("#"): return ""
   return " ".join(re.split(r"//|;", text, maxsplit=1)[0].split())
 
 

@@ -20,8 +20,19 @@ function otherEnd(edge, x, y) {
   return Math.hypot(x - a[0], y - a[1]) <= Math.hypot(x - b[0], y - b[1]) ? edge.to : edge.from;
 }
 
+// What the timing of this kernel can say, in one line for the kernel bar (null: it is measured).
+function timingNote(timing, waves) {
+  if (!timing.traced) return timing.problem ? `no timing: ${timing.problem}` : "not traced: the code alone, no timing";
+  if (timing.waves === 0) return `traced, but none of its ${waves.total} waves ran on an instruction-traced SIMD: ` +
+    "when waves started and ended is known, not what their instructions cost";
+  return null;
+}
+
 function wire(view, data) {
   const {lay, disasm, cfg, timing, waves, timelines} = data;
+  const note = timingNote(timing, waves);
+  if (note) document.querySelector(".kernel-bar .meta")?.after(el("span", "note", note));
+  if (!waves.total) document.querySelector(".workspace")?.classList.add("no-waves");   // no empty timeline strip
   const heat = heatByPc(timing);
   const inst = new Map(disasm.instructions.map(i => [i.pc, i]));
   const blockOf = new Map(cfg.blocks.flatMap(b => b.pcs.map(pc => [pc, b.id])));

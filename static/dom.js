@@ -23,3 +23,5 @@ export function compact(n) {
     if (n >= div) return (n / div).toPrecision(3).replace(/\.?0+$/, "") + unit;
   return String(n);
 }
+
+export const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;

@@ -1,9 +1,10 @@
 // Latency heat: each instruction's share of the kernel's traced cycles, as a tint and as numbers.
 import {compact} from "./dom.js";
 
-// Per pc: {hits, cycles, share, wait, waitedOnBy}; empty when the kernel was not traced.
+// Per pc: {hits, cycles, share, wait, waitedOnBy}; empty when the kernel was not traced, or none of its waves
+// ran on an instruction-traced SIMD (its zeros would read as measured when nothing was).
 export function heatByPc(timing) {
-  const rows = timing.traced ? timing.instructions : [];
+  const rows = timing.traced && timing.waves > 0 ? timing.instructions : [];
   const total = rows.reduce((s, r) => s + r.cycles_total, 0) || 1;
   return new Map(rows.map(r => [r.pc, {hits: r.hits, cycles: r.cycles_total, share: r.cycles_total / total,
                                        wait: r.wait ?? [], waitedOnBy: r.waited_on_by ?? []}]));

@@ -4,7 +4,7 @@
 // instruction class; a click on a span selects its instruction. A traced wave whose timeline was not fetched
 // (the page fetches at most a few dozen) falls back to splitting its bar among its blocks in proportion to
 // their mean cycles per visit (from /cfg): an estimate, said so in its tooltip. Other waves are plain bars.
-import {el, hex} from "./dom.js";
+import {el, hex, plural} from "./dom.js";
 
 export const CLASSES = ["VALU", "SALU", "SMEM", "VMEM", "LDS", "BRANCH", "WAIT", "OTHER"];
 const MAX_SPANS = 4000;   // per wave; past it runs of one class merge into one span (the DOM stays small)
@@ -29,7 +29,7 @@ export function waveTimeline(host, waves, cfg, onSelectBlock, {timelines = new M
   const order = waves.map((w, i) => ({w, i})).sort((a, b) => (b.w.traced - a.w.traced) || (a.w.start - b.w.start) || (a.i - b.i));
 
   const head = el("div", "timeline-head",
-                  `${waves.length} waves · ${waves.filter(w => w.traced).length} instruction-traced · cycles ${t0}–${t1} `);
+                  `${plural(waves.length, "wave")} · ${waves.filter(w => w.traced).length} instruction-traced · cycles ${t0}–${t1} `);
   if (timelines.size) {
     const legend = el("span", "legend");
     for (const c of CLASSES) { const k = el("span", `key cls-${c}`, c); legend.append(k); }

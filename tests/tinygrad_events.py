@@ -1,5 +1,5 @@
 """Build tinygrad-style profile pickles in code: stand-in event classes pickled under tinygrad's own module and
-class names (as `VIZ=-2` writes them), so tests can make captures with any field values, hostile ones included,
+class names (as `VIZ=-1` writes them), so tests can make captures with any field values, hostile ones included,
 without tinygrad and without opaque checked-in blobs."""
 from __future__ import annotations
 import io, pickle

@@ -1,6 +1,6 @@
 """Capture loading without tinygrad and without running anything from the file.
 
-Three inputs are accepted: a tinygrad profile pickle (a list of `tinygrad.*` event objects, `VIZ=-2`),
+Three inputs are accepted: a tinygrad profile pickle (a list of `tinygrad.*` event objects, `VIZ=-1`),
 this project's own capture format (a `CaptureFile` pickled from this module) and a bare ELF code object.
 
 Pickles go through viz/safe_pickle.py: a scan of the opcode stream that refuses what could cost far more memory

@@ -1,6 +1,7 @@
 """amdviz command line: `amdviz json PATH ROUTE`, `amdviz disasm PATH`, `amdviz stats PATH`, `amdviz asm [--arch A] FILE|-`."""
 from __future__ import annotations
-import argparse, sys
+import argparse, os, sys
+import orjson
 from viz.api import ApiError, Workspace, dumps, hotspots_json, route
 from viz.capture import CaptureError
 from viz.progress import TraceProgress
@@ -11,8 +12,9 @@ from isa.encode import cli as encode_cli
 
 def cmd_json(args) -> int:
   ws = Workspace.open(args.path)
+  body = route(ws, args.route)
   out = sys.stdout.buffer
-  out.write(dumps(route(ws, args.route)) + b"\n"); out.flush()
+  out.write((orjson.dumps(body, option=orjson.OPT_INDENT_2) if args.pretty else dumps(body)) + b"\n"); out.flush()
   ws.save_analysis()            # after the answer: the next command on this capture starts from the cache
   return 0
 
@@ -82,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
   sub = p.add_subparsers(dest="cmd", required=True)
   j = sub.add_parser("json", help="print the JSON body of an API route for a capture or code object")
   j.add_argument("path"); j.add_argument("route", help="e.g. /api/kernels or /api/kernels/0/cfg")
+  j.add_argument("--pretty", action="store_true", help="indented, for reading (the server's bytes are compact)")
   j.set_defaults(fn=cmd_json)
   d = sub.add_parser("disasm", help="disassemble every kernel, llvm-objdump style, with block labels")
   d.add_argument("path"); d.set_defaults(fn=cmd_disasm)
@@ -92,6 +95,13 @@ def main(argv: list[str] | None = None) -> int:
   sub.add_parser("serve", add_help=False, help="serve the viewer: amdviz serve [PATH ...] [--host H] [--port P] [--open]")
   sub.add_parser("export", add_help=False, help="write captures' analysis as Parquet: amdviz export CAPTURE... --out DIR")
   argv = sys.argv[1:] if argv is None else argv
+  try: return _dispatch(p, argv)
+  except BrokenPipeError:              # `amdviz ... | head`: the reader left; say nothing more, exit quietly
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def _dispatch(p, argv: list[str]) -> int:
   if argv[:1] == ["asm"]: return encode_cli(argv[1:])   # its own parser: isa/encode.py
   if argv[:1] == ["export"]:                             # its own parser: viz/export.py
     from viz.export import cli as export_cli
@@ -108,8 +118,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"amdviz: {e.message}", file=sys.stderr); return 2
   except (CaptureError, CodeObjectError, UnsupportedArch) as e:
     print(f"amdviz: {e}", file=sys.stderr); return 1
-  except BrokenPipeError:
-    return 0
 
 
 if __name__ == "__main__":

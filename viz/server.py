@@ -351,6 +351,7 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
             if p.is_file() and not p.is_symlink()} if STATIC_DIR.is_dir() else {}
   env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
                     trim_blocks=True, lstrip_blocks=True)
+  env.filters["plural"] = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"
   env.globals.update(api_url=lambda cid, suffix="": (f"/api/captures/{cid}" if cid else "/api") + suffix,
                      page_url=lambda cid, suffix="": f"/captures/{cid}{suffix}" if cid else (suffix or "/"),
                      hexpc=lambda v: f"0x{v:x}")
@@ -541,6 +542,10 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
     """The API's routes, from the OpenAPI schema (/openapi.json), as a page that needs no CDN."""
     spec = app.openapi()
     return page("docs.html", info=spec.get("info", {}), groups=docs_groups(spec))
+
+  @app.get("/favicon.ico", include_in_schema=False)
+  def favicon():                                      # browsers ask for it on every page, whatever the <link> says
+    return static_file("favicon.svg")
 
   @app.get("/static/{name:path}", include_in_schema=False)
   def static_file(name: str):

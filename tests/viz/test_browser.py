@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.conftest import real_capture
 from viz.server import create_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -533,3 +534,38 @@ def test_branch_names_its_target_and_jumps_there(page, base_url, api):
   assert page.locator(".block.selected").get_attribute("data-block") == str(block["id"])
   labels = page.locator(".block-label").all_text_contents()
   assert all(any(l.startswith(f"BB_{bl['start']:x}") for l in labels) for bl in api["cfg"]["blocks"])
+
+def test_untraced_kernel_and_bare_code_object_say_so(browser, tmp_path):
+  """A kernel whose waves ran on no instruction-traced SIMD shows no heat and says why; a bare code object has no
+  timeline strip; every page has its icon."""
+  import uvicorn
+  from viz.capture import load_capture
+  (elf := tmp_path / "k.hsaco").write_bytes(load_capture(real_capture("gfx1100", "gemm")).programs[0].lib)
+  sock = socket.socket(); sock.bind(("127.0.0.1", 0)); sock.listen(64)
+  url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+  srv = uvicorn.Server(uvicorn.Config(create_app([str(real_capture("gfx1100", "sync")), str(elf)]), log_level="warning"))
+  thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+  thread.start()
+  ctx = browser.new_context(viewport={"width": 1200, "height": 760})
+  try:
+    pg = ctx.new_page()
+    pg.set_default_timeout(PAGE_MS)
+    for cid in (0, 1):
+      deadline = time.monotonic() + WAIT_S
+      while get_json(url, f"/api/captures/{cid}/status")["state"] == "loading":
+        assert time.monotonic() < deadline; time.sleep(0.05)
+    assert get_json(url, "/api/kernels/1/timing")["waves"] == 0 and get_json(url, "/api/kernels/1/timing")["traced"]
+    pg.goto(url + "/kernels/1"); pg.wait_for_selector("#view[data-ready]")
+    assert "none of its 1 waves ran on an instruction-traced SIMD" in pg.locator(".kernel-bar .note").text_content()
+    assert pg.locator(".cfg .line[data-cycles]").count() == 0 and pg.locator(".cfg .gutter .hits").count() == 0
+    assert "15 instructions" in pg.locator(".kernel-bar .meta").text_content()
+    home = pg.goto(url + "/"); assert home.status == 200
+    assert "no instruction trace" in pg.locator("table.kernels").text_content()
+    pg.goto(url + "/captures/1/kernels/0"); pg.wait_for_selector("#view[data-ready]")
+    assert not pg.locator("#timeline").is_visible()
+    assert "not traced" in pg.locator(".kernel-bar .note").text_content()
+    icon = pg.goto(url + "/favicon.ico")
+    assert icon.status == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+  finally:
+    ctx.close()
+    srv.should_exit = True; thread.join(10); sock.close()

@@ -49,3 +49,16 @@ def test_errors_are_one_line(tmp_path, capsys):
   assert err.startswith("amdviz:") and err.count("\n") == 1
   assert main(["json", str(GFX11[0]), "/api/nope"]) == 2
   assert "no route" in capsys.readouterr().err
+
+
+def test_pretty_and_a_closed_pipe(tmp_path):
+  """--pretty indents the same JSON; a reader that stops early (| head) ends the command quietly, exit 0."""
+  import subprocess, sys
+  path = GFX11[0]
+  run = lambda *a: subprocess.run([sys.executable, "-m", "viz", *a], capture_output=True, text=True)
+  compact, pretty = run("json", str(path), "/api/kernels"), run("json", str(path), "/api/kernels", "--pretty")
+  assert json.loads(compact.stdout) == json.loads(pretty.stdout) and "\n  " in pretty.stdout and "\n" not in compact.stdout.strip()
+  (src := tmp_path / "many.s").write_text("# a comment line, as llvm-mc takes it\n" + "s_nop 0\n" * 50000)
+  for cmd in (f"{sys.executable} -m viz asm {src} | head -1", f"{sys.executable} -m viz disasm {path} | head -1"):
+    r = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True)
+    assert r.returncode == 0 and "Traceback" not in r.stderr and r.stderr == "", (cmd, r.stderr[-500:])
