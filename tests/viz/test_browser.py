@@ -364,7 +364,8 @@ def test_wave_timeline_one_row_per_wave_linked_to_instructions(page, base_url, a
   classes = {s["class"] for s in tl["spans"]}
   for c in classes:
     assert page.locator(f'.wave-row[data-wave="{n}"] .ispan.cls-{c}').count() == sum(s["class"] == c for s in tl["spans"])
-  assert {"VALU", "SALU", "WAIT", "VMEM"} <= classes and page.locator(".legend .key").count() == 8
+  assert {"VALU", "SALU", "WAIT", "VMEM"} <= classes and page.locator(".legend .key[class*='cls-']").count() == 8
+  assert page.locator(".legend .key.lead").count() == 1
   colours = {c: page.locator(f'.wave-row[data-wave="{n}"] .ispan.cls-{c}').first.evaluate("e => getComputedStyle(e).backgroundColor")
              for c in classes}
   assert len(set(colours.values())) == len(classes)
@@ -569,3 +570,39 @@ def test_untraced_kernel_and_bare_code_object_say_so(browser, tmp_path):
   finally:
     ctx.close()
     srv.should_exit = True; thread.join(10); sock.close()
+
+def test_timeline_zooms_pans_filters_and_resizes(page, base_url, api):
+  """The time axis starts on the instruction-traced waves (untraced rows hidden until asked for), labels each row
+  with where the wave ran, zooms with the wheel around the cursor and pans by dragging; the strip resizes."""
+  open_kernel(page, base_url)
+  waves = api["waves"]["waves"]
+  traced = [w for w in waves if w["traced"]]
+  origin = min(w["start"] for w in waves)
+  window = lambda: [float(x) for x in page.evaluate("document.getElementById('timeline').dataset.window").split("-")]
+  lo, hi = window()
+  assert (lo, hi) == (min(w["start"] for w in traced) - origin, max(w["end"] for w in traced) - origin)
+  assert page.locator(".wave-row.traced:visible").count() == len(traced) and page.locator(".wave-row:visible").count() == len(traced)
+  labels = page.locator(".wave-row.traced .wave-label").all_text_contents()
+  assert sorted(labels) == sorted(f"SE{w['se']} CU{w['cu']} S{w['simd']} w{w['wave']}" for w in traced)
+  ticks = [int(t.replace(",", "")) for t in page.locator(".time-axis .tick").all_text_contents()]
+  assert len(ticks) >= 3 and all(lo <= t <= hi for t in ticks)
+  # wheel in: a narrower window around the cursor; drag: moved, same width
+  box = page.locator(".wave-lanes").bounding_box()
+  page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + 10)
+  page.mouse.wheel(0, -800)
+  page.evaluate("new Promise(r => requestAnimationFrame(() => r()))")
+  a, b = window()
+  assert b - a < (hi - lo) / 2 and lo <= a and b <= hi
+  page.mouse.down(); page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + 10, steps=4); page.mouse.up()
+  c, d = window()
+  assert abs((d - c) - (b - a)) < 1e-6 and c > a
+  page.click(".timeline-head button:text('all')")
+  assert window() == [lo, hi]
+  page.uncheck(".timeline-head .filter input")
+  assert page.locator(".wave-row:visible").count() == len(waves)
+  assert window() == [0, max(w["end"] or w["start"] for w in waves) - origin]
+  # the strip's top edge resizes it
+  h0 = page.locator("#timeline").bounding_box()["height"]
+  g = page.locator(".timeline-grip").bounding_box()
+  page.mouse.move(g["x"] + 50, g["y"] + 2); page.mouse.down(); page.mouse.move(g["x"] + 50, g["y"] - 100, steps=5); page.mouse.up()
+  assert page.locator("#timeline").bounding_box()["height"] > h0 + 60
