@@ -62,6 +62,7 @@ def _canonical_id(v):
 
 Id = Annotated[int, BeforeValidator(_canonical_id)]
 MULTIPART_SLACK = 64 * 1024     # multipart framing around the file, beyond the upload cap
+CAPTURE_SUFFIXES = (".pkl", ".amdviz", ".hsaco", ".co", ".elf")   # files a served folder's captures are taken from
 CACHE_ENTRIES = 512             # answers kept per capture (hotspots?top=N makes the key space open-ended)
 GZIP_MIN = 4096                 # bytes of answer worth compressing for a client that accepts gzip
 GZIP_LEVEL = 5                  # a 30 MB disassembly: 0.3 s once, 11x smaller
@@ -135,9 +136,11 @@ class Slot:
 
   def status_json(self) -> dict:
     ws = self.ws
-    return {"id": self.id, "name": self.name, "origin": self.origin, "path": self.path, "state": self.state,
+    return {"id": self.id, "name": self.name, "origin": self.origin, "path": self.path,
+            "folder": Path(self.path).parent.name if self.path else None, "state": self.state,
             "progress": round(self.progress, 3), "message": self.message, "error": self.error,
             "kernels": len(ws.kernels) if ws else None, "traces": len(ws.capture.traces) if ws else None,
+            "archs": sorted({d.arch for d in ws.capture.devices if d.arch}) if ws else None,
             "format": ws.capture.source_format if ws else None, "memory_mb": round(self.memory / 2 ** 20, 1)}
 
   def report(self, fraction: float, message: str) -> None:
@@ -269,6 +272,23 @@ class Captures:
                      daemon=True).start()
     return slot
 
+  def watch(self, folder: Path, every_s: float = 2.0) -> threading.Thread:
+    """Serve every capture in `folder` (CAPTURE_SUFFIXES), now and as new ones appear (looked for every_s)."""
+    seen: set[str] = set()
+    def scan():
+      for p in sorted(folder.iterdir()) if folder.is_dir() else ():
+        if p.suffix.lower() in CAPTURE_SUFFIXES and p.is_file() and str(p) not in seen:
+          seen.add(str(p)); self.add(p.name, str(p), "file", str(p))
+    scan()
+    def loop():
+      while True:
+        time.sleep(every_s)
+        try: scan()
+        except OSError as e: log.warning("watching %s: %s", folder, e)
+    t = threading.Thread(target=loop, name=f"amdviz-watch-{folder.name}", daemon=True)
+    t.start()
+    return t
+
   def get(self, cid: int) -> Slot:
     slots = self.slots
     if not 0 <= cid < len(slots): raise ApiError(404, f"no capture {cid} (this server has {len(slots)})")
@@ -337,12 +357,15 @@ STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg
 
 def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = load_workspace,
                allowed_hosts: frozenset[str] | None = LOOPBACK, upload_budget_mb: float | None = 1024) -> FastAPI:
-  """The server for `paths` (capture ids 0..n-1; none: the demo capture). `allowed_hosts`: the Host names
+  """The server for `paths`, files or folders (every capture in a folder, and those added to it later; capture ids
+  in the order found; no paths: the demo capture). `allowed_hosts`: the Host names
   it answers to (None: any, for a server bound to every interface on purpose). Uploaded captures together
   keep within `upload_budget_mb` of memory (None: no limit), the oldest evicted first."""
   caps = Captures(loader, None if upload_budget_mb is None else int(upload_budget_mb * 2 ** 20))
   if paths:
-    for p in paths: caps.add(Path(p).name, str(p), "file", str(p))
+    for p in paths:
+      if Path(p).is_dir(): caps.watch(Path(p))
+      else: caps.add(Path(p).name, str(p), "file", str(p))
   else:
     caps.add(f"{DEMO_CAPTURE.name} (demo)", str(DEMO_CAPTURE), "demo")
   max_upload = int(max_upload_mb * 1024 * 1024)
@@ -656,7 +679,8 @@ def serve_main(argv: list[str]) -> int:
   """amdviz serve [PATH ...] [--host 127.0.0.1] [--port 8000] [--open]"""
   p = argparse.ArgumentParser(prog="amdviz serve", description="Serve captures to a web browser: pages at /, JSON at /api, "
                               "API docs at /docs.")
-  p.add_argument("paths", nargs="*", metavar="PATH", help="captures or code objects (none: a built-in demo capture)")
+  p.add_argument("paths", nargs="*", metavar="PATH", help="captures or code objects, or folders of them (served as "
+                 "new ones appear); none: a built-in demo capture")
   p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
   p.add_argument("--port", type=int, default=None, help="port (default $PORT, else 8000; 0: any free port)")
   p.add_argument("--open", action="store_true", help="open the viewer in a web browser")
@@ -673,8 +697,12 @@ def serve_main(argv: list[str]) -> int:
   if port is None:
     try: port = int(os.environ.get("PORT") or 8000)
     except ValueError: print(f"amdviz serve: PORT must be a number, got {os.environ['PORT']!r}", file=sys.stderr); return 2
+  found = [p for p in args.paths if Path(p).is_file() or Path(p).is_dir()]
   for path in args.paths:
-    if not Path(path).is_file(): print(f"amdviz serve: no such file: {path}", file=sys.stderr); return 2
+    if path not in found: print(f"amdviz serve: no such file or folder: {path}" + (" (the others are served)" if found else ""),
+                                file=sys.stderr)
+  if args.paths and not found: return 2
+  args.paths = found
   for name in ("max_upload_mb", "upload_budget", "max_connections", "header_timeout", "keep_alive"):
     if not getattr(args, name) > 0: print(f"amdviz serve: --{name.replace('_', '-')} must be positive", file=sys.stderr); return 2
   try: sock = _bind(args.host, port)

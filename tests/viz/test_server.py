@@ -603,3 +603,36 @@ def test_load_progress_on_the_terminal():
   text = out.getvalue()
   assert "[#########.....................]  30% gfx1100_gemm.pkl: decoding trace 2/6" in text
   assert "100% gfx1100_gemm.pkl: ready, 1 kernel (" in text and text.endswith("\n")
+
+def test_serve_a_folder_and_pick_up_new_captures(tmp_path):
+  import shutil as sh
+  for arch, name in (("gfx1100", "empty"), ("gfx1200", "empty")):
+    (tmp_path / arch).mkdir(exist_ok=True)
+    sh.copy(real_capture(arch, name), tmp_path / arch)
+  (tmp_path / "gfx1100" / "notes.txt").write_text("not a capture")
+  (tmp_path / "gfx1100" / "broken.pkl").write_bytes(b"\x80\x04junk")
+  app = create_app([str(tmp_path / "gfx1100"), str(tmp_path / "gfx1200")])
+  c = client(app)
+  caps = c.get("/api/captures").json()["captures"]
+  assert [(x["folder"], x["name"]) for x in caps] == [("gfx1100", "broken.pkl"), ("gfx1100", "profile_empty_run_0.pkl"),
+                                                       ("gfx1200", "profile_empty_run_0.pkl")]
+  for cid in range(3): wait_ready(c, cid)
+  caps = c.get("/api/captures").json()["captures"]
+  assert [x["archs"] for x in caps] == [None, ["gfx1100"], ["gfx1201"]] and caps[0]["state"] == "error"
+  page = c.get("/").text
+  assert page.count('<span class="folder">gfx1100/</span>') == 2 and "gfx1201" in page
+  assert caps[0]["error"] in page.replace("&#39;", "'")          # the load error in its row, not in a tooltip
+  sh.copy(real_capture("gfx1100", "plus"), tmp_path / "gfx1100")  # a new capture in a served folder is picked up
+  deadline = time.monotonic() + WAIT_S
+  while len(c.get("/api/captures").json()["captures"]) < 4: assert time.monotonic() < deadline; time.sleep(0.2)
+  assert c.get("/api/captures/3/status").json()["name"] == "profile_plus_run_0.pkl"
+
+def test_a_missing_path_among_several_is_reported():
+  from viz.process import start_server, stop_server
+  proc, base = start_server(str(GEMM), "/nonexistent/capture.pkl", env={"AMDVIZ_CACHE": "0"})
+  try:
+    with urllib.request.urlopen(base + "/api/captures", timeout=10) as r: caps = json.loads(r.read())["captures"]
+    assert [x["name"] for x in caps] == [GEMM.name]
+  finally:
+    err = stop_server(proc)
+  assert "no such file or folder: /nonexistent/capture.pkl (the others are served)" in err
