@@ -1,8 +1,9 @@
 // The kernel page: wires the graph, the instruction table and the wave timeline to one selection, which
 // the URL's hash mirrors. Each piece lives in its own module; this only fetches and connects them.
 import {getJSON, showError, showStatus, untilLoaded} from "./api.js";
-import {el, svg} from "./dom.js";
-import {drawGraph} from "./graph.js";
+import {el, hex, svg} from "./dom.js";
+import {blockLabel, drawGraph} from "./graph.js";
+import {finder} from "./find.js";
 import {heatByPc} from "./heat.js";
 import {panZoom} from "./panzoom.js";
 import {minimap} from "./minimap.js";
@@ -69,8 +70,33 @@ function wire(view, data) {
     drawWaitArrows(waitLayer, graph, blockOf, heat, s.wait);
     table.show(s.pc, source !== "table");
     timeline.show(s.block, s.pc);
-    writeHash(s);
+    showXrefs(s.block);
+    writeHash(s, source !== "history" && source !== "link");
   });
+  addEventListener("popstate", () => sel.set({block: null, pc: null, regs: [], wait: null, ...readHash()}, "history"));
+
+  // --- cross-references: the branches (and fall-throughs) that reach the selected block ---------------
+  const xrefs = document.getElementById("xrefs");
+  const startOf = new Map(cfg.blocks.map(b => [b.id, b.start]));
+  function showXrefs(block) {
+    if (!xrefs) return;
+    xrefs.replaceChildren();
+    if (block === null || !startOf.has(block)) return;
+    const into = cfg.edges.filter(e => e.to === block);
+    xrefs.append(`${blockLabel(startOf.get(block))} ← `);
+    if (!into.length) xrefs.append(el("span", "hint", "nothing: the entry"));
+    into.forEach((e, k) => {
+      const a = el("a", "xref", blockLabel(startOf.get(e.from)));
+      a.href = "#"; a.title = `${e.kind} from ${hex(startOf.get(e.from))}`;
+      a.addEventListener("click", ev => { ev.preventDefault(); sel.set({block: e.from, pc: null}, "xref"); });
+      xrefs.append(...(k ? [", "] : []), a, el("span", "hint", ` ${e.kind}`));
+    });
+  }
+
+  // --- search and go-to ---------------------------------------------------------------------------------
+  const findInput = document.getElementById("find");
+  const find = findInput ? finder(findInput, document.getElementById("find-count"), disasm.instructions,
+                                  pc => sel.set({pc, block: blockOf.get(pc) ?? null}, "find"), () => sel.get().pc) : null;
 
   // --- graph input -------------------------------------------------------------------------------------
   canvas.addEventListener("click", e => {
@@ -99,6 +125,11 @@ function wire(view, data) {
   document.addEventListener("keydown", e => {
     if (e.target.closest?.("input, textarea, select")) return;
     const s = sel.get();
+    if (e.altKey && (e.key === "ArrowLeft" || e.key === "ArrowRight")) {    // back / forward through the jumps
+      e.preventDefault();
+      if (e.key === "ArrowLeft") history.back(); else history.forward();
+      return;
+    }
     if (e.key === "Escape") sel.set({regs: [], wait: null}, "key");
     else if (isArrow(e.key)) {
       const start = s.block ?? blockOf.get(disasm.instructions[0]?.pc) ?? null;
@@ -106,6 +137,8 @@ function wire(view, data) {
       if (next !== null && next !== undefined) sel.set({block: next, pc: null}, "key");
       e.preventDefault();
     } else if (e.key === "f") pz.fit();
+    else if (e.key === "/" && find) { find.focus(); e.preventDefault(); }
+    else if (e.key === "g" && find) { find.focus("0x"); e.preventDefault(); }
     else if (e.key === "+" || e.key === "=") pz.zoomBy(1.25);
     else if (e.key === "-") pz.zoomBy(0.8);
     else return;

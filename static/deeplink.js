@@ -19,8 +19,12 @@ export function hashOf({block, pc, regs, wait}) {
   return parts.length ? "#" + parts.join("&") : "";
 }
 
-// replaceState: selecting is not navigating, the back button should leave the page
-export function writeHash(state) {
+// Every jump and selection is a step in the browser's history (push): back and forward (Alt+←/→, the browser's
+// buttons) retrace them. A selection that came from the history itself, or from the link the page opened
+// with, replaces instead, so retracing does not add steps.
+export function writeHash(state, push = true) {
   const h = hashOf(state);
-  if (h !== location.hash) history.replaceState(null, "", h || location.pathname + location.search);
+  if (h === location.hash) return;
+  const url = h || location.pathname + location.search;
+  if (push) history.pushState(null, "", url); else history.replaceState(null, "", url);
 }

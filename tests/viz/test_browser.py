@@ -606,3 +606,47 @@ def test_timeline_zooms_pans_filters_and_resizes(page, base_url, api):
   g = page.locator(".timeline-grip").bounding_box()
   page.mouse.move(g["x"] + 50, g["y"] + 2); page.mouse.down(); page.mouse.move(g["x"] + 50, g["y"] - 100, steps=5); page.mouse.up()
   assert page.locator("#timeline").bounding_box()["height"] > h0 + 60
+
+def test_search_goto_history_and_xrefs(page, base_url, api):
+  """IDA's navigation: / searches text and registers (Enter next, Shift+Enter previous, wrapping), g goes to an
+  address or a block label, every jump is a history step (Alt+Left back, Alt+Right forward), and the selected
+  block lists the blocks that reach it."""
+  open_kernel(page, base_url)
+  insts = api["disasm"]["instructions"]
+  sel = lambda: int(page.locator(".cfg .line.sel").get_attribute("data-pc"))
+  waits = [i["pc"] for i in insts if "s_waitcnt" in i["text"]]
+  page.keyboard.press("/")
+  page.keyboard.type("s_waitcnt"); page.keyboard.press("Enter")
+  assert sel() == waits[0] and page.locator("#find-count").text_content() == f"1/{len(waits)}"
+  page.keyboard.press("Enter"); assert sel() == waits[1]
+  page.keyboard.press("Shift+Enter"); page.keyboard.press("Shift+Enter"); assert sel() == waits[-1]   # wraps around
+  uses_v5 = [i["pc"] for i in insts if "v5" in i["reads"] or "v5" in i["writes"]]
+  page.fill("#find", "v5"); page.press("#find", "Enter"); assert sel() == uses_v5[0]
+  # go to: an address inside an instruction lands on that instruction; a block label on its first
+  target = insts[10]
+  page.locator("#find").press("Escape"); page.keyboard.press("g")
+  page.keyboard.type(f"{target['pc'] + 2:x}"); page.keyboard.press("Enter")
+  assert sel() == target["pc"]
+  block = api["cfg"]["blocks"][-1]
+  page.fill("#find", f"BB_{block['start']:x}"); page.press("#find", "Enter")
+  assert sel() == block["start"] and page.locator(".block.selected").get_attribute("data-block") == str(block["id"])
+  # the history: back to the address jump, forward again
+  page.locator("#find").press("Escape")
+  def until(cond):
+    for _ in range(200):
+      if cond(): return
+      page.wait_for_timeout(25)
+    raise AssertionError(f"not reached: {page.url}")
+  page.keyboard.press("Alt+ArrowLeft"); until(lambda: f"pc={hex(target['pc'])}" in page.url)
+  assert sel() == target["pc"]
+  page.keyboard.press("Alt+ArrowRight"); until(lambda: f"pc={hex(block['start'])}" in page.url)
+  assert sel() == block["start"]
+  # cross-references of the selected block: exactly the edges into it, each a link that goes there
+  into = [e for e in api["cfg"]["edges"] if e["to"] == block["id"]]
+  start = {b["id"]: b["start"] for b in api["cfg"]["blocks"]}
+  links = page.locator("#xrefs a.xref")
+  assert sorted(links.all_text_contents()) == sorted(f"BB_{start[e['from']]:x}" for e in into) and into
+  first = links.first.text_content()
+  links.first.click()
+  assert page.locator(".block.selected").get_attribute("data-block") == str(next(e["from"] for e in into
+                                                                                 if f"BB_{start[e['from']]:x}" == first))
