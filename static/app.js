@@ -93,6 +93,23 @@ function wire(view, data) {
     });
   }
 
+  // instructions by cycles, hottest first, for "n"
+  const hottest = [...heat].filter(([, h]) => h.cycles > 0).sort((a, b) => b[1].cycles - a[1].cycles || a[0] - b[0]).map(([pc]) => pc);
+
+  // the table's width: dragged at its left edge
+  const side = document.querySelector(".side"), split = side ? el("div", "side-grip") : null;
+  if (split) {
+    split.title = "drag to resize";
+    side.prepend(split);
+    split.addEventListener("pointerdown", e => {
+      const ws = side.closest(".workspace"), x0 = e.clientX, w0 = side.getBoundingClientRect().width;
+      split.setPointerCapture(e.pointerId);
+      const move = ev => ws.style.setProperty("--side-w", `${Math.min(Math.max(w0 + x0 - ev.clientX, 200), innerWidth * 0.8)}px`);
+      const up = () => { split.removeEventListener("pointermove", move); split.removeEventListener("pointerup", up); };
+      split.addEventListener("pointermove", move); split.addEventListener("pointerup", up);
+    });
+  }
+
   // --- search and go-to ---------------------------------------------------------------------------------
   const findInput = document.getElementById("find");
   const find = findInput ? finder(findInput, document.getElementById("find-count"), disasm.instructions,
@@ -137,6 +154,11 @@ function wire(view, data) {
       if (next !== null && next !== undefined) sel.set({block: next, pc: null}, "key");
       e.preventDefault();
     } else if (e.key === "f") pz.fit();
+    else if (e.key === "n" && hottest.length) {            // the next hottest instruction after the selected one
+      const k = hottest.indexOf(s.pc);
+      const pc = hottest[(k + 1) % hottest.length];
+      sel.set({pc, block: blockOf.get(pc) ?? null}, "key");
+    }
     else if (e.key === "/" && find) { find.focus(); e.preventDefault(); }
     else if (e.key === "g" && find) { find.focus("0x"); e.preventDefault(); }
     else if (e.key === "+" || e.key === "=") pz.zoomBy(1.25);

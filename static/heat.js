@@ -6,8 +6,8 @@ import {compact} from "./dom.js";
 export function heatByPc(timing) {
   const rows = timing.traced && timing.waves > 0 ? timing.instructions : [];
   const total = rows.reduce((s, r) => s + r.cycles_total, 0) || 1;
-  return new Map(rows.map(r => [r.pc, {hits: r.hits, cycles: r.cycles_total, share: r.cycles_total / total,
-                                       wait: r.wait ?? [], waitedOnBy: r.waited_on_by ?? []}]));
+  return new Map(rows.map(r => [r.pc, {hits: r.hits, cycles: r.cycles_total, share: r.cycles_total / total, mean: r.cycles_mean,
+                                       stall: r.stall, wait: r.wait ?? [], waitedOnBy: r.waited_on_by ?? []}]));
 }
 
 // Opacity of the tint: square root, so the many small costs stay visible beside one huge stall.

@@ -52,10 +52,10 @@ export function panZoom(viewport, canvas, size) {
     apply();
   }
 
-  // Centre a box (canvas px) at the current scale; one taller than the view shows its top.
+  // Centre a box (canvas px) at the current scale; one taller than the view shows its top, one wider its left side.
   function reveal({x, y, w, h}) {
     const vw = viewport.clientWidth, vh = viewport.clientHeight;
-    tx = vw / 2 - (x + w / 2) * s;
+    tx = w * s + 2 * MARGIN > vw ? MARGIN - x * s : vw / 2 - (x + w / 2) * s;
     ty = h * s + 2 * MARGIN > vh ? MARGIN + 16 - y * s : vh / 2 - (y + h / 2) * s;
     apply();
   }

@@ -1,14 +1,20 @@
-// The instructions as a sortable table: pc, text, hits, cycles, share of the kernel's cycles. A click on
+// The instructions as a sortable table: pc, text, hits, mean latency, stall, cycles, share of the kernel's cycles
+// (each header says what it counts, in its tooltip). A click on
 // a header sorts by it (again: the other way); a click on a row selects that instruction.
 import {el, hex} from "./dom.js";
 import {percent} from "./heat.js";
 
 const COLUMNS = [
-  {key: "pc", label: "pc", num: true, show: r => hex(r.pc)},
+  {key: "pc", label: "pc", num: true, show: r => hex(r.pc), help: "the instruction's byte address"},
   {key: "text", label: "instruction", show: r => r.text},
-  {key: "hits", label: "hits", num: true, show: r => r.hits ?? ""},
-  {key: "cycles", label: "cycles", num: true, show: r => r.cycles ?? ""},
-  {key: "share", label: "share", num: true, show: r => (r.share === undefined ? "" : percent(r.share))},
+  {key: "hits", label: "hits", num: true, show: r => r.hits ?? "", help: "times an instruction-traced wave ran it"},
+  {key: "mean", label: "mean", num: true, show: r => (r.mean === undefined ? "" : r.mean.toFixed(1)),
+   help: "mean latency in cycles: from its issue to the wave's next issue"},
+  {key: "stall", label: "stall", num: true, show: r => r.stall ?? "",
+   help: "cycles it waited to complete (waits, s_delay_alu, s_endpgm), summed over its runs"},
+  {key: "cycles", label: "cycles", num: true, show: r => r.cycles ?? "", help: "latency summed over its runs"},
+  {key: "share", label: "share", num: true, show: r => (r.share === undefined ? "" : percent(r.share)),
+   help: "its part of all the kernel's traced cycles"},
 ];
 
 // Past VIRTUAL_OVER rows only the visible ones (and WINDOW_SLACK more each way) are in the document.
@@ -20,9 +26,10 @@ export function instructionTable(host, disasm, heat, onSelect) {
   const table = el("table", "insts"), thead = el("thead"), tbody = el("tbody"), head = el("tr");
   let sortKey = "pc", ascending = true;
   for (const c of COLUMNS) {
-    const th = el("th", c.num ? "num" : "");
+    const th = el("th", `${c.num ? "num " : ""}col-${c.key}`);
     const b = el("button", "sort", c.label);
     b.type = "button"; b.dataset.key = c.key;
+    if (c.help) b.title = c.help;
     b.addEventListener("click", () => {
       ascending = sortKey === c.key ? !ascending : !c.num || c.key === "pc";   // numbers: biggest first
       sortKey = c.key; render();

@@ -336,7 +336,7 @@ def test_table_sorts_and_links_to_the_graph(page, base_url, api):
   page.click('table.insts button[data-key="cycles"]')        # biggest first
   hottest = max(api["timing"]["instructions"], key=lambda r: (r["cycles_total"], -r["pc"]))
   assert rows.first.get_attribute("data-pc") == str(hottest["pc"])
-  cycles = [int(t) for t in page.locator("table.insts tbody tr td:nth-child(4)").all_text_contents()]
+  cycles = [int(t) for t in page.locator("table.insts tbody tr td:nth-child(6)").all_text_contents()]   # the cycles column
   assert cycles == sorted(cycles, reverse=True)
   rows.nth(3).click()
   pc = int(rows.nth(3).get_attribute("data-pc"))
@@ -650,3 +650,28 @@ def test_search_goto_history_and_xrefs(page, base_url, api):
   links.first.click()
   assert page.locator(".block.selected").get_attribute("data-block") == str(next(e["from"] for e in into
                                                                                  if f"BB_{start[e['from']]:x}" == first))
+
+def test_table_columns_hottest_key_and_resizing(page, base_url, api):
+  """RGP's columns (hits, mean latency, stall, cycles, share; each header says what it counts), "n" walking the
+  instructions hottest first, a selected row scrolled into view below the sticky header, the table resizable."""
+  open_kernel(page, base_url)
+  heads = page.locator("table.insts th button.sort")
+  assert heads.all_text_contents() == ["pc", "instruction", "hits", "mean", "stall", "cycles", "share"]
+  assert all(heads.nth(k).get_attribute("title") for k in (0, 2, 3, 4, 5, 6))
+  rows = {r["pc"]: r for r in api["timing"]["instructions"]}
+  for tr in page.locator("table.insts tbody tr[data-pc]").all()[:20]:
+    pc, cells = int(tr.get_attribute("data-pc")), tr.locator("td").all_text_contents()
+    r = rows[pc]
+    assert cells[2:6] == [str(r["hits"]), f"{r['cycles_mean']:.1f}", str(r["stall"]), str(r["cycles_total"])]
+  hot = sorted((r for r in rows.values() if r["cycles_total"]), key=lambda r: (-r["cycles_total"], r["pc"]))
+  sel = lambda: int(page.locator(".cfg .line.sel").get_attribute("data-pc"))
+  for r in hot[:3]:
+    page.keyboard.press("n"); assert sel() == r["pc"]
+  # the selected row is below the table's header, not under it
+  head = page.locator("table.insts thead").bounding_box()
+  row = page.locator(f'table.insts tbody tr[data-pc="{hot[2]["pc"]}"]').bounding_box()
+  assert row["y"] >= head["y"] + head["height"] - 1
+  w0 = page.locator(".side").bounding_box()["width"]
+  g = page.locator(".side-grip").bounding_box()
+  page.mouse.move(g["x"] + 2, g["y"] + 100); page.mouse.down(); page.mouse.move(g["x"] - 150, g["y"] + 100, steps=5); page.mouse.up()
+  assert page.locator(".side").bounding_box()["width"] > w0 + 100
