@@ -425,6 +425,32 @@ def wave_timeline_json(ws: Workspace, kv: KernelView, n: int) -> dict:
                   for i, a, b in zip(inst[sel].tolist(), issue[sel].tolist(), ends.tolist())]
   return out
 
+def summary_json(ws: Workspace, kv: KernelView, top: int = 5) -> dict:
+  """One kernel at a glance: its register occupancy on its target (isa.occupancy: waves per SIMD, what limits
+  them, how many VGPRs must go for one more wave), its instruction mix by class (static, and as executed when
+  traced), its traced cycles by class, and its costliest waits."""
+  from isa.occupancy import occupancy
+  d = kv.kernel.descriptor
+  k = next(x for x in kernels_json(ws)["kernels"] if x["id"] == kv.id)
+  occ = occupancy(kv.arch, d.vgprs, d.agprs, d.wave32, k["sgprs"]).json() if d is not None else None
+  classes = [inst_class(i.mnemonic) for i in kv.instructions]
+  mix: dict[str, int] = {}
+  for c in classes: mix[c] = mix.get(c, 0) + 1
+  t = _timing(ws, kv)
+  measured = t is not None and t.n_waves > 0
+  executed, cycles = ({}, {}) if measured else (None, None)
+  if measured:
+    for c, h, cy in zip(classes, t.hits.tolist(), t.cycles_total.tolist()):
+      executed[c] = executed.get(c, 0) + h; cycles[c] = cycles.get(c, 0) + cy
+  insts = kv.instructions
+  waits = [{"wait": insts[w["wait"]].pc, "wait_text": insts[w["wait"]].text, "source": insts[w["source"]].pc,
+            "source_text": insts[w["source"]].text, "counter": w["counter"], "cycles": w["cycles"], "count": w["count"]}
+           for w in (t.waits[:top] if measured else [])]
+  return {"name": kv.name, "arch": kv.arch, "wave32": d.wave32 if d else None, "occupancy": occ, "instructions": len(insts),
+          "mix": dict(sorted(mix.items(), key=lambda x: -x[1])), "traced": t is not None, "waves": t.n_waves if t else 0,
+          "executed": executed, "cycles_by_class": cycles, "total_cycles": int(t.cycles_total.sum()) if measured else None,
+          "top_waits": waits}
+
 CONTEXT = 3   # instructions either side of a hotspot
 
 def hotspots_json(ws: Workspace, kv: KernelView, top: int = 10) -> dict:
@@ -481,10 +507,11 @@ ROUTES = [
    lambda ws, q, k, n: wave_timeline_json(ws, ws.kernel(int(k)), int(n))),
   (re.compile(rf"^/api/kernels/{ID}/hotspots/?$"), lambda ws, q, k: hotspots_json(ws, ws.kernel(int(k)), _count(q, "top", 10))),
   (re.compile(rf"^/api/kernels/{ID}/layout/?$"), lambda ws, q, k: layout_json(ws, ws.kernel(int(k)))),
+  (re.compile(rf"^/api/kernels/{ID}/summary/?$"), lambda ws, q, k: summary_json(ws, ws.kernel(int(k)), _count(q, "top", 5))),
   (re.compile(r"^/api/traces/?$"), lambda ws, q: traces_json(ws)),
 ]
 ROUTE_NAMES = ("/api/kernels, /api/kernels/ID/{disasm?offset=N&limit=N,cfg,layout,timing,waves?offset=N&limit=N,"
-              "waves/N/timeline,hotspots?top=N}, /api/traces")
+              "waves/N/timeline,hotspots?top=N,summary?top=N}, /api/traces")
 
 
 def route(ws: Workspace, path: str) -> dict:

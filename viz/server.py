@@ -520,11 +520,16 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
   async def traces(request: Request, cid: Id):
     """Thread-trace buffers: kernel, shader engine, packets, waves, mapping summary."""
     return await data(cid, "/api/traces", request)
+  async def summary(request: Request, cid: Id, kid: Id, top: Id = 5):
+    """A kernel at a glance: register occupancy (waves per SIMD, what limits them, VGPRs to free for one more wave),
+    instruction mix (static and executed), traced cycles by instruction class, the costliest waits."""
+    return await data(cid, f"/api/kernels/{kid}/summary?top={top}", request)
   for path, fn, tag in (("/kernels", kernels, "kernels"), ("/kernels/{kid}/disasm", disasm, "kernels"),
                         ("/kernels/{kid}/cfg", cfg, "kernels"), ("/kernels/{kid}/layout", layout_route, "kernels"),
                         ("/kernels/{kid}/timing", timing, "traces"), ("/kernels/{kid}/waves", waves, "traces"),
                         ("/kernels/{kid}/waves/{n}/timeline", wave_timeline, "traces"),
-                        ("/kernels/{kid}/hotspots", hotspots, "traces"), ("/traces", traces, "traces")):
+                        ("/kernels/{kid}/hotspots", hotspots, "traces"), ("/kernels/{kid}/summary", summary, "kernels"),
+                        ("/traces", traces, "traces")):
     twin(path, fn, tags=[tag])
 
   # --- HTML ----------------------------------------------------------------------------------------
@@ -557,8 +562,28 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
       if kernel["n_instructions"] is None: raise ApiError(422, f"kernel {kid} ({kernel['name']}): {kernel['problem']}")
     return page("kernel.html", cid=cid, kid=kid, kernel=kernel, cap=slot.status_json())
 
+  def ready_slot(cid: int) -> Slot:
+    slot = caps.get(cid)
+    if slot.state == ERROR: raise ApiError(slot.error_status, slot.error)
+    if slot.state in GONE: raise ApiError(410, f"capture {cid} ({slot.name}) was {slot.state}: {slot.message}")
+    if slot.state == LOADING: raise ApiError(503, f"capture {cid} ({slot.name}) is still loading: {slot.message}")
+    return slot
+
+  def summary_page(cid: Id, kid: Id):
+    """A kernel's summary; JSON twin: /api/kernels/{kid}/summary."""
+    slot = ready_slot(cid)
+    return page("summary.html", cid=cid, kid=kid, cap=slot.status_json(), s=slot.data(f"/api/kernels/{kid}/summary?top=10"))
+
+  def traces_page(cid: Id):
+    """Every trace buffer's diagnostics; JSON twin: /api/traces."""
+    slot = ready_slot(cid)
+    kernels = {k["id"]: k["name"] for k in slot.data("/api/kernels")["kernels"]}
+    return page("traces.html", cid=cid, cap=slot.status_json(), traces=slot.data("/api/traces")["traces"], kernels=kernels)
+
   twin("/", index_page, json_route=False, response_class=HTMLResponse, include_in_schema=False)
   twin("/kernels/{kid}", kernel_page, json_route=False, response_class=HTMLResponse, include_in_schema=False)
+  twin("/kernels/{kid}/summary", summary_page, json_route=False, response_class=HTMLResponse, include_in_schema=False)
+  twin("/traces", traces_page, json_route=False, response_class=HTMLResponse, include_in_schema=False)
 
   @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
   def docs_page():

@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 import anyio
+from html import escape as html_escape
 import pytest
 
 with warnings.catch_warnings():      # newer Starlette prefers the httpx2 fork; httpx still works
@@ -30,7 +31,7 @@ from viz.server import DEMO_CAPTURE, STATIC_DIR, TEMPLATES_DIR, create_app, load
 
 REPO = Path(__file__).resolve().parents[2]
 GEMM = real_capture("gfx1100", "gemm")
-KERNEL_ROUTES = ("disasm", "cfg", "layout", "timing", "waves", "hotspots", "hotspots?top=3")
+KERNEL_ROUTES = ("disasm", "cfg", "layout", "timing", "waves", "hotspots", "hotspots?top=3", "summary", "summary?top=2")
 WAIT_S = 60   # bound on any wait for a background load (numba compiles the SQTT decoder on first use)
 
 
@@ -636,3 +637,26 @@ def test_a_missing_path_among_several_is_reported():
   finally:
     err = stop_server(proc)
   assert "no such file or folder: /nonexistent/capture.pkl (the others are served)" in err
+
+
+def test_summary_and_trace_diagnostics_pages(real_app):
+  """The summary page says what its JSON twin says (occupancy, mix, costliest wait, linked to the kernel view);
+  the diagnostics page lists every trace buffer with its decoder error."""
+  cid = next(i for i, p in enumerate(REAL_CAPTURES) if p == GEMM)
+  s = real_app.get(f"/api/captures/{cid}/kernels/0/summary?top=10").json()
+  r = real_app.get(f"/captures/{cid}/kernels/0/summary")
+  assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+  o = s["occupancy"]
+  assert f"<b>{o['waves_per_simd']}</b> of {o['max_waves_per_simd']} waves per SIMD" in r.text
+  for c, n in s["mix"].items(): assert f'cls-{c}">{c}</span></td><td class="num">{n}</td>' in r.text
+  w = s["top_waits"][0]
+  assert f"{w['cycles']:,}" in r.text and f'href="/captures/{cid}/kernels/0#pc={w["wait"]:#x}&amp;wait={w["wait"]:#x}"' in r.text
+  assert f'href="/api/captures/{cid}/kernels/0/summary"' in r.text                     # the JSON twin
+  assert f'href="/captures/{cid}/kernels/0/summary"' in real_app.get(f"/captures/{cid}/kernels/0").text
+  assert real_app.get(f"/captures/{cid}/kernels/99/summary").status_code == 404
+  traces = real_app.get(f"/api/captures/{cid}/traces").json()["traces"]
+  page = real_app.get(f"/captures/{cid}/traces")
+  assert page.status_code == 200 and page.text.count('<tr class="trace') == len(traces)
+  for t in traces:
+    if t["error"]: assert html_escape(t["error"]) in page.text
+  assert f'href="/captures/{cid}/traces"' in real_app.get(f"/captures/{cid}").text

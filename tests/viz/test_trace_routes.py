@@ -227,3 +227,35 @@ def test_waves_are_paged():
   assert get(ws, "/api/kernels/0/waves?limit=0")["waves"] == []
   with pytest.raises(ApiError) as e: route(ws, "/api/kernels/0/waves?offset=-1")
   assert e.value.status == 400
+
+def test_summary_route(capture_path):
+  """/summary agrees with the routes it condenses: the mix counts every instruction, the executed counts and
+  cycles per class sum /timing's hits and cycles, the costliest waits are /timing's waits, and the occupancy is
+  isa.occupancy's for the kernel's descriptor."""
+  from isa.occupancy import occupancy
+  from viz.api import inst_class
+  ws = ws_for(capture_path)
+  for k in get(ws, "/api/kernels")["kernels"]:
+    if k["n_instructions"] is None: continue
+    kid, kv = k["id"], ws.kernel(k["id"])
+    s = get(ws, f"/api/kernels/{kid}/summary?top=100")
+    assert (s["name"], s["arch"], s["instructions"]) == (k["name"], k["arch"], k["n_instructions"])
+    assert sum(s["mix"].values()) == k["n_instructions"] and list(s["mix"].values()) == sorted(s["mix"].values(), reverse=True)
+    d = kv.kernel.descriptor
+    assert s["occupancy"] == occupancy(k["arch"], d.vgprs, d.agprs, d.wave32, k["sgprs"]).json()
+    assert 1 <= s["occupancy"]["waves_per_simd"] <= s["occupancy"]["max_waves_per_simd"]
+    timing = get(ws, f"/api/kernels/{kid}/timing")
+    if not timing["waves"]:
+      assert s["executed"] is None and s["top_waits"] == []; continue
+    texts = {i.pc: i.text for i in kv.instructions}
+    hits, cycles = {}, {}
+    for row in timing["instructions"]:
+      c = inst_class(texts[row["pc"]].split()[0])
+      hits[c] = hits.get(c, 0) + row["hits"]; cycles[c] = cycles.get(c, 0) + row["cycles_total"]
+    assert s["executed"] == hits and s["cycles_by_class"] == cycles and s["total_cycles"] == sum(cycles.values())
+    waits = sorted(((w["cycles"], row["pc"], w["pc"], w["counter"], w["count"]) for row in timing["instructions"]
+                    for w in row["wait"]), key=lambda w: -w[0])
+    got = [(w["cycles"], w["wait"], w["source"], w["counter"], w["count"]) for w in s["top_waits"]]
+    assert sorted(got) == sorted(waits) and [w[0] for w in got] == [w[0] for w in waits]
+    assert all(w["wait_text"] == texts[w["wait"]] and w["source_text"] == texts[w["source"]] for w in s["top_waits"])
+    assert len(get(ws, f"/api/kernels/{kid}/summary?top=1")["top_waits"]) == min(1, len(waits))
