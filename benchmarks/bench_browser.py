@@ -1,13 +1,20 @@
-"""Panning the kernel graph in a real browser: frame times while dragging, per kernel size.
+"""The kernel page in a real browser: how fast it opens, answers a register click, and pans, per kernel size.
 
-    python3 -m benchmarks.bench_browser [--sizes 1000,10000,60000] [--frames 120] [--json]
+    python3 -m benchmarks.bench_browser [--sizes 1000,10000,60000] [--shapes branchy,straight] [--frames 120] [--json]
 
-For each size a kernel of about that many instructions is compiled (clang-19, benchmarks/make_big_kernel.py;
-cached like benchmarks/bench_isa.py), served by the app in this process, and opened in Debian's chromium
-(headless, Playwright). The graph is fitted to its width at scale 1 (as a user reading it would), then dragged
-`--frames` times by 7 px a step; the page records every animation frame's time. Reported: frames per second
-over the drag, the median and 95th-percentile frame interval, and the longest. The reference is the display's
-own rate, 60 frames per second (16.7 ms); nothing else in this command sets it.
+For each size and shape a kernel of about that many instructions is compiled (clang-19,
+benchmarks/make_big_kernel.py: branchy has many blocks, straight is one block; cached like
+benchmarks/bench_isa.py), served by the app in this process (loaded, and its answers computed, before the page
+opens) and opened in Debian's chromium (headless, Playwright). Measured:
+- open: from navigation to the page saying it is ready (body[data-state=ready]: drawn and answering input);
+  the reference is the same browser fetching and parsing the five JSON answers the page needs, in the same page
+  (no viewer can be ready before it has its data), so `open_ratio` is what the viewer itself adds;
+- register click: from a click on a register operand to the frame after every drawn use is lit and the
+  overview marks every use; the reference is one frame (16.7 ms);
+- pan: the graph dragged `--frames` times by 7 px a step; the page records every animation frame's time:
+  frames per second, the median, 95th-percentile and longest frame interval; the reference is the display's
+  rate, 60 frames per second (16.7 ms).
+Also reported: elements in the document once ready (only what is near the view is drawn).
 """
 from __future__ import annotations
 import argparse, json, socket, sys, threading
@@ -32,6 +39,43 @@ def serve(path: Path) -> tuple[str, callable]:
   thread.start()
   def stop(): srv.should_exit = True; thread.join(10); sock.close()
   return f"http://127.0.0.1:{sock.getsockname()[1]}", stop
+
+
+ROUTES = ("layout", "disasm", "cfg", "timing", "waves")
+FETCH_ALL = """async urls => { const t = performance.now();
+  await Promise.all(urls.map(u => fetch(u, {cache: "no-store"}).then(r => r.json()))); return performance.now() - t; }"""
+CLICK = """async () => { const r = document.querySelector('.cfg .reg[data-reg]'); const t = performance.now(); r.click();
+  await new Promise(res => requestAnimationFrame(() => setTimeout(res, 0))); return [performance.now() - t, r.dataset.reg,
+  document.querySelectorAll('.reg-hl').length, Number(document.querySelector('.minimap').dataset.marks ?? 0)]; }"""
+
+
+def warm(url: str) -> None:
+  """Wait until the capture is loaded and compute (and gzip) the page's answers, so the page is measured alone."""
+  import time, urllib.request
+  while json.load(urllib.request.urlopen(url + "/api/status"))["state"] == "loading": time.sleep(0.05)
+  for r in ROUTES:
+    urllib.request.urlopen(urllib.request.Request(f"{url}/api/kernels/0/{r}", headers={"Accept-Encoding": "gzip"})).read()
+
+
+def open_page(browser, url: str) -> dict:
+  ctx = browser.new_context(viewport={"width": 1400, "height": 900}, device_scale_factor=1)
+  try:
+    pg = ctx.new_page()
+    pg.set_default_timeout(300_000)
+    pg.goto(url + "/static/style.css")                       # same origin, nothing drawn: the reference
+    fetch_ms = min(pg.evaluate(FETCH_ALL, [f"{url}/api/kernels/0/{r}" for r in ROUTES]) for _ in range(3))
+    opens = []
+    for _ in range(3):
+      t0 = pg.evaluate("performance.timeOrigin + performance.now()")
+      pg.goto(url + "/kernels/0")
+      pg.wait_for_selector("body[data-state=ready]")
+      opens.append(pg.evaluate("performance.timeOrigin + performance.now()") - t0)
+    elements = pg.evaluate("document.getElementsByTagName('*').length")
+    click_ms, reg, lit, marked = pg.evaluate(CLICK)
+    return {"open_ms": round(min(opens)), "fetch_ms": round(fetch_ms), "open_ratio": round(min(opens) / fetch_ms, 2),
+            "elements": elements, "click_ms": round(click_ms, 1), "click_reg": reg, "lit": lit, "uses_marked": marked}
+  finally:
+    ctx.close()
 
 
 def pan(browser, url: str, frames: int) -> dict:
@@ -66,6 +110,7 @@ def pan(browser, url: str, frames: int) -> dict:
 def main(argv=None) -> int:
   ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   ap.add_argument("--sizes", default="1000,10000,60000")
+  ap.add_argument("--shapes", default="branchy,straight")
   ap.add_argument("--frames", type=int, default=120)
   ap.add_argument("--json", action="store_true")
   a = ap.parse_args(argv)
@@ -75,15 +120,20 @@ def main(argv=None) -> int:
   with sync_playwright() as p:
     browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
     try:
-      for size in (int(s) for s in a.sizes.split(",")):
-        path = kernel_path("gfx1100", size, log=lambda m: print(m, file=sys.stderr))
-        url, stop = serve(path)
-        try: r = {"instructions_wanted": size, **pan(browser, url, a.frames)}
-        finally: stop()
-        rows.append(r)
-        if not a.json:
-          print(f"{size:>7} instructions ({r['blocks']} blocks): {r['fps']:5.1f} frames/s while panning, frame p50 {r['p50_ms']} ms, "
-                f"p95 {r['p95_ms']} ms, max {r['max_ms']} ms (60 frames/s: 16.7 ms)", flush=True)
+      for shape in a.shapes.split(","):
+        for size in (int(s) for s in a.sizes.split(",")):
+          path = kernel_path("gfx1100", size, log=lambda m: print(m, file=sys.stderr), shape=shape)
+          url, stop = serve(path)
+          try:
+            warm(url)
+            r = {"shape": shape, "instructions_wanted": size, **open_page(browser, url), **pan(browser, url, a.frames)}
+          finally: stop()
+          rows.append(r)
+          if not a.json:
+            print(f"{shape:>8} {size:>6} instructions ({r['blocks']} blocks): open {r['open_ms']} ms = {r['open_ratio']}x "
+                  f"fetching its JSON ({r['fetch_ms']} ms), {r['elements']} elements; register click {r['click_ms']} ms "
+                  f"({r['lit']} drawn uses lit, {r['uses_marked']} marked; one frame: 16.7 ms); pan {r['fps']:5.1f} frames/s, "
+                  f"frame p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, max {r['max_ms']} ms", flush=True)
     finally:
       browser.close()
   if a.json: print(json.dumps(rows, indent=1))

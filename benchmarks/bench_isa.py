@@ -73,11 +73,11 @@ def _tool_version(tool: str) -> str:
         return ""
 
 
-def kernel_path(mcpu: str, target_insts: int, cache_dir=None, rebuild: bool = False, log=print) -> Path:
-    """The big kernel for `mcpu`, built once per (generator source, clang version, mcpu, size)."""
+def kernel_path(mcpu: str, target_insts: int, cache_dir=None, rebuild: bool = False, log=print, shape: str = "branchy") -> Path:
+    """The big kernel for `mcpu`, built once per (generator source, clang version, mcpu, size, shape)."""
     cache = Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE
     key = hashlib.sha256(Path(make_big_kernel.__file__).read_bytes() + _tool_version(CLANG).encode()).hexdigest()[:12]
-    out = cache / f"big.{mcpu}.{target_insts}.{key}.hsaco"
+    out = cache / f"big.{mcpu}.{target_insts}{'' if shape == 'branchy' else '.' + shape}.{key}.hsaco"
     if out.exists() and not rebuild:
         return out
     cache.mkdir(parents=True, exist_ok=True)
@@ -85,7 +85,7 @@ def kernel_path(mcpu: str, target_insts: int, cache_dir=None, rebuild: bool = Fa
     log(f"building {out.name} ({target_insts} instructions wanted; once, then cached) ...")
     t0 = time.perf_counter()
     try:
-        make_big_kernel.build_big_kernel(tmp, mcpu=mcpu, target_insts=target_insts)
+        make_big_kernel.build_big_kernel(tmp, mcpu=mcpu, target_insts=target_insts, shape=shape)
         os.replace(tmp.with_suffix(".cl"), out.with_suffix(".cl"))
         os.replace(tmp, out)
     finally:

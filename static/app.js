@@ -1,7 +1,7 @@
 // The kernel page: wires the graph, the instruction table and the wave timeline to one selection, which
 // the URL's hash mirrors. Each piece lives in its own module; this only fetches and connects them.
 import {getJSON, showError, showStatus, untilLoaded} from "./api.js";
-import {el, hex, svg} from "./dom.js";
+import {el, hex, plural, svg} from "./dom.js";
 import {blockLabel, drawGraph} from "./graph.js";
 import {finder} from "./find.js";
 import {heatByPc} from "./heat.js";
@@ -21,6 +21,13 @@ function otherEnd(edge, x, y) {
   return Math.hypot(x - a[0], y - a[1]) <= Math.hypot(x - b[0], y - b[1]) ? edge.to : edge.from;
 }
 
+// Registers as an operand names them: v4, v5, v6 -> v[4:6]; anything else listed.
+function registerRange(regs) {
+  const m = regs.map(r => /^([a-z]+)(\d+)$/.exec(r));
+  const run = m.every(x => x && x[1] === m[0][1]) && m.every((x, k) => +x[2] === +m[0][2] + k);
+  return run && regs.length > 1 ? `${m[0][1]}[${m[0][2]}:${m.at(-1)[2]}]` : regs.join(", ");
+}
+
 // What the timing of this kernel can say, in one line for the kernel bar (null: it is measured).
 function timingNote(timing, waves) {
   if (!timing.traced) return timing.problem ? `no timing: ${timing.problem}` : "not traced: the code alone, no timing";
@@ -32,7 +39,11 @@ function timingNote(timing, waves) {
 function wire(view, data) {
   const {lay, disasm, cfg, timing, waves, timelines} = data;
   const note = timingNote(timing, waves);
-  if (note) document.querySelector(".kernel-bar .meta")?.after(el("span", "note", note));
+  if (note) {
+    const n = el("span", "note", note);
+    n.title = note;
+    document.querySelector(".kernel-bar .meta")?.after(n);
+  }
   if (!waves.total) document.querySelector(".workspace")?.classList.add("no-waves");   // no empty timeline strip
   const heat = heatByPc(timing);
   const inst = new Map(disasm.instructions.map(i => [i.pc, i]));
@@ -40,10 +51,11 @@ function wire(view, data) {
 
   const canvas = el("div", "cfg");
   view.replaceChildren(canvas);
+  const viewSize = {width: view.clientWidth, height: view.clientHeight};    // measured before the graph fills the page
   const graph = drawGraph(canvas, lay, disasm, cfg, heat);
   const waitLayer = svg("svg", {class: "waits", width: graph.width, height: graph.height});
   canvas.append(waitLayer);
-  const pz = panZoom(view, canvas, graph);
+  const pz = panZoom(view, canvas, graph, viewSize);
   // a big kernel's boxes get their lines as they come into view, at most once a frame
   let pending = false;
   const fillSoon = () => {
@@ -52,7 +64,7 @@ function wire(view, data) {
     requestAnimationFrame(() => { pending = false; graph.fill(pz.visible(), pz.scale); });
   };
   pz.onChange(fillSoon);
-  minimap(view, graph, cfg.blocks, heat, pz);
+  const overview = minimap(view, graph, cfg.blocks, heat, pz, viewSize);
 
   const sel = createSelection();
   const table = instructionTable(document.getElementById("insts"), disasm, heat, pc => sel.set({pc, block: blockOf.get(pc) ?? null}, "table"));
@@ -60,20 +72,46 @@ function wire(view, data) {
                                 {timelines, blockOf, onSelectPc: pc => sel.set({pc, block: blockOf.get(pc) ?? null}, "timeline")});
 
   // --- the selection, shown everywhere ---------------------------------------------------------------
+  // A big kernel's lines are drawn as they come into view: each chunk drawn gets the marks of the selection.
+  graph.onDraw(chunk => {
+    const s = sel.get();
+    const mark = (pc, cls) => chunk.querySelector(`.line[data-pc="${pc}"]`)?.classList.add(cls);
+    if (s.pc !== null) mark(s.pc, "sel");
+    if (s.regs.length) highlightRegisters(chunk, s.regs);
+    if (s.wait !== null) { mark(s.wait, "wait-sel"); for (const w of heat.get(s.wait)?.wait ?? []) mark(w.pc, "waited-load"); }
+  });
+  const regUses = document.getElementById("reg-uses");
+  let shownRegs = "";
   sel.listen((s, source) => {
     for (const e of canvas.querySelectorAll(".block.selected, .line.sel")) e.classList.remove("selected", "sel");
     const box = graph.boxes.get(s.block);
     box?.el.classList.add("selected");
+    if (box && source !== "graph") pz.reveal(box, s.pc !== null ? graph.lineRect(s.pc) : null);
     if (s.pc !== null) graph.line(s.pc)?.classList.add("sel");
-    if (box && source !== "graph") pz.reveal(box);
     highlightRegisters(canvas, s.regs);
-    drawWaitArrows(waitLayer, graph, blockOf, heat, s.wait);
+    if (s.regs.join() !== shownRegs) { shownRegs = s.regs.join(); showRegisterUses(s.regs); }
+    drawWaitArrows(waitLayer, graph, heat, s.wait);
     table.show(s.pc, source !== "table");
     timeline.show(s.block, s.pc);
     showXrefs(s.block);
     writeHash(s, source !== "history" && source !== "link");
   });
   addEventListener("popstate", () => sel.set({block: null, pc: null, regs: [], wait: null, ...readHash()}, "history"));
+
+  // --- every use of the selected registers, drawn or not: counted in the bar, marked on the overview -----
+  function showRegisterUses(regs) {
+    const want = new Set(regs), reads = [], writes = [];
+    if (want.size) for (const i of disasm.instructions) {
+      if (i.writes.some(r => want.has(r))) writes.push(i.pc);
+      if (i.reads.some(r => want.has(r))) reads.push(i.pc);
+    }
+    overview.mark(reads.map(graph.lineRect), writes.map(graph.lineRect));
+    if (!regUses) return;
+    regUses.textContent = want.size ? `${registerRange(regs)}: ` +
+      `${plural(writes.length, "write")} · ${plural(reads.length, "read")}` : "";
+    regUses.title = want.size ? `${regs.join(" ")}: the instructions that write or read them; the overview marks each ` +
+      "(writes red, reads yellow)" : "";
+  }
 
   // --- cross-references: the branches (and fall-throughs) that reach the selected block ---------------
   const xrefs = document.getElementById("xrefs");
@@ -84,13 +122,14 @@ function wire(view, data) {
     if (block === null || !startOf.has(block)) return;
     const into = cfg.edges.filter(e => e.to === block);
     xrefs.append(`${blockLabel(startOf.get(block))} ← `);
-    if (!into.length) xrefs.append(el("span", "hint", "nothing: the entry"));
+    if (!into.length) xrefs.append(el("span", "hint", "entry"));
     into.forEach((e, k) => {
       const a = el("a", "xref", blockLabel(startOf.get(e.from)));
       a.href = "#"; a.title = `${e.kind} from ${hex(startOf.get(e.from))}`;
       a.addEventListener("click", ev => { ev.preventDefault(); sel.set({block: e.from, pc: null}, "xref"); });
       xrefs.append(...(k ? [", "] : []), a, el("span", "hint", ` ${e.kind}`));
     });
+    xrefs.title = xrefs.textContent;
   }
 
   // instructions by cycles, hottest first, for "n"
@@ -138,7 +177,8 @@ function wire(view, data) {
     sel.set(patch, "graph");
   });
 
-  document.getElementById("fit")?.addEventListener("click", () => pz.fit());
+  const entryBox = graph.boxes.get(blockOf.get(disasm.instructions[0]?.pc)) ?? null;
+  document.getElementById("fit")?.addEventListener("click", () => pz.fit(entryBox));
   document.addEventListener("keydown", e => {
     if (e.target.closest?.("input, textarea, select")) return;
     const s = sel.get();
@@ -153,7 +193,7 @@ function wire(view, data) {
       const next = s.block === null ? start : nextBlock(graph.boxes, s.block, e.key);
       if (next !== null && next !== undefined) sel.set({block: next, pc: null}, "key");
       e.preventDefault();
-    } else if (e.key === "f") pz.fit();
+    } else if (e.key === "f") pz.fit(entryBox);
     else if (e.key === "n" && hottest.length) {            // the next hottest instruction after the selected one
       const k = hottest.indexOf(s.pc);
       const pc = hottest[(k + 1) % hottest.length];
@@ -170,11 +210,11 @@ function wire(view, data) {
   const linked = readHash();
   if (linked.block !== null && !graph.boxes.has(linked.block)) linked.block = blockOf.get(linked.pc) ?? null;
   // IDA opens on the entry block at full size; "fit" (or f) shows the whole graph
-  const entry = graph.boxes.get(blockOf.get(disasm.instructions[0]?.pc));
-  if (entry) pz.reveal(entry); else pz.fit();
+  if (entryBox) pz.reveal(entryBox); else pz.fit();
   sel.set(linked, "link");
   graph.fill(pz.visible(), pz.scale);
-  view.dataset.ready = "1";       // for tests and scripts: everything is drawn
+  view.dataset.ready = "1";       // for tests and scripts: everything is drawn and answers input
+  document.body.dataset.state = "ready";
 }
 
 const MAX_TIMELINES = 64;

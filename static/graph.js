@@ -10,10 +10,10 @@ import {tintAlpha, percent} from "./heat.js";
 // (viz/layout.py block_sizes); the font is scaled so this browser's monospace glyphs are that wide.
 export const CHAR_W = 7.2, LINE_H = 16, PAD = 8;
 const BASE_PX = 12, GUTTER_CHARS = 13;      // gutter: hits (5) + space + cycles (6) + space
-// Past LAZY_OVER instructions boxes get their lines only near the view (MARGIN_VIEWS view sizes around it),
-// and none while zoomed out below MIN_TEXT_SCALE, where the text could not be read anyway.
-export const LAZY_OVER = 3000;
-const MARGIN_VIEWS = 0.5, MIN_TEXT_SCALE = 0.2;
+// Past LAZY_OVER instructions lines are drawn CHUNK at a time only near the view (MARGIN_VIEWS view sizes
+// around it) and dropped past KEEP_VIEWS; none while zoomed out below MIN_TEXT_SCALE, where text is unreadable.
+export const LAZY_OVER = 500, CHUNK = 64;
+const MARGIN_VIEWS = 0.5, KEEP_VIEWS = 1.5, MIN_TEXT_SCALE = 0.2;
 
 function fittedFontPx(container) {
   const probe = el("span", "probe", "0".repeat(100));
@@ -109,28 +109,45 @@ export function drawGraph(canvas, lay, disasm, cfg, heat) {
   }
   canvas.append(edgeLayer);
 
-  // A big kernel draws its boxes at once but their lines only when they come near the view (fill): tens
-  // of thousands of line elements would make every layout and style pass slow.
+  // A big kernel draws its boxes at once but their lines only near the view, CHUNK lines at a time, and
+  // drops the chunks the view has left far behind: however long a block, the DOM holds a few hundred lines.
+  // Whoever marks lines (selection, registers, waits) hears of each chunk drawn (onDraw) to mark it too.
   const lazy = disasm.instructions.length > LAZY_OVER;
-  const boxes = new Map(), lines = new Map();
-  function fillBox(box) {
+  const boxes = new Map(), lines = new Map(), drawn = [];
+  const lineEl = pc => {
+    const i = inst.get(pc), h = heat.get(pc);
+    const line = el("div", "line");
+    line.dataset.pc = pc;
+    if (G) line.append(gutter(h));
+    if (i) { line.title = `${hex(pc)}: ${i.hex}`; line.append(codeLine(i)); }
+    if (h) {
+      line.dataset.cycles = h.cycles;
+      line.style.setProperty("--heat", tintAlpha(h.share, maxShare));
+    }
+    lines.set(pc, line);
+    return line;
+  };
+  function fillBox(box) {                 // a small kernel: every line, once, in the box's flow
     if (box.filled) return;
     box.filled = true;
-    box.el.classList.remove("pending");
-    const b = blocks.get(box.id);
-    for (const pc of b ? b.pcs : []) {
-      const i = inst.get(pc), h = heat.get(pc);
-      const line = el("div", "line");
-      line.dataset.pc = pc;
-      if (G) line.append(gutter(h));
-      if (i) { line.title = `${hex(pc)}: ${i.hex}`; line.append(codeLine(i)); }
-      if (h) {
-        line.dataset.cycles = h.cycles;
-        line.style.setProperty("--heat", tintAlpha(h.share, maxShare));
-      }
-      box.el.append(line);
-      lines.set(pc, line);
-    }
+    for (const pc of blocks.get(box.id)?.pcs ?? []) box.el.append(lineEl(pc));
+  }
+  function drawChunk(box, k) {
+    let c = box.chunks.get(k);
+    if (c) return c;
+    c = el("div", "chunk");
+    c.style.top = `${PAD + k * CHUNK * LINE_H}px`;
+    for (const pc of box.pcs.slice(k * CHUNK, (k + 1) * CHUNK)) c.append(lineEl(pc));
+    box.el.append(c);
+    box.chunks.set(k, c);
+    for (const fn of drawn) fn(c);
+    return c;
+  }
+  function dropChunk(box, k) {
+    const c = box.chunks.get(k);
+    for (const line of c.children) lines.delete(Number(line.dataset.pc));
+    c.remove();
+    box.chunks.delete(k);
   }
   for (const n of lay.nodes) {
     const b = blocks.get(n.id);
@@ -147,36 +164,52 @@ export function drawGraph(canvas, lay, disasm, cfg, heat) {
       canvas.append(label);
     }
     canvas.append(box);
-    const entry = {id: n.id, el: box, x, y: n.y, w, h: n.h, filled: false};
+    const entry = {id: n.id, el: box, x, y: n.y, w, h: n.h, filled: false, pcs: b ? b.pcs : [], chunks: new Map()};
     boxes.set(n.id, entry);
     if (!lazy) fillBox(entry);
   }
-  const blockOfPc = new Map(cfg.blocks.flatMap(b => b.pcs.map(pc => [pc, b.id])));
+  const blockOfPc = new Map(), rowOf = new Map();      // pc -> its block, and its line's index there
+  for (const b of cfg.blocks) b.pcs.forEach((pc, k) => { blockOfPc.set(pc, b.id); rowOf.set(pc, k); });
 
-  // Fill the boxes that meet rect (canvas px), grown by MARGIN_VIEWS of its size each way; returns how many.
+  // Draw the chunks that meet rect (canvas px) grown by MARGIN_VIEWS of its size each way (none while zoomed
+  // out below MIN_TEXT_SCALE, where text could not be read), and drop those outside KEEP_VIEWS; returns
+  // how many were drawn.
   function fill(rect, scale) {
-    if (!lazy || scale < MIN_TEXT_SCALE) return 0;
-    const mx = rect.w * MARGIN_VIEWS, my = rect.h * MARGIN_VIEWS;
-    const x0 = rect.x - mx, y0 = rect.y - my, x1 = rect.x + rect.w + mx, y1 = rect.y + rect.h + my;
+    if (!lazy) return 0;
+    const grow = m => [rect.x - rect.w * m, rect.y - rect.h * m, rect.x + rect.w * (1 + m), rect.y + rect.h * (1 + m)];
+    const [x0, y0, x1, y1] = grow(MARGIN_VIEWS), [kx0, ky0, kx1, ky1] = grow(KEEP_VIEWS);
+    const span = CHUNK * LINE_H;
     let n = 0;
     for (const b of boxes.values()) {
-      if (!b.filled && b.x < x1 && b.x + b.w > x0 && b.y < y1 && b.y + b.h > y0) { fillBox(b); n++; }
+      for (const k of [...b.chunks.keys()]) {
+        const top = b.y + PAD + k * span;
+        if (b.x > kx1 || b.x + b.w < kx0 || top > ky1 || top + span < ky0) dropChunk(b, k);
+      }
+      if (scale < MIN_TEXT_SCALE || b.x >= x1 || b.x + b.w <= x0 || b.y >= y1 || b.y + b.h <= y0) continue;
+      const last = Math.ceil(b.pcs.length / CHUNK) - 1;
+      const k0 = Math.max(0, Math.floor((y0 - b.y - PAD) / span)), k1 = Math.min(last, Math.floor((y1 - b.y - PAD) / span));
+      for (let k = k0; k <= k1; k++) if (!b.chunks.has(k)) { drawChunk(b, k); n++; }
     }
     return n;
   }
-  // The line element of pc, drawing its block first if need be.
+  // The line element of pc, drawing it (its chunk, or a small kernel's box) first if need be.
   function line(pc) {
     const b = boxes.get(blockOfPc.get(pc));
-    if (b) fillBox(b);
+    if (!b) return undefined;
+    if (lazy) drawChunk(b, Math.floor(rowOf.get(pc) / CHUNK)); else fillBox(b);
     return lines.get(pc);
   }
-  return {boxes, lines, line, fill, fillBox, lazy, edges, width, height, gutter: G};
+  // Where pc's line is, in canvas px, drawn or not: {x, y, w, h} of the line inside its box.
+  function lineRect(pc) {
+    const b = boxes.get(blockOfPc.get(pc));
+    if (!b) return null;
+    return {x: b.x + PAD, y: b.y + PAD + rowOf.get(pc) * LINE_H, w: b.w - 2 * PAD, h: LINE_H};
+  }
+  return {boxes, lines, line, lineRect, fill, lazy, edges, width, height, gutter: G, onDraw(fn) { drawn.push(fn); }};
 }
 
 // Where the line of `pc` is in canvas px: its left and right ends at mid-height.
-export function lineAnchor(graph, blockOf, pc) {
-  const b = graph.boxes.get(blockOf.get(pc)), line = graph.line(pc);
-  if (!b || !line) return null;
-  const y = b.y + PAD + [...line.parentNode.children].indexOf(line) * LINE_H + LINE_H / 2;
-  return {left: b.x + PAD + graph.gutter, right: b.x + b.w - PAD, y};
+export function lineAnchor(graph, pc) {
+  const r = graph.lineRect(pc);
+  return r && {left: r.x + graph.gutter, right: r.x + r.w, y: r.y + LINE_H / 2};
 }

@@ -18,7 +18,7 @@ const COLUMNS = [
 ];
 
 // Past VIRTUAL_OVER rows only the visible ones (and WINDOW_SLACK more each way) are in the document.
-export const VIRTUAL_OVER = 3000;
+export const VIRTUAL_OVER = 500;
 const WINDOW_SLACK = 30;
 
 export function instructionTable(host, disasm, heat, onSelect) {

@@ -5,16 +5,16 @@ import {lineAnchor} from "./graph.js";
 
 export const isWait = text => /^s_wait(cnt|_)/.test(text ?? "");
 
-export function drawWaitArrows(layer, graph, blockOf, heat, waitPc) {
+export function drawWaitArrows(layer, graph, heat, waitPc) {
   layer.replaceChildren();
   for (const e of document.querySelectorAll(".line.waited-load, .line.wait-sel")) e.classList.remove("waited-load", "wait-sel");
   const h = waitPc === null ? null : heat.get(waitPc);
   if (!h) return 0;
-  const to = lineAnchor(graph, blockOf, waitPc);
+  const to = lineAnchor(graph, waitPc);
   graph.line(waitPc)?.classList.add("wait-sel");
   let n = 0;
   for (const w of h.wait) {
-    const from = lineAnchor(graph, blockOf, w.pc);
+    const from = lineAnchor(graph, w.pc);
     if (!from || !to) continue;
     graph.line(w.pc)?.classList.add("waited-load");
     // both ends on the boxes' right sides, bowing out to the right in proportion to the distance

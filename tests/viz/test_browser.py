@@ -10,6 +10,7 @@ Regenerate the golden screenshot(s) after an intended visual change, then look a
     AMDVIZ_UPDATE_GOLDENS=1 python3 -m pytest tests/viz/test_browser.py -k golden
 """
 import json
+from contextlib import contextmanager
 import os
 import re
 import socket
@@ -465,29 +466,53 @@ def test_minimap_shows_the_view_and_moves_it(page, base_url, api):
   assert end["y"] < mid["y"]                                   # dragging down the overview scrolls the graph up
 
 
-def test_big_kernel_loads_and_stays_interactive(browser, tmp_path, report):
-  """A ~20k-instruction kernel: boxes only near the view get their lines, the page answers input promptly."""
-  import shutil, uvicorn
-  if not shutil.which("clang-19"): pytest.skip("clang-19 is missing (needed to build the big kernel)")
-  from benchmarks.make_big_kernel import build_big_kernel
-  hsaco = tmp_path / "big.hsaco"
-  build_big_kernel(str(hsaco), "gfx1100", 20000)
+
+@contextmanager
+def serving(path):
+  """The app over one file on a free loopback port, for a test of its own."""
+  import uvicorn
   sock = socket.socket()
   sock.bind(("127.0.0.1", 0)); sock.listen(64)
   url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-  srv = uvicorn.Server(uvicorn.Config(create_app([str(hsaco)]), log_level="warning"))
+  srv = uvicorn.Server(uvicorn.Config(create_app([str(path)]), log_level="warning"))
   thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, name="amdviz-big-server", daemon=True)
   thread.start()
+  try: yield url
+  finally:
+    srv.should_exit = True
+    thread.join(10)
+    sock.close()
+
+
+@contextmanager
+def opened(browser, path):
+  """Its kernel 0 opened in a page of its own: (page, server url, seconds until the page said it was ready)."""
   ctx = browser.new_context(viewport={"width": 1200, "height": 760}, device_scale_factor=1)
   errors = []
-  try:
-    pg = ctx.new_page()
-    pg.set_default_timeout(120_000)
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    t0 = time.monotonic()
-    pg.goto(url + "/kernels/0")
-    pg.wait_for_selector("#view[data-ready]")
-    ready = time.monotonic() - t0
+  with serving(path) as url:
+    try:
+      pg = ctx.new_page()
+      pg.set_default_timeout(120_000)
+      pg.on("pageerror", lambda e: errors.append(str(e)))
+      t0 = time.monotonic()
+      pg.goto(url + "/kernels/0")
+      pg.wait_for_selector("body[data-state=ready]")
+      yield pg, url, time.monotonic() - t0
+    finally:
+      ctx.close()
+  assert not errors, errors
+
+
+def big_kernel(tmp_path, size: int, shape: str):
+  import shutil
+  if not shutil.which("clang-19"): pytest.skip("clang-19 is missing (needed to build the big kernel)")
+  from benchmarks.make_big_kernel import build_big_kernel
+  return build_big_kernel(str(tmp_path / f"big-{shape}.hsaco"), "gfx1100", size, shape)
+
+
+def test_big_kernel_loads_and_stays_interactive(browser, tmp_path, report):
+  """A ~20k-instruction kernel: boxes only near the view get their lines, the page answers input promptly."""
+  with opened(browser, big_kernel(tmp_path, 20000, "branchy")) as (pg, url, ready):
     n_inst = pg.evaluate("document.querySelectorAll('.block').length"), len(get_json(url, "/api/kernels/0/disasm")["instructions"])
     lines, elements = pg.evaluate("[document.querySelectorAll('.cfg .line').length, document.querySelectorAll('*').length]")
     rows = pg.evaluate("document.querySelectorAll('table.insts tbody tr').length")
@@ -511,12 +536,64 @@ def test_big_kernel_loads_and_stays_interactive(browser, tmp_path, report):
     pg.wait_for_selector(f'table.insts tr[data-pc="{last}"]')
     pg.click(f'table.insts tr[data-pc="{last}"]')      # selects it in the graph too, drawing its block
     pg.wait_for_selector(f'.block.selected .line.sel[data-pc="{last}"]')
-  finally:
-    ctx.close()
-    srv.should_exit = True
-    thread.join(10)
-    sock.close()
-  assert not errors, errors
+
+
+def test_one_long_block_draws_only_the_lines_near_the_view(browser, tmp_path, report):
+  """Straight-line code, thousands of instructions in one block: only the lines near the view are in the
+  document, wherever it goes; a register click counts and marks every use, drawn or not, and lights the drawn
+  ones, also those drawn later; a table click far down shows that line; fit stays readable."""
+  with opened(browser, big_kernel(tmp_path, 6000, "straight")) as (pg, url, ready):
+    cfg, disasm = get_json(url, "/api/kernels/0/cfg"), get_json(url, "/api/kernels/0/disasm")["instructions"]
+    longest = max(len(b["pcs"]) for b in cfg["blocks"])
+    assert longest > 5000, "the kernel should be one long block"
+    drawn = lambda: pg.evaluate("document.querySelectorAll('.cfg .line').length")
+    first = drawn()
+    assert 0 < first < 600
+    # a register: every use counted in the bar and marked on the overview, the drawn ones lit
+    # (one used at both ends of the block, so that the lines drawn far down have uses to light)
+    used = lambda insts: {r for i in insts for r in i["reads"] + i["writes"] if re.fullmatch(r"[vs]\d+", r)}
+    near_top = [i for i in disasm[:40] if i["pc"] in set(pg.evaluate("[...document.querySelectorAll('.cfg .line')].map(l => +l.dataset.pc)"))]
+    both = sorted(used(near_top) & used(disasm[-30:]), key=lambda r: (r[0], int(r[1:])))
+    assert both
+    reg = pg.locator(f'.cfg .reg[data-reg~="{both[0]}"]').first
+    regs = set(reg.get_attribute("data-reg").split())
+    reg.click()
+    writes = sum(1 for i in disasm if regs & set(i["writes"]))
+    reads = sum(1 for i in disasm if regs & set(i["reads"]))
+    assert writes + reads > 2
+    uses = pg.locator("#reg-uses").text_content()
+    assert f"{writes} write" in uses and f"{reads} read" in uses, uses
+    assert pg.locator(".minimap").get_attribute("data-marks") == str(writes + reads)
+    # far down the block, picked in the table: its line is drawn and in view, the top's lines are gone
+    last = disasm[-1]["pc"]
+    pg.evaluate("(() => { const s = document.getElementById('insts'); s.scrollTop = s.scrollHeight; })()")
+    pg.wait_for_selector(f'table.insts tr[data-pc="{last}"]')
+    pg.click(f'table.insts tr[data-pc="{last}"]')
+    line = pg.wait_for_selector(f'.cfg .line.sel[data-pc="{last}"]')
+    lb, vb = line.bounding_box(), pg.locator("#view").bounding_box()
+    assert vb["y"] <= lb["y"] and lb["y"] + lb["height"] <= vb["y"] + vb["height"]
+    pg.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    assert drawn() < 600 and pg.locator(f'.cfg .line[data-pc="{disasm[0]["pc"]}"]').count() == 0
+    # the lines drawn down there are lit for the register chosen up here
+    drawn_pcs = set(pg.evaluate("[...document.querySelectorAll('.cfg .line')].map(l => +l.dataset.pc)"))
+    lit = set(pg.evaluate("[...document.querySelectorAll('.cfg .reg-hl')].map(e => +e.closest('.line').dataset.pc)"))
+    assert lit == {i["pc"] for i in disasm if i["pc"] in drawn_pcs and regs & set(i["reads"] + i["writes"])} and lit
+    pg.keyboard.press("f")
+    assert float(pg.locator("#view").get_attribute("data-scale")) >= 0.6       # not a one-pixel strip
+    report(f"one block of {longest} instructions: ready in {ready:.2f} s, {first} lines drawn of {len(disasm)}")
+
+
+def test_minimap_folds_away_and_stays_folded(page, base_url):
+  open_kernel(page, base_url)
+  mm = page.locator("#view .minimap")
+  page.click(".minimap .mm-fold")
+  assert "folded" in mm.get_attribute("class") and not page.locator(".minimap canvas").first.is_visible()
+  assert mm.bounding_box()["width"] < 100
+  open_kernel(page, base_url, "#block=0x1700")
+  assert "folded" in page.locator("#view .minimap").get_attribute("class")      # remembered
+  page.click(".minimap .mm-fold")
+  assert "folded" not in page.locator("#view .minimap").get_attribute("class")
+  assert page.locator(".minimap canvas").first.is_visible()
 
 
 def test_branch_names_its_target_and_jumps_there(page, base_url, api):
