@@ -11,6 +11,7 @@ import {isArrow, nextBlock} from "./navigate.js";
 import {highlightRegisters} from "./reghl.js";
 import {drawWaitArrows, isWait} from "./waits.js";
 import {instructionTable} from "./table.js";
+import {linearListing} from "./listing.js";
 import {waveTimeline} from "./timeline.js";
 import {createSelection} from "./selection.js";
 import {readHash, writeHash} from "./deeplink.js";
@@ -72,17 +73,38 @@ function wire(view, data) {
                                 {timelines, blockOf, onSelectPc: pc => sel.set({pc, block: blockOf.get(pc) ?? null}, "timeline")});
 
   // --- the selection, shown everywhere ---------------------------------------------------------------
-  // A big kernel's lines are drawn as they come into view: each chunk drawn gets the marks of the selection.
-  graph.onDraw(chunk => {
+  // Lines are drawn as they come into view (a big kernel's graph, the listing): each drawing gets the selection's marks.
+  const decorate = root => {
     const s = sel.get();
-    const mark = (pc, cls) => chunk.querySelector(`.line[data-pc="${pc}"]`)?.classList.add(cls);
+    const mark = (pc, cls) => root.querySelector(`.line[data-pc="${pc}"]`)?.classList.add(cls);
     if (s.pc !== null) mark(s.pc, "sel");
-    if (s.regs.length) highlightRegisters(chunk, s.regs);
+    if (s.regs.length) highlightRegisters(root, s.regs);
     if (s.wait !== null) { mark(s.wait, "wait-sel"); for (const w of heat.get(s.wait)?.wait ?? []) mark(w.pc, "waited-load"); }
-  });
+  };
+  graph.onDraw(decorate);
+  const listHost = document.getElementById("listing");
+  const listing = listHost ? linearListing(listHost, disasm, cfg, heat) : null;
+  listing?.onDraw(decorate);
+  const modeButton = document.getElementById("mode");
+  const startOf = new Map(cfg.blocks.map(b => [b.id, b.start]));
+  let listed = false;
+  function showMode(s, source) {
+    const on = Boolean(s.listing && listing);
+    if (modeButton) modeButton.textContent = on ? "graph" : "listing";
+    if (on !== listed) {
+      listed = on;
+      listHost.hidden = !on;
+      view.classList.toggle("behind", on);
+      if (on) listHost.focus({preventScroll: true});
+    }
+    if (!on) return;
+    const at = s.pc ?? startOf.get(s.block) ?? disasm.instructions[0]?.pc;
+    if (source !== "listing" && at !== undefined) listing.show(at); else listing.draw(true);
+  }
   const regUses = document.getElementById("reg-uses");
   let shownRegs = "";
   sel.listen((s, source) => {
+    showMode(s, source);
     for (const e of canvas.querySelectorAll(".block.selected, .line.sel")) e.classList.remove("selected", "sel");
     const box = graph.boxes.get(s.block);
     box?.el.classList.add("selected");
@@ -94,9 +116,9 @@ function wire(view, data) {
     table.show(s.pc, source !== "table");
     timeline.show(s.block, s.pc);
     showXrefs(s.block);
-    writeHash(s, source !== "history" && source !== "link");
+    writeHash(s, !["history", "link", "mode"].includes(source));
   });
-  addEventListener("popstate", () => sel.set({block: null, pc: null, regs: [], wait: null, ...readHash()}, "history"));
+  addEventListener("popstate", () => sel.set({block: null, pc: null, regs: [], wait: null, listing: false, ...readHash()}, "history"));
 
   // --- every use of the selected registers, drawn or not: counted in the bar, marked on the overview -----
   function showRegisterUses(regs) {
@@ -115,7 +137,6 @@ function wire(view, data) {
 
   // --- cross-references: the branches (and fall-throughs) that reach the selected block ---------------
   const xrefs = document.getElementById("xrefs");
-  const startOf = new Map(cfg.blocks.map(b => [b.id, b.start]));
   function showXrefs(block) {
     if (!xrefs) return;
     xrefs.replaceChildren();
@@ -179,8 +200,27 @@ function wire(view, data) {
 
   const entryBox = graph.boxes.get(blockOf.get(disasm.instructions[0]?.pc)) ?? null;
   document.getElementById("fit")?.addEventListener("click", () => pz.fit(entryBox));
+  const toggleMode = () => sel.set({listing: !sel.get().listing}, "mode");
+  modeButton?.addEventListener("click", toggleMode);
+
+  // --- listing input: the same as the graph's, by line ---------------------------------------------------
+  listHost?.addEventListener("click", e => {
+    const jump = e.target.closest(".target[data-target]");
+    if (jump) {
+      const pc = Number(jump.dataset.target);
+      if (blockOf.has(pc)) sel.set({block: blockOf.get(pc), pc}, "jump");
+      return;
+    }
+    const line = e.target.closest(".line");
+    if (!line) return;
+    const pc = Number(line.dataset.pc), reg = e.target.closest(".reg[data-reg]");
+    const patch = {block: blockOf.get(pc) ?? null, pc, wait: isWait(inst.get(pc)?.text) ? pc : null};
+    if (reg) patch.regs = reg.dataset.reg.split(" ");
+    sel.set(patch, "listing");
+  });
+  const order = new Map(disasm.instructions.map((i, k) => [i.pc, k]));
   document.addEventListener("keydown", e => {
-    if (e.target.closest?.("input, textarea, select")) return;
+    if (e.target.closest?.("input, textarea, select") || (e.key === " " && e.target.closest?.("button, a"))) return;
     const s = sel.get();
     if (e.altKey && (e.key === "ArrowLeft" || e.key === "ArrowRight")) {    // back / forward through the jumps
       e.preventDefault();
@@ -188,6 +228,13 @@ function wire(view, data) {
       return;
     }
     if (e.key === "Escape") sel.set({regs: [], wait: null}, "key");
+    else if (e.key === " ") { toggleMode(); e.preventDefault(); }
+    else if (s.listing && (e.key === "ArrowUp" || e.key === "ArrowDown")) {     // the listing: by instruction
+      const k = s.pc === null ? 0 : (order.get(s.pc) ?? 0) + (e.key === "ArrowDown" ? 1 : -1);
+      const i = disasm.instructions[Math.min(Math.max(k, 0), disasm.instructions.length - 1)];
+      if (i) sel.set({pc: i.pc, block: blockOf.get(i.pc) ?? null, wait: isWait(i.text) ? i.pc : null}, "key");
+      e.preventDefault();
+    }
     else if (isArrow(e.key)) {
       const start = s.block ?? blockOf.get(disasm.instructions[0]?.pc) ?? null;
       const next = s.block === null ? start : nextBlock(graph.boxes, s.block, e.key);

@@ -28,7 +28,7 @@ function edgeKind(e, outDegree) {
   return outDegree.get(e.from) === 1 ? "uncond" : e.kind === "taken" ? "taken" : e.kind === "fallthrough" ? "fall" : "uncond";
 }
 
-function codeLine(i) {
+export function codeLine(i) {
   const code = el("span", "code");
   for (const p of operandPieces(i.text, i.reads, i.writes)) {
     if (p.mnemonic) code.append(el("span", "mn", p.text));
@@ -49,7 +49,7 @@ function codeLine(i) {
 
 export const blockLabel = pc => `BB_${pc.toString(16)}`;
 
-function gutter(h) {
+export function gutter(h) {
   const g = el("span", "gutter");
   if (h) {
     g.append(el("span", "hits", compact(h.hits)), el("span", "cyc", compact(h.cycles)));

@@ -7,7 +7,7 @@ export const isWait = text => /^s_wait(cnt|_)/.test(text ?? "");
 
 export function drawWaitArrows(layer, graph, heat, waitPc) {
   layer.replaceChildren();
-  for (const e of document.querySelectorAll(".line.waited-load, .line.wait-sel")) e.classList.remove("waited-load", "wait-sel");
+  for (const e of layer.parentNode.querySelectorAll(".line.waited-load, .line.wait-sel")) e.classList.remove("waited-load", "wait-sel");
   const h = waitPc === null ? null : heat.get(waitPc);
   if (!h) return 0;
   const to = lineAnchor(graph, waitPc);

@@ -202,7 +202,7 @@ def page(browser):
 def open_kernel(page, base_url, hash_=""):
   if page.url.startswith(f"{base_url}/kernels/0"): page.goto("about:blank")   # else a new hash would not reload
   page.goto(f"{base_url}/kernels/0{hash_}")
-  page.wait_for_selector("#view[data-ready]")
+  page.wait_for_selector("body[data-state=ready]")
 
 
 @pytest.fixture(scope="module")
@@ -408,12 +408,29 @@ def test_deep_link_reload_restores_the_view(page, base_url, api):
 GOLDEN_VIEW = "#block=0x1700&pc=0x1788&reg=v3&wait=0x1788"   # entry block, a wait with its load, v3 highlighted
 
 
-def test_golden_screenshot(page, base_url, tmp_path):
-  open_kernel(page, base_url, GOLDEN_VIEW)
+def _timeline_zoomed(page):
+  box = page.locator(".wave-lanes").bounding_box()
+  page.mouse.move(box["x"] + box["width"] * 0.45, box["y"] + 10)
+  page.mouse.wheel(0, -600)
+
+
+# the main views on the demo capture: (golden file, path, what to do once it is ready)
+GOLDENS_VIEWS = [("kernel0_view.png", "/kernels/0" + GOLDEN_VIEW, None),
+                 ("kernel0_listing.png", "/kernels/0" + GOLDEN_VIEW + "&view=listing", None),
+                 ("kernel0_timeline_zoomed.png", "/kernels/0#block=0x1700", _timeline_zoomed),
+                 ("kernel0_summary.png", "/kernels/0/summary", None)]
+
+
+@pytest.mark.parametrize("name,path,action", GOLDENS_VIEWS, ids=[g[0].removesuffix(".png") for g in GOLDENS_VIEWS])
+def test_golden_screenshot(page, base_url, tmp_path, name, path, action):
+  page.goto(f"{base_url}{path}")
+  if "/summary" not in path: page.wait_for_selector("body[data-state=ready]")
+  if action: action(page)
   page.mouse.move(0, 0)
   page.evaluate("document.fonts.ready")
+  page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
   shot = page.screenshot(full_page=True, animations="disabled", caret="hide")
-  golden = GOLDENS / "kernel0_view.png"
+  golden = GOLDENS / name
   if UPDATE_GOLDENS:
     GOLDENS.mkdir(exist_ok=True)
     golden.write_bytes(shot)
@@ -421,6 +438,7 @@ def test_golden_screenshot(page, base_url, tmp_path):
   if not golden.exists(): pytest.fail(f"no golden {golden}: run AMDVIZ_UPDATE_GOLDENS=1 python3 -m pytest {__file__} -k golden")
   got, want = png_pixels(shot), png_pixels(golden.read_bytes())
   (tmp_path / "actual.png").write_bytes(shot)
+  assert got.shape == want.shape, f"{name}: {got.shape} pixels, the golden has {want.shape} (actual: {tmp_path / 'actual.png'})"
   frac = differing_fraction(got[..., :3], want[..., :3])
   assert frac < 0.003, (f"{frac:.2%} of pixels differ from {golden} (actual: {tmp_path / 'actual.png'}); if the change is "
                         f"intended: AMDVIZ_UPDATE_GOLDENS=1 python3 -m pytest {__file__} -k golden")
@@ -752,3 +770,55 @@ def test_table_columns_hottest_key_and_resizing(page, base_url, api):
   g = page.locator(".side-grip").bounding_box()
   page.mouse.move(g["x"] + 2, g["y"] + 100); page.mouse.down(); page.mouse.move(g["x"] - 150, g["y"] + 100, steps=5); page.mouse.up()
   assert page.locator(".side").bounding_box()["width"] > w0 + 100
+
+
+def test_linear_listing(page, base_url, api):
+  """Space shows the linear listing in the graph's place, with the same selection: instructions in address order,
+  each block's label and the blocks reaching it, the heat gutter, register and wait marks; clicks, arrow keys and
+  branch links select there; the mode survives a reload; Space again shows the graph at the selection."""
+  open_kernel(page, base_url, "#block=0x1700&pc=0x1788&reg=v3&wait=0x1788")
+  page.keyboard.press(" ")
+  lst = page.locator("#listing")
+  assert lst.is_visible() and "behind" in page.locator("#view").get_attribute("class")
+  assert "view=listing" in page.evaluate("location.hash")
+  insts, blocks = api["disasm"]["instructions"], api["cfg"]["blocks"]
+  pcs = [int(x) for x in page.evaluate("[...document.querySelectorAll('#listing .line')].map(l => l.dataset.pc)")]
+  k = [i["pc"] for i in insts].index(pcs[0])
+  assert pcs == [i["pc"] for i in insts[k:k + len(pcs)]]                    # address order, none left out
+  labels = page.locator("#listing .lst-label .lbl").all_text_contents()
+  starts = sorted(b["start"] for b in blocks if pcs[0] <= b["start"] <= pcs[-1])
+  assert labels == [f"BB_{s:x}:" for s in starts]
+  for b in blocks:                                                          # each label names the blocks reaching it
+    if not (pcs[0] <= b["start"] <= pcs[-1]): continue
+    into = sorted(f"BB_{next(x['start'] for x in blocks if x['id'] == e['from']):x}" for e in api["cfg"]["edges"] if e["to"] == b["id"])
+    row = page.locator("#listing .lst-label", has_text=f"BB_{b['start']:x}:").first
+    assert sorted(row.locator(".target").all_text_contents()) == into
+  heat = {r["pc"]: r for r in api["timing"]["instructions"]}
+  for pc in pcs[:10]:
+    assert page.locator(f'#listing .line[data-pc="{pc}"] .cyc').text_content() == str(heat[pc]["cycles_total"])
+  # the selection's marks: the line, every drawn v3 operand, the wait and the load it waited on
+  assert page.locator('#listing .line.sel').get_attribute("data-pc") == str(0x1788)
+  v3 = page.locator('#listing .reg[data-reg~="v3"]')
+  assert v3.count() > 0 and v3.count() == page.locator('#listing .reg-hl[data-reg~="v3"]').count()
+  loads = [w["pc"] for w in heat[0x1788]["wait"]]
+  assert loads and all("waited-load" in page.locator(f'#listing .line[data-pc="{pc}"]').get_attribute("class") for pc in loads)
+  assert f"waited on 0x{loads[0]:x}" in page.locator(f'#listing .line[data-pc="{0x1788}"]').text_content()
+  # a click selects there (the table follows); arrow keys walk the instructions
+  nxt = insts[[i["pc"] for i in insts].index(0x1788) + 1]["pc"]
+  page.locator(f'#listing .line[data-pc="{nxt}"] .mn').click()
+  assert f"pc=0x{nxt:x}" in page.evaluate("location.hash") and page.locator("table.insts tr.sel").get_attribute("data-pc") == str(nxt)
+  page.keyboard.press("ArrowUp")
+  assert page.locator('#listing .line.sel').get_attribute("data-pc") == str(0x1788)
+  # a branch's link goes to its target, scrolled into the listing
+  br = next(i for i in insts if i["target"] is not None)
+  page.locator(f'#listing .line[data-pc="{br["pc"]}"]').scroll_into_view_if_needed()
+  page.locator(f'#listing .line[data-pc="{br["pc"]}"] .target').click()
+  line = page.locator(f'#listing .line.sel[data-pc="{br["target"]}"]')
+  lb, vb = line.bounding_box(), lst.bounding_box()
+  assert vb["y"] <= lb["y"] and lb["y"] + lb["height"] <= vb["y"] + vb["height"]
+  # reload: still the listing; Space: the graph, at the selection
+  page.reload(); page.wait_for_selector("body[data-state=ready]")
+  assert page.locator("#listing").is_visible()
+  page.keyboard.press(" ")
+  assert not page.locator("#listing").is_visible() and "view=listing" not in page.evaluate("location.hash")
+  assert page.locator(f'.cfg .line.sel[data-pc="{br["target"]}"]').is_visible()
