@@ -2,17 +2,20 @@
 
 A pc's line is what a symbolizer answers for it (what `llvm-objdump -d -l` prints): the line-table row with the
 greatest address at or below the pc, in the row sequence whose address range holds it. Rows with line 0 mean
-"no source line" (code the compiler made up): those pcs have none, as do pcs outside every sequence.
+"no source line" (code the compiler made up): those pcs have none, as do pcs outside every sequence. A code
+object built with -gdwarf-5 -gembed-source carries its files' text too.
 """
 from __future__ import annotations
 import bisect, io, posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
 class SourceMap:
-  """Line-table rows of one code object, by address: per sequence [start, end) its row addresses and (file, line)."""
+  """Line-table rows of one code object, by address: per sequence [start, end) its row addresses and (file, line);
+  and the text of each file the code object carries (clang -gdwarf-5 -gembed-source), by path."""
   sequences: list[tuple[int, int, list[int], list[tuple[str, int]]]]
+  texts: dict[str, str] = field(default_factory=dict)
 
   def line_of(self, pc: int) -> tuple[str, int] | None:
     k = bisect.bisect_right(self.sequences, pc, key=lambda s: s[0]) - 1
@@ -21,6 +24,14 @@ class SourceMap:
     if not start <= pc < end: return None
     file, line = rows[bisect.bisect_right(addresses, pc) - 1]
     return (file, line) if line else None
+
+
+def _embedded(lp, index: int) -> str | None:
+  """The source text DWARF 5 carries for file `index` (LLVM's DW_LNCT_LLVM_source), or None."""
+  if lp.header.version < 5: return None
+  entries = lp.header.get("file_names") or []
+  text = entries[index].get("DW_LNCT_LLVM_source") if index < len(entries) else None
+  return text.decode(errors="replace") if isinstance(text, bytes) and text else None
 
 
 def _name(lp, index: int, comp_dir: str) -> str:
@@ -42,7 +53,7 @@ def source_lines(elf: bytes) -> SourceMap | None:
     f = ELFFile(io.BytesIO(elf))
     if f.get_section_by_name(".debug_line") is None: return None
     dwarf = f.get_dwarf_info()
-    sequences = []
+    sequences, texts = [], {}
     for cu in dwarf.iter_CUs():
       lp = dwarf.line_program_for_CU(cu)
       if lp is None: continue
@@ -57,10 +68,12 @@ def source_lines(elf: bytes) -> SourceMap | None:
           if addresses: sequences.append((addresses[0], st.address, addresses, rows))
           addresses, rows = [], []
           continue
-        if st.file not in names: names[st.file] = _name(lp, st.file, comp_dir)
+        if st.file not in names:
+          names[st.file] = _name(lp, st.file, comp_dir)
+          if (text := _embedded(lp, st.file)) is not None: texts.setdefault(names[st.file], text)
         if addresses and addresses[-1] == st.address: rows[-1] = (names[st.file], st.line)   # the last row at an address counts
         else: addresses.append(st.address); rows.append((names[st.file], st.line))
     sequences.sort(key=lambda s: s[0])
-    return SourceMap(sequences) if sequences else None
+    return SourceMap(sequences, texts) if sequences else None
   except Exception:            # DWARF we cannot read is no reason to refuse the code: no source lines
     return None

@@ -12,6 +12,7 @@ import {highlightRegisters} from "./reghl.js";
 import {drawWaitArrows, isWait} from "./waits.js";
 import {instructionTable} from "./table.js";
 import {linearListing} from "./listing.js";
+import {sourcePane} from "./source.js";
 import {waveTimeline} from "./timeline.js";
 import {createSelection} from "./selection.js";
 import {readHash, writeHash} from "./deeplink.js";
@@ -80,6 +81,7 @@ function wire(view, data) {
     if (s.pc !== null) mark(s.pc, "sel");
     if (s.regs.length) highlightRegisters(root, s.regs);
     if (s.wait !== null) { mark(s.wait, "wait-sel"); for (const w of heat.get(s.wait)?.wait ?? []) mark(w.pc, "waited-load"); }
+    for (const pc of s.group) mark(pc, "src-sel");
   };
   graph.onDraw(decorate);
   const listHost = document.getElementById("listing");
@@ -105,20 +107,43 @@ function wire(view, data) {
   let shownRegs = "";
   sel.listen((s, source) => {
     showMode(s, source);
-    for (const e of canvas.querySelectorAll(".block.selected, .line.sel")) e.classList.remove("selected", "sel");
+    for (const e of canvas.querySelectorAll(".block.selected, .line.sel, .line.src-sel")) e.classList.remove("selected", "sel", "src-sel");
     const box = graph.boxes.get(s.block);
     box?.el.classList.add("selected");
     if (box && source !== "graph") pz.reveal(box, s.pc !== null ? graph.lineRect(s.pc) : null);
     if (s.pc !== null) graph.line(s.pc)?.classList.add("sel");
+    for (const pc of s.group) graph.line(pc)?.classList.add("src-sel");
     highlightRegisters(canvas, s.regs);
     if (s.regs.join() !== shownRegs) { shownRegs = s.regs.join(); showRegisterUses(s.regs); }
     drawWaitArrows(waitLayer, graph, heat, s.wait);
     table.show(s.pc, source !== "table");
+    srcPane?.show(s.pc, source !== "source");
     timeline.show(s.block, s.pc);
     showXrefs(s.block);
     writeHash(s, !["history", "link", "mode"].includes(source));
   });
   addEventListener("popstate", () => sel.set({block: null, pc: null, regs: [], wait: null, listing: false, ...readHash()}, "history"));
+
+  // --- the side panel: the instruction table, or the source view (fetched when first shown) -------------
+  const tabs = [...document.querySelectorAll(".side-tabs [data-tab]")];
+  const srcHost = document.getElementById("source"), tableHost = document.getElementById("insts");
+  const hasLines = disasm.instructions.some(i => i.source);
+  let srcPane = null, srcLoading = null;
+  function openTab(name) {
+    for (const b of tabs) b.setAttribute("aria-selected", String(b.dataset.tab === name));
+    tableHost.hidden = name !== "insts";
+    srcHost.hidden = name !== "source";
+    if (name !== "source" || srcLoading) return;
+    srcHost.replaceChildren(el("p", "hint", "loading the source lines…"));
+    srcLoading = getJSON(view.dataset.source, showStatus).then(body => {
+      srcPane = sourcePane(srcHost, body, pcs => sel.set({pc: pcs[0], block: blockOf.get(pcs[0]) ?? null, group: pcs}, "source"));
+      srcPane.show(sel.get().pc, true);
+    }).catch(e => srcHost.replaceChildren(el("p", "error-message", e.message)));
+  }
+  for (const b of tabs) {
+    if (b.dataset.tab === "source" && !hasLines) { b.disabled = true; b.title = "built without -g: the code object has no line table"; }
+    b.addEventListener("click", () => openTab(b.dataset.tab));
+  }
 
   // --- every use of the selected registers, drawn or not: counted in the bar, marked on the overview -----
   function showRegisterUses(regs) {

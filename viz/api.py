@@ -109,8 +109,9 @@ class KernelView:
 class Workspace:
   """A loaded capture and its kernels, in input order (their index is the stable kernel id). A program whose
   code object does not load is still a kernel, with its problem."""
-  def __init__(self, capture: Capture):
+  def __init__(self, capture: Capture, source_dirs=()):
     self.capture = capture
+    self.source_dirs = tuple(source_dirs)     # folders the user named to find source files in (--source)
     self.kernels: list[KernelView] = []
     for prog in capture.programs:
       dev = capture.device(prog.device)
@@ -129,8 +130,8 @@ class Workspace:
     self._analysis_lock = threading.Lock()       # a server may ask from several threads at once: analyse once
 
   @classmethod
-  def open(cls, path) -> "Workspace":
-    return cls(load_capture(path))
+  def open(cls, path, source_dirs=()) -> "Workspace":
+    return cls(load_capture(path), source_dirs)
 
   def kernel(self, kid: int) -> KernelView:
     """Kernel `kid`, its code ready; ApiError 404 if there is none, 422 if its code cannot be read."""
@@ -451,6 +452,35 @@ def summary_json(ws: Workspace, kv: KernelView, top: int = 5) -> dict:
           "executed": executed, "cycles_by_class": cycles, "total_cycles": int(t.cycles_total.sum()) if measured else None,
           "top_waits": waits}
 
+def source_json(ws: Workspace, kv: KernelView) -> dict:
+  """The kernel's source, line by line: per file (most instructions first) every line's text when the code object
+  carries it or a --source folder holds the file (viz.source_files), and for each line with code its
+  instructions' pcs and, when traced, their hits and cycles summed. No line table (built without -g): no files."""
+  from viz.source_files import source_text
+  lines = kv.source_map
+  if lines is None: return {"files": [], "total_cycles": None, "note": "built without -g: the code object has no line table"}
+  t = _timing(ws, kv)
+  measured = t is not None and t.n_waves > 0
+  hits, cycles = (t.hits.tolist(), t.cycles_total.tolist()) if measured else (None, None)
+  by_file: dict[str, dict[int, dict]] = {}
+  for k, inst in enumerate(kv.instructions):
+    if (where := lines.line_of(inst.pc)) is None: continue
+    row = by_file.setdefault(where[0], {}).setdefault(where[1], {"pcs": [], "hits": 0 if measured else None,
+                                                                  "cycles": 0 if measured else None})
+    row["pcs"].append(inst.pc)
+    if measured: row["hits"] += hits[k]; row["cycles"] += cycles[k]
+  files = []
+  for path, rows in sorted(by_file.items(), key=lambda f: (-sum(len(r["pcs"]) for r in f[1].values()), f[0])):
+    text, origin = source_text(path, lines.texts, ws.source_dirs)
+    texts = text.splitlines() if text is not None else []
+    numbers = sorted(set(range(1, len(texts) + 1)) | set(rows))
+    empty = {"pcs": [], "hits": None, "cycles": None}
+    files.append({"file": path, "origin": origin, "lines": [{"line": n, "text": texts[n - 1] if n <= len(texts) else None,
+                                                             **rows.get(n, empty)} for n in numbers]})
+  return {"files": files, "total_cycles": int(t.cycles_total.sum()) if measured else None,
+          "note": None if any(f["origin"] for f in files) else
+          "the code object does not carry its source (clang -gdwarf-5 -gembed-source does) and no --source folder holds it"}
+
 CONTEXT = 3   # instructions either side of a hotspot
 
 def hotspots_json(ws: Workspace, kv: KernelView, top: int = 10) -> dict:
@@ -508,10 +538,11 @@ ROUTES = [
   (re.compile(rf"^/api/kernels/{ID}/hotspots/?$"), lambda ws, q, k: hotspots_json(ws, ws.kernel(int(k)), _count(q, "top", 10))),
   (re.compile(rf"^/api/kernels/{ID}/layout/?$"), lambda ws, q, k: layout_json(ws, ws.kernel(int(k)))),
   (re.compile(rf"^/api/kernels/{ID}/summary/?$"), lambda ws, q, k: summary_json(ws, ws.kernel(int(k)), _count(q, "top", 5))),
+  (re.compile(rf"^/api/kernels/{ID}/source/?$"), lambda ws, q, k: source_json(ws, ws.kernel(int(k)))),
   (re.compile(r"^/api/traces/?$"), lambda ws, q: traces_json(ws)),
 ]
 ROUTE_NAMES = ("/api/kernels, /api/kernels/ID/{disasm?offset=N&limit=N,cfg,layout,timing,waves?offset=N&limit=N,"
-              "waves/N/timeline,hotspots?top=N,summary?top=N}, /api/traces")
+              "waves/N/timeline,hotspots?top=N,summary?top=N,source}, /api/traces")
 
 
 def route(ws: Workspace, path: str) -> dict:

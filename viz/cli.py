@@ -11,7 +11,9 @@ from isa.encode import cli as encode_cli
 
 
 def cmd_json(args) -> int:
-  ws = Workspace.open(args.path)
+  for d in args.source:
+    if not os.path.isdir(d): raise CaptureError(f"--source: not a folder: {d}")
+  ws = Workspace.open(args.path, args.source)
   body = route(ws, args.route)
   out = sys.stdout.buffer
   out.write((orjson.dumps(body, option=orjson.OPT_INDENT_2) if args.pretty else dumps(body)) + b"\n"); out.flush()
@@ -85,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
   j = sub.add_parser("json", help="print the JSON body of an API route for a capture or code object")
   j.add_argument("path"); j.add_argument("route", help="e.g. /api/kernels or /api/kernels/0/cfg")
   j.add_argument("--pretty", action="store_true", help="indented, for reading (the server's bytes are compact)")
+  j.add_argument("--source", action="append", default=[], metavar="DIR",
+                 help="a folder to find kernels' source files in, for /source (repeatable; only files under it are read)")
   j.set_defaults(fn=cmd_json)
   d = sub.add_parser("disasm", help="disassemble every kernel, llvm-objdump style, with block labels")
   d.add_argument("path"); d.set_defaults(fn=cmd_disasm)

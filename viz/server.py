@@ -356,11 +356,21 @@ STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg
 
 
 def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = load_workspace,
-               allowed_hosts: frozenset[str] | None = LOOPBACK, upload_budget_mb: float | None = 1024) -> FastAPI:
+               allowed_hosts: frozenset[str] | None = LOOPBACK, upload_budget_mb: float | None = 1024,
+               source_dirs=()) -> FastAPI:
   """The server for `paths`, files or folders (every capture in a folder, and those added to it later; capture ids
   in the order found; no paths: the demo capture). `allowed_hosts`: the Host names
   it answers to (None: any, for a server bound to every interface on purpose). Uploaded captures together
-  keep within `upload_budget_mb` of memory (None: no limit), the oldest evicted first."""
+  keep within `upload_budget_mb` of memory (None: no limit), the oldest evicted first. `source_dirs`: folders the
+  source view may read kernels' source files from (viz.source_files)."""
+  if source_dirs:
+    missing = [d for d in source_dirs if not Path(d).is_dir()]
+    if missing: raise ValueError(f"--source: not a folder: {', '.join(map(str, missing))}")
+    plain = loader
+    def loader(source, progress):
+      ws = plain(source, progress)
+      ws.source_dirs = tuple(source_dirs)
+      return ws
   caps = Captures(loader, None if upload_budget_mb is None else int(upload_budget_mb * 2 ** 20))
   if paths:
     for p in paths:
@@ -524,12 +534,16 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
     """A kernel at a glance: register occupancy (waves per SIMD, what limits them, VGPRs to free for one more wave),
     instruction mix (static and executed), traced cycles by instruction class, the costliest waits."""
     return await data(cid, f"/api/kernels/{kid}/summary?top={top}", request)
+  async def source(request: Request, cid: Id, kid: Id):
+    """The kernel's source line by line (from its DWARF line table): text when the code object carries it or a
+    --source folder holds it, each line's instructions and, when traced, their hits and cycles."""
+    return await data(cid, f"/api/kernels/{kid}/source", request)
   for path, fn, tag in (("/kernels", kernels, "kernels"), ("/kernels/{kid}/disasm", disasm, "kernels"),
                         ("/kernels/{kid}/cfg", cfg, "kernels"), ("/kernels/{kid}/layout", layout_route, "kernels"),
                         ("/kernels/{kid}/timing", timing, "traces"), ("/kernels/{kid}/waves", waves, "traces"),
                         ("/kernels/{kid}/waves/{n}/timeline", wave_timeline, "traces"),
                         ("/kernels/{kid}/hotspots", hotspots, "traces"), ("/kernels/{kid}/summary", summary, "kernels"),
-                        ("/traces", traces, "traces")):
+                        ("/kernels/{kid}/source", source, "kernels"), ("/traces", traces, "traces")):
     twin(path, fn, tags=[tag])
 
   # --- HTML ----------------------------------------------------------------------------------------
@@ -709,6 +723,8 @@ def serve_main(argv: list[str]) -> int:
   p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
   p.add_argument("--port", type=int, default=None, help="port (default $PORT, else 8000; 0: any free port)")
   p.add_argument("--open", action="store_true", help="open the viewer in a web browser")
+  p.add_argument("--source", action="append", default=[], metavar="DIR",
+                 help="a folder to find kernels' source files in, for the source view (repeatable; only files under it are read)")
   p.add_argument("--max-upload-mb", type=float, default=64, help="largest capture POST /api/captures accepts (default 64)")
   p.add_argument("--upload-budget", type=float, default=1024, metavar="MB",
                  help="memory uploaded captures may hold together; the oldest are evicted past it (default 1024)")
@@ -718,6 +734,8 @@ def serve_main(argv: list[str]) -> int:
                  help=f"seconds a client has to send a request's headers (default {HEADER_TIMEOUT:g})")
   p.add_argument("--keep-alive", type=float, default=5, metavar="S", help="seconds an idle connection stays open (default 5)")
   args = p.parse_args(argv)
+  for d in args.source:
+    if not Path(d).is_dir(): print(f"amdviz serve: --source: not a folder: {d}", file=sys.stderr); return 2
   port = args.port
   if port is None:
     try: port = int(os.environ.get("PORT") or 8000)
@@ -736,7 +754,7 @@ def serve_main(argv: list[str]) -> int:
   import uvicorn
   everywhere = args.host in ("0.0.0.0", "::", "")
   app = create_app(args.paths, args.max_upload_mb, allowed_hosts=None if everywhere else LOOPBACK | {args.host.lower()},
-                   upload_budget_mb=args.upload_budget)
+                   upload_budget_mb=args.upload_budget, source_dirs=args.source)
   shown = "127.0.0.1" if everywhere else (f"[{args.host}]" if ":" in args.host else args.host)
   url = f"http://{shown}:{sock.getsockname()[1]}/"
   what = ", ".join(args.paths) if args.paths else "the demo capture"

@@ -822,3 +822,59 @@ def test_linear_listing(page, base_url, api):
   page.keyboard.press(" ")
   assert not page.locator("#listing").is_visible() and "view=listing" not in page.evaluate("location.hash")
   assert page.locator(f'.cfg .line.sel[data-pc="{br["target"]}"]').is_visible()
+
+
+def test_source_view(browser, tmp_path):
+  """The source tab of a kernel built with -g (its source embedded): the file line by line; a click on a line
+  selects its instructions in the graph; an instruction picked in the graph marks its line."""
+  import shutil
+  if not shutil.which("clang-19"): pytest.skip("clang-19 is missing (needed to build a kernel with -g)")
+  from tests.llvm_oracle import compile_cl
+  src = Path(__file__).resolve().parents[1] / "corpus" / "16_loops.cl"
+  hsaco = compile_cl(src, "gfx1100", "-O2", cache_dir=tmp_path, extra_flags=("-g", "-gdwarf-5", "-gembed-source"))
+  with opened(browser, hsaco) as (pg, url, ready):
+    f = get_json(url, "/api/kernels/0/source")["files"][0]
+    pg.click('.side-tabs [data-tab="source"]')
+    pg.wait_for_selector(".src-line.code")
+    assert not pg.locator("#insts").is_visible()
+    assert pg.locator(".src-line .text").all_text_contents() == [l["text"] for l in f["lines"]]
+    assert pg.locator(".src-line.code").count() == sum(1 for l in f["lines"] if l["pcs"])
+    line = max(f["lines"], key=lambda l: len(l["pcs"]))
+    pg.click(f'.src-line[data-line="{line["line"]}"]')
+    marked = pg.evaluate("[...document.querySelectorAll('.cfg .line.src-sel')].map(l => +l.dataset.pc)")
+    assert sorted(marked) == sorted(line["pcs"]) and len(marked) >= 2
+    assert f"pc=0x{line['pcs'][0]:x}" in pg.evaluate("location.hash")
+    other = next(l for l in f["lines"] if l["pcs"] and l["line"] != line["line"])
+    pg.fill("#find", f"0x{other['pcs'][0]:x}"); pg.press("#find", "Enter")          # go to it (g)
+    assert pg.locator(".src-line.sel").get_attribute("data-line") == str(other["line"])
+    assert pg.locator(".cfg .line.src-sel").count() == 0
+    pg.click('.side-tabs [data-tab="insts"]')
+    assert pg.locator("#insts").is_visible() and not pg.locator("#source").is_visible()
+
+
+def test_source_tab_without_a_line_table(page, base_url):
+  open_kernel(page, base_url)
+  tab = page.locator('.side-tabs [data-tab="source"]')
+  assert tab.is_disabled() and "without -g" in tab.get_attribute("title")
+
+
+def test_golden_source_view(browser, tmp_path):
+  """The source view's golden screenshot, on a code object kept in tests/data (built with -g, source embedded)."""
+  hsaco = Path(__file__).resolve().parents[1] / "data" / "kernels" / "loops_g_gfx1100.hsaco"
+  with opened(browser, hsaco) as (pg, url, ready):
+    f = get_json(url, "/api/kernels/0/source")["files"][0]
+    line = max(f["lines"], key=lambda l: len(l["pcs"]))
+    pg.click('.side-tabs [data-tab="source"]')
+    pg.wait_for_selector(".src-line.code")
+    pg.click(f'.src-line[data-line="{line["line"]}"]')
+    pg.mouse.move(0, 0)
+    pg.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    shot = pg.screenshot(animations="disabled", caret="hide")
+  golden = GOLDENS / "source_view.png"
+  if UPDATE_GOLDENS:
+    golden.write_bytes(shot)
+    return
+  got, want = png_pixels(shot), png_pixels(golden.read_bytes())
+  (tmp_path / "actual.png").write_bytes(shot)
+  assert got.shape == want.shape and differing_fraction(got[..., :3], want[..., :3]) < 0.003, \
+    f"differs from {golden} (actual: {tmp_path / 'actual.png'}); if intended: AMDVIZ_UPDATE_GOLDENS=1 python3 -m pytest {__file__} -k golden"

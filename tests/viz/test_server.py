@@ -31,7 +31,7 @@ from viz.server import DEMO_CAPTURE, STATIC_DIR, TEMPLATES_DIR, create_app, load
 
 REPO = Path(__file__).resolve().parents[2]
 GEMM = real_capture("gfx1100", "gemm")
-KERNEL_ROUTES = ("disasm", "cfg", "layout", "timing", "waves", "hotspots", "hotspots?top=3", "summary", "summary?top=2")
+KERNEL_ROUTES = ("disasm", "cfg", "layout", "timing", "waves", "hotspots", "hotspots?top=3", "summary", "summary?top=2", "source")
 WAIT_S = 60   # bound on any wait for a background load (numba compiles the SQTT decoder on first use)
 
 
