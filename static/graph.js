@@ -86,7 +86,7 @@ export function drawGraph(canvas, lay, disasm, cfg, heat) {
     defs.append(m);
   }
   edgeLayer.append(defs);
-  const edges = [];
+  const edges = [], labelRows = new Map();
   for (const e of lay.edges) {
     const kind = edgeKind(e, outDegree), points = e.points.map(([x, y]) => [fx(x), y]);
     const g = svg("g", {class: `edge ${kind}${e.back ? " back" : ""}`});
@@ -99,8 +99,12 @@ export function drawGraph(canvas, lay, disasm, cfg, heat) {
       (count !== undefined ? ` · taken ${count}×` : "") + " · click near an end to jump to the other end";
     g.append(title);
     if (count !== undefined && heat.size) {
-      const [x, y] = points[0];
-      const label = svg("text", {x: x + 4, y: y + 12, class: "edge-count"});
+      // beside the edge's first leg, on the side it turns to (two edges leaving a box turn apart), one row
+      // lower for each label already on that side of the box
+      const [x, y] = points[0], turn = points.find(p => p[0] !== x), left = turn !== undefined && turn[0] < x;
+      const side = `${e.from}${left ? "<" : ">"}`, row = labelRows.get(side) ?? 0;
+      labelRows.set(side, row + 1);
+      const label = svg("text", {x: left ? x - 4 : x + 4, y: y + 12 + 12 * row, class: "edge-count", "text-anchor": left ? "end" : "start"});
       label.textContent = `${compact(count)}×`;
       g.append(label);
     }
@@ -136,7 +140,7 @@ export function drawGraph(canvas, lay, disasm, cfg, heat) {
     let c = box.chunks.get(k);
     if (c) return c;
     c = el("div", "chunk");
-    c.style.top = `${PAD + k * CHUNK * LINE_H}px`;
+    c.style.top = `${PAD + (1 + k * CHUNK) * LINE_H}px`;         // below the head line
     for (const pc of box.pcs.slice(k * CHUNK, (k + 1) * CHUNK)) c.append(lineEl(pc));
     box.el.append(c);
     box.chunks.set(k, c);
@@ -157,12 +161,10 @@ export function drawGraph(canvas, lay, disasm, cfg, heat) {
     box.title = `block ${hex(b ? b.start : n.id)}${b && !b.reachable ? " (unreachable)" : ""}`;
     box.id = `block-${n.id}`;
     box.dataset.block = n.id;
-    {   // every box is named by its address (a branch's link says the same name), with its counts when traced
-      const counts = b && b.hits !== undefined && heat.size ? ` · ${compact(b.hits)} hits · ${compact(b.cycles)} cycles` : "";
-      const label = el("div", "block-label", `${blockLabel(b ? b.start : n.id)}${counts}`);
-      Object.assign(label.style, {left: `${x}px`, top: `${n.y - 15}px`, width: `${w}px`});
-      canvas.append(label);
-    }
+    // the box's first line names it by its address (a branch's link says the same name), with its counts when
+    // traced: inside the box (the server sized it for this line, viz.layout.block_head), where no arrow crosses it
+    const counts = b && b.hits !== undefined && heat.size ? ` · ${compact(b.hits)} hits · ${compact(b.cycles)} cycles` : "";
+    box.append(el("div", "block-head", `${blockLabel(b ? b.start : n.id)}${counts}`));
     canvas.append(box);
     const entry = {id: n.id, el: box, x, y: n.y, w, h: n.h, filled: false, pcs: b ? b.pcs : [], chunks: new Map()};
     boxes.set(n.id, entry);
@@ -182,12 +184,13 @@ export function drawGraph(canvas, lay, disasm, cfg, heat) {
     let n = 0;
     for (const b of boxes.values()) {
       for (const k of [...b.chunks.keys()]) {
-        const top = b.y + PAD + k * span;
+        const top = b.y + PAD + LINE_H + k * span;
         if (b.x > kx1 || b.x + b.w < kx0 || top > ky1 || top + span < ky0) dropChunk(b, k);
       }
       if (scale < MIN_TEXT_SCALE || b.x >= x1 || b.x + b.w <= x0 || b.y >= y1 || b.y + b.h <= y0) continue;
       const last = Math.ceil(b.pcs.length / CHUNK) - 1;
-      const k0 = Math.max(0, Math.floor((y0 - b.y - PAD) / span)), k1 = Math.min(last, Math.floor((y1 - b.y - PAD) / span));
+      const k0 = Math.max(0, Math.floor((y0 - b.y - PAD - LINE_H) / span));
+      const k1 = Math.min(last, Math.floor((y1 - b.y - PAD - LINE_H) / span));
       for (let k = k0; k <= k1; k++) if (!b.chunks.has(k)) { drawChunk(b, k); n++; }
     }
     return n;
@@ -203,7 +206,7 @@ export function drawGraph(canvas, lay, disasm, cfg, heat) {
   function lineRect(pc) {
     const b = boxes.get(blockOfPc.get(pc));
     if (!b) return null;
-    return {x: b.x + PAD, y: b.y + PAD + rowOf.get(pc) * LINE_H, w: b.w - 2 * PAD, h: LINE_H};
+    return {x: b.x + PAD, y: b.y + PAD + (1 + rowOf.get(pc)) * LINE_H, w: b.w - 2 * PAD, h: LINE_H};
   }
   return {boxes, lines, line, lineRect, fill, lazy, edges, width, height, gutter: G, onDraw(fn) { drawn.push(fn); }};
 }

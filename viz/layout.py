@@ -48,18 +48,24 @@ def drawn_text(text: str, target: int | None) -> str:
   """An instruction's line as static/graph.js draws it: its text, and for a branch the name of where it goes."""
   return text if target is None else f"{text} → BB_{target:x}"
 
+def block_head(block: dict) -> str:
+  """A box's first line as static/graph.js draws it (at most this long): the block's label, and its counts when traced."""
+  counts = f" · {block['hits']} hits · {block['cycles']} cycles" if "hits" in block else ""
+  return f"BB_{block.get('start', block['id']):x}{counts}"
+
 def block_sizes(cfg_json: dict, texts: dict, char_w: float = 7.2, line_h: float = 16,
                 pad: float = 8) -> dict[int, tuple[float, float]]:
-  """Box size per block from its disassembly: longest line x char_w, lines x line_h, plus padding.
+  """Box size per block from its disassembly: longest line x char_w, lines x line_h, plus padding; the first line
+  is the block's head (block_head), so no arrow coming in crosses a label above the box.
   `texts` maps pc -> line (int keys, or str keys as JSON gives them)."""
   sizes = {}
   for b in cfg_json["blocks"]:
-    lines = []
+    lines = [block_head(b)]
     for pc in b["pcs"]:
       t = texts.get(pc)
       lines.extend(str(texts.get(str(pc), "") if t is None else t).split("\n"))
     longest = max(map(len, lines), default=0)
-    sizes[b["id"]] = (round(longest * char_w + 2 * pad, 2), round(max(len(lines), 1) * line_h + 2 * pad, 2))
+    sizes[b["id"]] = (round(longest * char_w + 2 * pad, 2), round(len(lines) * line_h + 2 * pad, 2))
   return sizes
 
 

@@ -264,7 +264,7 @@ def test_heat_tints_and_counts_match_timing(page, base_url, api):
   heat = dict(page.eval_on_selector_all(".cfg .line[data-cycles]", "ls => ls.map(l => [+l.dataset.pc, +l.style.getPropertyValue('--heat')])"))
   assert heat[hot] == max(heat.values())
   # blocks labelled with hits and cycles, edges with their counts
-  labels = page.locator(".block-label").all_text_contents()
+  labels = page.locator(".block-head").all_text_contents()
   for b in api["cfg"]["blocks"]: assert f"BB_{b['start']:x} · {b['hits']} hits · {b['cycles']} cycles" in labels
   counts = sorted(page.locator(".edge-count").all_text_contents())
   assert counts == sorted(f"{e['count']}×" for e in api["cfg"]["edges"])
@@ -628,7 +628,7 @@ def test_branch_names_its_target_and_jumps_there(page, base_url, api):
   page.wait_for_selector(f'.cfg .line.sel[data-pc="{target}"]')
   block = next(bl for bl in api["cfg"]["blocks"] if target in bl["pcs"])
   assert page.locator(".block.selected").get_attribute("data-block") == str(block["id"])
-  labels = page.locator(".block-label").all_text_contents()
+  labels = page.locator(".block-head").all_text_contents()
   assert all(any(l.startswith(f"BB_{bl['start']:x}") for l in labels) for bl in api["cfg"]["blocks"])
 
 def test_untraced_kernel_and_bare_code_object_say_so(browser, tmp_path):

@@ -296,10 +296,13 @@ def test_sizes_by_string_key_and_default():
 
 
 def test_block_sizes():
-  cfg = {"blocks": [{"id": 0, "pcs": [0, 4]}, {"id": 8, "pcs": [8]}], "edges": []}
+  """Each box holds its head line (the label, and the counts when traced) and its instructions' lines."""
+  cfg = {"blocks": [{"id": 0, "start": 0, "pcs": [0, 4]}, {"id": 8, "start": 8, "pcs": [8]}], "edges": []}
   s = block_sizes(cfg, {0: "s_mov_b32 s0, 0", 4: "s_endpgm", 8: "v_nop"}, char_w=10, line_h=20, pad=5)
-  assert s == {0: (15 * 10 + 10, 2 * 20 + 10), 8: (5 * 10 + 10, 20 + 10)}
-  assert block_sizes(cfg, {"0": "abc"})[0][0] == 3 * 7.2 + 16
+  assert s == {0: (15 * 10 + 10, 3 * 20 + 10), 8: (5 * 10 + 10, 2 * 20 + 10)}      # "BB_8" is shorter than "v_nop"
+  assert block_sizes(cfg, {"0": "abc"})[0][0] == 4 * 7.2 + 16                        # "BB_0" is longer than "abc"
+  traced = {"blocks": [{"id": 0, "start": 0, "pcs": [0], "hits": 10, "cycles": 12345}], "edges": []}
+  assert block_sizes(traced, {0: "v_nop"}, char_w=1, pad=0)[0][0] == len("BB_0 · 10 hits · 12345 cycles")
 
 
 def test_deterministic():
