@@ -273,7 +273,7 @@ class Assembler:
     if not line: raise AsmError("empty line")
     if "::" in line: return self._vopd(line)
     mnemonic, ops, mods = split_line(line)
-    forms = self.forms.get(mnemonic)
+    forms = self.forms.get(mnemonic) or self.forms.get(canonical_mnemonic(mnemonic, self.arch), [])
     if not forms: raise AsmError(f"unknown mnemonic '{mnemonic}' for {self.arch}")
     dpp = bool(DPP_MODS & mods.keys()) or mnemonic.endswith("_dpp")
     sdwa = bool(SDWA_MODS & mods.keys()) or mnemonic.endswith("_sdwa")
@@ -794,6 +794,39 @@ class Assembler:
     f["opy"] = forms[1].op
     if any(fm.entry.get("lit") for fm in forms) and lit.value is None: raise AsmError(f"missing literal: '{line}'")
     return _pack(forms[0].enc, forms[0].op, f, [lit.value] if lit.value is not None else [])
+
+
+# --------------------------------------------------------------------------- older spellings
+
+# Older names LLVM's assembler still takes for renamed instructions (its MnemonicAlias records): gfx11 renamed the
+# memory loads' and stores' sizes (dword -> b32, ubyte -> u8 ...), ds_read/ds_write (-> ds_load/ds_store, read2 ->
+# load_2addr) and s_andn2/s_orn2 (-> s_and_not1/s_or_not1); the gfx90a+ MFMA names gained an underscore before
+# their type (v_mfma_f32_32x32x8f16 -> v_mfma_f32_32x32x8_f16). tests/isa/test_encode.py checks each rewrite on
+# the corpus against llvm-mc-19.
+_MEMORY = re.compile(r"^(s_load|s_buffer_load|s_store|s_buffer_store|buffer|global|flat|scratch|ds)_")
+_SIZES = [("dwordx16", "b512"), ("dwordx8", "b256"), ("dwordx4", "b128"), ("dwordx3", "b96"), ("dwordx2", "b64"),
+          ("dword", "b32"), ("ubyte", "u8"), ("sbyte", "i8"), ("ushort", "u16"), ("sshort", "i16"), ("byte", "b8"),
+          ("short", "b16")]
+_SMEM_SIZES = {"dword", "dwordx2", "dwordx4", "dwordx8", "dwordx16"}
+_DS = [("read2st64", "load_2addr_stride64"), ("write2st64", "store_2addr_stride64"), ("read2", "load_2addr"),
+       ("write2", "store_2addr"), ("read", "load"), ("write", "store")]
+_MFMA = re.compile(r"^(v_s?mfma[a-z0-9_]*?_\d+x\d+x\d+)((?!fp8|bf8)[a-z][a-z0-9_]*)$")   # fp8/bf8 MFMAs had no older name
+
+
+def canonical_mnemonic(mnemonic: str, arch: str) -> str:
+  """The table's name for an older spelling (itself when it is not one)."""
+  fam = family(arch)
+  if fam in ("gfx11", "gfx12"):
+    parts = mnemonic.split("_")
+    if parts[0] == "ds" and len(parts) > 1: parts[1] = dict(_DS).get(parts[1], parts[1])
+    elif _MEMORY.match(mnemonic) and not {"atomic", "d16", "addtid", "tr"} & set(parts):   # plain loads and stores
+      sizes = dict(_SIZES)
+      if parts[0] == "s": sizes = {k: v for k, v in sizes.items() if k in _SMEM_SIZES}      # gfx12's others are new
+      parts = [sizes.get(p, p) for p in parts]
+    parts = ["and_not1" if p == "andn2" else "or_not1" if p == "orn2" else p for p in parts] if parts[0] == "s" else parts
+    return "_".join(parts)
+  if fam == "gfx94" and (m := _MFMA.match(mnemonic)): return f"{m[1]}_{m[2]}"
+  return mnemonic
 
 
 # --------------------------------------------------------------------------- helpers

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from isa.decode import Disassembler, UnsupportedArch, load_table
 from isa.elf import load_code_object
-from isa.encode import AsmError, assemble, assemble_lines, cli, code_lines, hex_words
+from isa.encode import AsmError, assemble, assemble_lines, canonical_mnemonic, cli, code_lines, hex_words
 from isa.encodings import ENCODINGS, family
 from tests.isa.test_disasm import capture_code_objects
 from tests.llvm_oracle import compile_cl, corpus_builds, corpus_files, have_llvm, mc_disassemble_words, mc_encode
@@ -368,6 +368,48 @@ def test_matches_llvm_mc(arch):
         f"({len(corpus)} from the corpus, {len(hand)} hand-written); {quirks} where llvm-mc's bytes print another "
         f"text encode to bytes printing llvm-mc's text")
   assert len(lines) > 300 and not mismatches, "\n".join(mismatches[:30])
+
+
+# canonical -> the older spelling LLVM also takes (the inverse of isa.encode.canonical_mnemonic's rules)
+_OLD_SIZES = {"b512": "dwordx16", "b256": "dwordx8", "b128": "dwordx4", "b96": "dwordx3", "b64": "dwordx2", "b32": "dword",
+              "u8": "ubyte", "i8": "sbyte", "u16": "ushort", "i16": "sshort", "b8": "byte", "b16": "short"}
+_OLD_DS = [("ds_load_2addr_stride64", "ds_read2st64"), ("ds_store_2addr_stride64", "ds_write2st64"),
+           ("ds_load_2addr", "ds_read2"), ("ds_store_2addr", "ds_write2"), ("ds_load", "ds_read"), ("ds_store", "ds_write")]
+
+
+def older_spelling(mnemonic: str, arch: str) -> str:
+  import re
+  if family(arch) == "gfx94": return re.sub(r"(_\d+x\d+x\d+)_", r"\1", mnemonic) if "mfma" in mnemonic else mnemonic
+  m = mnemonic
+  if m.startswith("ds_"):
+    for new, old in _OLD_DS:
+      if m.startswith(new + "_"): m = old + m[len(new):]; break
+  elif re.match(r"(s_load|s_buffer_load|s_store|s_buffer_store|buffer|global|flat|scratch)_", m) and \
+      not {"atomic", "d16", "addtid", "tr"} & set(m.split("_")):
+    sizes = {k: v for k, v in _OLD_SIZES.items() if not m.startswith("s_") or v.startswith("dword") and v != "dwordx3"}
+    m = "_".join(sizes.get(p, p) for p in m.split("_"))
+  return m.replace("s_and_not1_", "s_andn2_").replace("s_or_not1_", "s_orn2_")
+
+
+@needs_llvm
+@pytest.mark.parametrize("arch", sorted(ARCHS))
+def test_older_spellings_like_llvm_mc(arch, report):
+  """Every corpus (and hand-written) instruction whose mnemonic has an older spelling: written that way, llvm-mc-19
+  takes it and we encode it to the same bytes."""
+  hand = [t for _, t in code_lines(CASES[arch].read_text().splitlines())] if arch in CASES else []
+  lines = []
+  for text in corpus_sample(arch, per_mnemonic=1) + hand:
+    mn, _, rest = text.partition(" ")
+    old = older_spelling(mn, arch)
+    if old != mn and canonical_mnemonic(old, arch) == mn and "::" not in text: lines.append(f"{old} {rest}".strip())
+  ref = mc_encode(lines, ARCHS[arch])
+  wrong = []
+  for text, r in zip(lines, ref):
+    try: ours = assemble(text, arch)
+    except AsmError as e: ours = e
+    if r is None or ours != r[1]: wrong.append(f"{text}: llvm {r and hex_words(r[1])}, ours {_shown(ours)}")
+  report(f"asm {arch}: {len(lines) - len(wrong)}/{len(lines)} older spellings encode like llvm-mc")
+  assert len(lines) >= (2 if arch == "gfx942" else 20) and not wrong, "\n".join(wrong[:20])
 
 
 @needs_llvm
