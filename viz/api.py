@@ -427,13 +427,15 @@ def wave_timeline_json(ws: Workspace, kv: KernelView, n: int) -> dict:
   return out
 
 def summary_json(ws: Workspace, kv: KernelView, top: int = 5) -> dict:
-  """One kernel at a glance: its register occupancy on its target (isa.occupancy: waves per SIMD, what limits
-  them, how many VGPRs must go for one more wave), its instruction mix by class (static, and as executed when
+  """One kernel at a glance: its occupancy on its target (isa.occupancy: waves per SIMD from its registers and
+  LDS at its largest workgroup size, what limits them, how many VGPRs must go for one more wave), its instruction mix by class (static, and as executed when
   traced), its traced cycles by class, and its costliest waits."""
   from isa.occupancy import occupancy
   d = kv.kernel.descriptor
   k = next(x for x in kernels_json(ws)["kernels"] if x["id"] == kv.id)
-  occ = occupancy(kv.arch, d.vgprs, d.agprs, d.wave32, k["sgprs"]).json() if d is not None else None
+  wg = kv.kernel.metadata.get(".max_flat_workgroup_size")
+  occ = occupancy(kv.arch, d.vgprs, d.agprs, d.wave32, k["sgprs"], d.group_segment_fixed_size,
+                  wg if isinstance(wg, int) and wg > 0 else None).json() if d is not None else None
   classes = [inst_class(i.mnemonic) for i in kv.instructions]
   mix: dict[str, int] = {}
   for c in classes: mix[c] = mix.get(c, 0) + 1

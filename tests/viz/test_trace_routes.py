@@ -242,7 +242,8 @@ def test_summary_route(capture_path):
     assert (s["name"], s["arch"], s["instructions"]) == (k["name"], k["arch"], k["n_instructions"])
     assert sum(s["mix"].values()) == k["n_instructions"] and list(s["mix"].values()) == sorted(s["mix"].values(), reverse=True)
     d = kv.kernel.descriptor
-    assert s["occupancy"] == occupancy(k["arch"], d.vgprs, d.agprs, d.wave32, k["sgprs"]).json()
+    wg = kv.kernel.metadata.get(".max_flat_workgroup_size")
+    assert s["occupancy"] == occupancy(k["arch"], d.vgprs, d.agprs, d.wave32, k["sgprs"], d.group_segment_fixed_size, wg).json()
     assert 1 <= s["occupancy"]["waves_per_simd"] <= s["occupancy"]["max_waves_per_simd"]
     timing = get(ws, f"/api/kernels/{kid}/timing")
     if not timing["waves"]:
