@@ -104,6 +104,11 @@ function wire(view, data) {
     if (source !== "listing" && at !== undefined) listing.show(at); else listing.draw(true);
   }
   const regUses = document.getElementById("reg-uses");
+  if (heat.size) {                  // what the numbers left of each line are
+    const legend = el("span", "gutter-legend", "left of each line: hits · cycles (its share tints it)");
+    legend.title = "hits: times an instruction-traced wave ran it; cycles: from its issue to the wave's next issue, summed";
+    document.querySelector(".kernel-status")?.append(legend);
+  }
   let shownRegs = "";
   sel.listen((s, source) => {
     showMode(s, source);
@@ -154,8 +159,9 @@ function wire(view, data) {
     }
     overview.mark(reads.map(graph.lineRect), writes.map(graph.lineRect));
     if (!regUses) return;
-    regUses.textContent = want.size ? `${registerRange(regs)}: ` +
-      `${plural(writes.length, "write")} · ${plural(reads.length, "read")}` : "";
+    // the counts in the colours the code marks them with: the legend of those marks
+    regUses.replaceChildren(...(want.size ? [`${registerRange(regs)}: `, el("span", "legend-write", plural(writes.length, "write")),
+                                             " · ", el("span", "legend-read", plural(reads.length, "read"))] : []));
     regUses.title = want.size ? `${regs.join(" ")}: the instructions that write or read them; the overview marks each ` +
       "(writes red, reads yellow)" : "";
   }
