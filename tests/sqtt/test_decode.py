@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import sqtt
 from sqtt import KIND, KINDS, decode
 from sqtt.decode import C_NIBBLES, NK, RULES, _parts
+from sqtt.encode import encode            # the inverse of decode (tests/sqtt/test_encode.py checks it)
 from sqtt.packets import CDNA_HEADER, LAYOUTS
 from tests.conftest import REAL_CAPTURES
 
@@ -128,23 +129,6 @@ def test_interpreted_loop_equals_compiled(monkeypatch):
 
 # ---------------------------------------------------------------------------------------------------
 # streams built packet by packet
-
-def encode(layout: str, packets: list[tuple[str, dict]]) -> bytes:
-  """Packets -> bytes: the id bits, each field at its range, nibbles low first. A trailing odd nibble gets a NOP."""
-  rows = {p.name: p for p in LAYOUTS[layout] + ([CDNA_HEADER] if layout == "cdna" else [])}
-  nibbles: list[int] = []
-  for name, fields in packets:
-    row = rows[name]
-    v = int(row.match, 2)
-    for f, x in fields.items():
-      shift = 0
-      for hi, lo in _parts(row.fields[f]):
-        v |= ((x >> shift) & ((1 << (hi - lo + 1)) - 1)) << lo
-        shift += hi - lo + 1
-      assert x >> shift == 0, f"{name}.{f}={x} does not fit"
-    nibbles += [(v >> 4 * i) & 0xF for i in range(row.bits // 4)]
-  nibbles += [0] * (len(nibbles) % 2)
-  return bytes(lo | hi << 4 for lo, hi in zip(nibbles[::2], nibbles[1::2]))
 
 def test_real_rdna3_header_is_what_the_table_says():
   blob, _ = traces("gfx1100/profile_empty_run_0.pkl")[0]
