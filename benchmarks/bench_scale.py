@@ -44,7 +44,7 @@ print(time.perf_counter() - t, n)
 
 def build(mb: float) -> Path:
   """The capture of `mb` MB of trace (built once, then cached)."""
-  from viz.capture import Capture, TraceBuffer, load_capture, save_capture
+  from capture import Capture, TraceBuffer, load_capture, save_capture
   out = CACHE / f"scale-gfx1100-gemm-{mb:g}MB.amdviz"
   if out.exists(): return out
   CACHE.mkdir(parents=True, exist_ok=True)
@@ -92,7 +92,7 @@ def whole_process(cmd: list[str]) -> float:
 
 def tinygrad(py: Path, path: Path, tmp: Path) -> float | None:
   """Whole-process seconds of tinygrad's decode + map_insts over every buffer of the capture."""
-  from viz.capture import load_capture
+  from capture import load_capture
   cap = load_capture(path)
   (tmp / "lib.bin").write_bytes(cap.programs[0].lib)
   files = []

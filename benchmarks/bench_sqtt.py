@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path: sys.path.insert(0, str(ROOT))   # `python3 benchmarks/bench_sqtt.py` from anywhere
 
-from viz.capture import load_capture  # noqa: E402
+from capture import load_capture  # noqa: E402
 
 CAPTURES = ROOT / "tests" / "data" / "captures" / "real"
 DEFAULT_TG = Path(os.environ.get("TINYGRAD_PYTHON", "/tmp/amdviz-tinygrad/bin/python"))

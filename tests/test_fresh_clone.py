@@ -7,7 +7,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 # the test modules that read real captures (tests/data/captures/real)
 REAL_CAPTURE_TESTS = ["tests/isa/test_elf.py", "tests/viz/test_cli.py", "tests/viz/test_trace_routes.py",
-                      "tests/viz/test_capture.py", "tests/sqtt/test_decode.py"]
+                      "tests/capture/test_format.py", "tests/sqtt/test_decode.py"]
 
 
 def repo_files() -> list[str]:

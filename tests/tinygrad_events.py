@@ -3,7 +3,7 @@ class names (as `VIZ=-1` writes them), so tests can make captures with any field
 without tinygrad and without opaque checked-in blobs."""
 from __future__ import annotations
 import io, pickle
-from viz.capture import Capture
+from capture import Capture
 
 class Event:
   """An event pickled as `module.Name` by reference; its fields are its instance dict (BUILD state)."""

@@ -3,7 +3,7 @@
 
 tinygrad is never a dependency of this project: give the interpreter of a separate environment that has it
 (`python3 -m venv /tmp/tgvenv && /tmp/tgvenv/bin/pip install tinygrad`). This process loads the captures with
-viz.capture (the safe loader), hands the raw buffers to that interpreter, and writes
+capture (the safe loader), hands the raw buffers to that interpreter, and writes
 
   tests/sqtt/reference_counts.json       per buffer: packets, packets per kind, last time, sum of times
   tests/sqtt/reference_sequences.json.gz for a few buffers: every packet's kind, size, time and the
@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path: sys.path.insert(0, str(ROOT))
-from viz.capture import load_capture  # noqa: E402
+from capture import load_capture  # noqa: E402
 
 CAPTURES = ROOT / "tests" / "data" / "captures" / "real"
 OUT = ROOT / "tests" / "sqtt"

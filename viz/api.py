@@ -20,7 +20,7 @@ from isa.gc_pause import gc_paused
 from isa.instruction import Instruction
 from sqtt.mapping import NO_TIME
 from viz.layout import block_sizes, drawn_text, layout
-from viz.capture import Capture, Program, TraceBuffer, load_capture
+from capture import Capture, Program, TraceBuffer, load_capture
 
 log = logging.getLogger("amdviz")
 

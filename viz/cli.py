@@ -3,7 +3,7 @@ from __future__ import annotations
 import argparse, os, sys
 import orjson
 from viz.api import ApiError, Workspace, dumps, hotspots_json, route
-from viz.capture import CaptureError
+from capture import CaptureError
 from viz.progress import TraceProgress
 from isa.elf import CodeObjectError
 from isa.decode import UnsupportedArch

@@ -34,7 +34,7 @@ from starlette.requests import ClientDisconnect
 from isa.decode import UnsupportedArch
 from isa.elf import CodeObjectError
 from viz.api import WAVES_LIMIT, ApiError, Workspace, dumps, route
-from viz.capture import CaptureError, load_capture
+from capture import CaptureError, load_capture
 from viz.footprint import deep_size
 from viz.progress import ProgressLine
 from viz.http import HEADER_TIMEOUT, LISTEN_BACKLOG, GuardedH11, connection_cap, quiet_accept_errors

@@ -8,7 +8,7 @@ from isa.decode import Disassembler
 from isa.elf import load_code_object
 from tests.conftest import REAL_CAPTURES
 from tests.llvm_oracle import compile_cl, corpus_builds, corpus_files, have_llvm, objdump
-from viz.capture import load_capture
+from capture import load_capture
 
 needs_llvm = pytest.mark.skipif(not have_llvm(), reason="LLVM 19 (clang-19, llvm-objdump-19, llvm-mc-19) not installed")
 # arch -> llvm-objdump --mcpu (LLVM 19 has no gfx950: its code is compared as gfx942, the subset both know)

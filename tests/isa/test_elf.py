@@ -4,7 +4,7 @@ import random, re, shutil, struct, subprocess
 import pytest
 from isa.elf import (S_CODE_END, CodeObjectError, MACH_ARCH, NT_AMDGPU_METADATA, SHT_NOTE, arch_from_gfx_target_version, isa_version,
                      load_code_object, msgpack_unpack)
-from viz.capture import load_capture
+from capture import load_capture
 from tests.conftest import REAL_CAPTURES
 
 READELF, OBJDUMP, CLANG = "llvm-readelf-19", "llvm-objdump-19", "clang-19"

@@ -35,7 +35,7 @@ def our_name(tinygrad_name: str) -> str:
 
 @lru_cache(maxsize=None)
 def traces(rel: str) -> list[tuple[bytes, str]]:
-  from viz.capture import load_capture
+  from capture import load_capture
   cap = load_capture(str(next(p for p in REAL_CAPTURES if f"{p.parent.name}/{p.name}" == rel)))
   arch = {d.name: d.arch for d in cap.devices}
   return [(t.blob, arch.get(t.device, "")) for t in cap.traces]

@@ -18,7 +18,7 @@ def staggered_njit(*args, **kwargs):   # each set-up of one of our compiled func
   return _njit(*args, **kwargs)
 numba.njit = staggered_njit
 from viz.api import Workspace, route
-from viz.capture import load_capture
+from capture import load_capture
 paths = sys.argv[1:]
 caps = [load_capture(p) for p in paths]
 spaces = [Workspace(c) for c in caps]

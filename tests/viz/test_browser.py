@@ -635,7 +635,7 @@ def test_untraced_kernel_and_bare_code_object_say_so(browser, tmp_path):
   """A kernel whose waves ran on no instruction-traced SIMD shows no heat and says why; a bare code object has no
   timeline strip; every page has its icon."""
   import uvicorn
-  from viz.capture import load_capture
+  from capture import load_capture
   (elf := tmp_path / "k.hsaco").write_bytes(load_capture(real_capture("gfx1100", "gemm")).programs[0].lib)
   sock = socket.socket(); sock.bind(("127.0.0.1", 0)); sock.listen(64)
   url = f"http://127.0.0.1:{sock.getsockname()[1]}"

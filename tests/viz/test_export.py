@@ -65,7 +65,7 @@ def test_export_again_replaces_its_partition(exported, tmp_path):
   assert len(query(out, "kernels", "select distinct capture from T")) == 3
 
 def test_bare_code_object(tmp_path):
-  from viz.capture import load_capture
+  from capture import load_capture
   (elf := tmp_path / "k.hsaco").write_bytes(load_capture(CAPTURES[0]).programs[0].lib)
   assert main(["export", str(elf), "--out", str(tmp_path / "out")]) == 0
   assert query(tmp_path / "out", "instructions", "select count(*), sum(hits) from T") == [(72, 0)]

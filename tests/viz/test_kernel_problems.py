@@ -7,7 +7,7 @@ from tests.conftest import real_capture
 from tests import tinygrad_events as tg
 from tests.viz.test_server import client, wait_ready
 from viz.api import ApiError, Workspace, route
-from viz.capture import load_capture
+from capture import load_capture
 from viz.server import create_app
 
 KERNEL_ROUTES = ("disasm", "cfg", "layout", "timing", "waves", "hotspots", "waves/0/timeline")

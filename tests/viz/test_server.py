@@ -24,7 +24,7 @@ with warnings.catch_warnings():      # newer Starlette prefers the httpx2 fork; 
 from tests.conftest import REAL_CAPTURES, real_capture
 from viz import server
 from viz.api import Workspace, route
-from viz.capture import load_capture
+from capture import load_capture
 from viz.layout import block_sizes, drawn_text, layout
 from viz.footprint import deep_size
 from viz.server import DEMO_CAPTURE, STATIC_DIR, TEMPLATES_DIR, create_app, load_workspace, serve_main

@@ -6,7 +6,7 @@ import pytest
 from tests.conftest import REAL_CAPTURES, real_capture
 from tests.sqtt.test_mapping import GFX11_KERNEL, TWO_WAVES, stream
 from viz.api import ApiError, Workspace, route
-from viz.capture import Capture, TraceBuffer, load_capture
+from capture import Capture, TraceBuffer, load_capture
 from viz.cli import main
 from viz.progress import TraceProgress as Progress
 

@@ -1,11 +1,11 @@
-"""viz.capture: real tinygrad captures load without tinygrad, hostile pickles are refused before anything runs."""
+"""capture/ (the capture format): real tinygrad captures load without tinygrad, hostile pickles are refused before anything runs."""
 from __future__ import annotations
 import io, os, pickle, random, sys, uuid
 import pytest
 from isa.elf import load_code_object
-from viz.capture import (CaptureError, CaptureFile, Device, Inert, Program, TraceBuffer, allowed_class, load_capture,
+from capture import (CaptureError, CaptureFile, Device, Inert, Program, TraceBuffer, allowed_class, load_capture,
                          safe_loads, save_capture)
-from viz.safe_pickle import SafeUnpickler
+from capture.safe_pickle import SafeUnpickler
 
 FOLDER_ARCH = {"gfx1100": "gfx1100", "gfx1200": "gfx1201", "gfx950": "gfx950"}   # the gfx1200 card reports gfx1201
 FOLDER_SES = {"gfx1100": 6, "gfx1200": 4, "gfx950": 32}   # trace buffers per dispatch: SEs (x XCDs on gfx950)
@@ -48,7 +48,23 @@ def test_own_format_round_trip(real_captures, tmp_path):
     class Spy(SafeUnpickler):
       def find_class(self, module, name): seen.add((module, name)); return super().find_class(module, name)
     Spy(io.BytesIO(out.read_bytes()), allowed_class).load()
-    assert seen == {("viz.capture", c) for c in ("CaptureFile", "Device", "Program", "TraceBuffer")}   # nothing else referenced
+    assert seen == {("capture", c) for c in ("CaptureFile", "Device", "Program", "TraceBuffer")}   # nothing else referenced
+
+def test_own_format_from_before_the_move(real_captures, monkeypatch):
+  """Captures written while the format lived in viz/capture.py name `viz.capture`: they load the same."""
+  import sys, types
+  import capture
+  old = types.ModuleType("viz.capture")
+  for c in (CaptureFile, Device, Program, TraceBuffer):
+    setattr(old, c.__name__, c)
+    monkeypatch.setattr(c, "__module__", "viz.capture")
+  monkeypatch.setitem(sys.modules, "viz.capture", old)
+  cap = load_capture(real_captures[0])
+  data = pickle.dumps(CaptureFile(capture.FORMAT_VERSION, cap.devices, cap.programs, cap.traces, {}), protocol=4)
+  monkeypatch.undo()
+  assert b"viz.capture" in data
+  again = load_capture(data)
+  assert (again.devices, again.programs, again.traces) == (cap.devices, cap.programs, cap.traces)
 
 def test_own_format_takes_fields_by_name(tmp_path):
   """Unknown fields are dropped and missing ones defaulted, so later format versions stay readable."""
@@ -108,8 +124,8 @@ def test_refuses_os_system(canary):
 
 @pytest.mark.parametrize("module,name", [("builtins", "eval"), ("builtins", "exec"), ("builtins", "getattr"), ("builtins", "__import__"),
   ("builtins", "open"), ("subprocess", "call"), ("tinygrad.helpers", "getenv"), ("tinygrad.runtime.ops_amd", "AMDDevice"),
-  ("tinygrad.device", "Device"), ("decimal", "Decimal.__new__"), ("copyreg", "_reconstructor"), ("viz.capture", "save_capture"),
-  ("viz.capture", "load_capture"), ("viz.capture", "Path"), ("tinygradx.helpers", "UOp"), ("tinygrad.runtime.autogen.amd.rdna3.ins", "s_endpgm"),
+  ("tinygrad.device", "Device"), ("decimal", "Decimal.__new__"), ("copyreg", "_reconstructor"), ("capture", "save_capture"),
+  ("capture", "load_capture"), ("capture", "Path"), ("tinygradx.helpers", "UOp"), ("tinygrad.runtime.autogen.amd.rdna3.ins", "s_endpgm"),
   ("tinygrad.runtime.autogen.amd.rdna3.ins", "__class__")])
 def test_refuses_globals(module, name, canary):
   data = pickle_global_call(module, name, f"open('{canary}', 'w')")

@@ -13,7 +13,7 @@ Two gates, both before any object exists:
    - an estimated memory cost above `memory_budget(len(data))`: every opcode is charged an upper bound of
      what it can allocate (the object it makes, a slot in a container, stack and memo), so a stream of
      1-byte opcodes that each make an empty list is refused at once instead of filling the machine.
-2. `SafeUnpickler.find_class` answers only from an allow-list (see viz/capture.py); everything else is
+2. `SafeUnpickler.find_class` answers only from an allow-list (see capture/__init__.py); everything else is
    refused before it is looked up.
 """
 from __future__ import annotations

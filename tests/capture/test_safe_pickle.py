@@ -1,8 +1,8 @@
-"""viz.safe_pickle: a stream is judged before anything is built; what passes costs no more memory than it was charged."""
+"""capture/safe_pickle.py: a stream is judged before anything is built; what passes costs no more memory than it was charged."""
 import io, pickle, random, struct, tracemalloc
 import pytest
-from viz.capture import allowed_class
-from viz.safe_pickle import SafeUnpickler, UnsafePickle, memory_budget, safe_loads, scan_pickle
+from capture import allowed_class
+from capture.safe_pickle import SafeUnpickler, UnsafePickle, memory_budget, safe_loads, scan_pickle
 
 
 def short(text: str) -> bytes:   # SHORT_BINUNICODE

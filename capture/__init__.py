@@ -1,9 +1,10 @@
-"""Capture loading without tinygrad and without running anything from the file.
+"""The capture format and its loading, without tinygrad and without running anything from the file. It lives
+below viz/ so that whatever makes captures (the simulator, the driver) writes them without the server.
 
 Three inputs are accepted: a tinygrad profile pickle (a list of `tinygrad.*` event objects, `VIZ=-1`),
 this project's own capture format (a `CaptureFile` pickled from this module) and a bare ELF code object.
 
-Pickles go through viz/safe_pickle.py: a scan of the opcode stream that refuses what could cost far more memory
+Pickles go through capture/safe_pickle.py: a scan of the opcode stream that refuses what could cost far more memory
 than the file backs, then an unpickler whose `find_class` answers only from `allowed_class`:
 this module's own record types, `decimal.Decimal` and a few pure-data builtins, and known tinygrad
 class names, each of which becomes an `Inert` placeholder that only stores what the pickle hands it
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field, fields, MISSING
 from pathlib import Path
 from isa.elf import MAX_ADDRESS, CodeObject, CodeObjectError, arch_from_gfx_target_version, load_code_object
 import blake3
-from viz import safe_pickle
+from capture import safe_pickle
 
 FORMAT_VERSION = 1
 
@@ -65,7 +66,8 @@ class TraceBuffer(_ByName):
 
 @dataclass
 class CaptureFile(_ByName):
-  """This project's own on-disk format: pickled by reference to `viz.capture`, loadable by the same safe loader.
+  """This project's own on-disk format: pickled by reference to this module (`capture`; files written before it
+  moved name `viz.capture`, which loads the same), read by the same safe loader.
   A dispatch is the set of traces sharing (device, kern_tag, exec_tag), one per shader engine."""
   version: int = FORMAT_VERSION
   devices: list[Device] = field(default_factory=list)
@@ -124,7 +126,7 @@ INSTRUCTION_MODULE = re.compile(r"tinygrad\.runtime\.autogen\.amd\.\w+\.ins")
 INSTRUCTION_CLASS = re.compile(r"[A-Z][A-Z0-9_]*")
 SAFE_GLOBALS = {("decimal", "Decimal"): decimal.Decimal, ("builtins", "set"): set, ("builtins", "frozenset"): frozenset,
                 ("builtins", "complex"): complex, ("builtins", "slice"): slice}
-OWN_CLASSES = {(__name__, c.__name__): c for c in (CaptureFile, Device, Program, TraceBuffer)}
+OWN_CLASSES = {(module, c.__name__): c for c in (CaptureFile, Device, Program, TraceBuffer) for module in (__name__, "viz.capture")}
 _inert_types: dict[tuple[str, str], type] = {}
 
 def _is_tinygrad_class(module: str, name: str) -> bool:
@@ -147,7 +149,7 @@ def _unsafe(e: safe_pickle.UnsafePickle) -> CaptureError:
   return CaptureError(why if why.startswith(("refusing", "truncated")) else f"not a valid capture pickle: {why}")
 
 def safe_loads(data: bytes):
-  """Unpickle a capture with viz.safe_pickle's checks and this module's allow-list; failures are one-line
+  """Unpickle a capture with capture.safe_pickle's checks and this module's allow-list; failures are one-line
   CaptureErrors."""
   try: return safe_pickle.safe_loads(data, allowed_class)
   except safe_pickle.UnsafePickle as e: raise _unsafe(e) from None
