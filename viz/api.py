@@ -141,10 +141,11 @@ class Workspace:
     return kv
 
   def kernel_of_trace(self, t: TraceBuffer) -> KernelView | None:
-    """The kernel a trace buffer traced: its program's tag on its device (a program's first kernel: tinygrad
-    programs hold one)."""
-    return next((kv for kv in self.kernels if kv.program is not None and kv.program.tag == t.kern_tag
-                 and kv.program.device == t.device and t.kern_tag is not None), None)
+    """The kernel a trace buffer traced: its program's tag on its device; of a code object holding several
+    kernels, the one the program is named after (the simulator's captures), else the first (tinygrad's hold one)."""
+    if t.kern_tag is None: return None
+    mine = [kv for kv in self.kernels if kv.program is not None and kv.program.tag == t.kern_tag and kv.program.device == t.device]
+    return next((kv for kv in mine if kv.name == kv.program.name), mine[0] if mine else None)
 
   def analysis(self, progress: Callable[[int, int, str], None] | None = None) -> "Analysis":
     """Decode, map and time every trace buffer (once; later calls return the same), or take that analysis from

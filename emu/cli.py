@@ -1,0 +1,89 @@
+"""`amdviz emu CODE --grid G --block B --arg SPEC ... [-o CAPTURE]`: run a kernel on the simulator, write the capture.
+
+Argument specs, one `--arg` per explicit kernel argument, in order:
+  PATH.npy          a buffer with that array's contents (the result is written to --outputs DIR if given)
+  TYPE:N[=FILL]     a buffer of N elements of TYPE (f16 f32 f64 i8 i16 i32 i64 u8 u16 u32 u64), FILL one of:
+                    a number (default 0), `iota` (0, 1, 2...), `rand` (uniform [0, 1) floats / any integer, seeded)
+  NUMBER            a value passed by value, typed as the kernel's metadata declares (5, -3, 1.5, 0x10)
+"""
+from __future__ import annotations
+import argparse, sys, time
+from pathlib import Path
+import numpy as np
+
+TYPES = {"f16": np.float16, "f32": np.float32, "f64": np.float64, "i8": np.int8, "i16": np.int16, "i32": np.int32,
+         "i64": np.int64, "u8": np.uint8, "u16": np.uint16, "u32": np.uint32, "u64": np.uint64}
+MAX_ELEMENTS = 1 << 28
+
+
+def parse_arg(spec: str, rng: np.random.Generator):
+  if spec.endswith(".npy"):
+    a = np.load(spec, allow_pickle=False)
+    return np.ascontiguousarray(a)
+  if ":" in spec:
+    t, _, rest = spec.partition(":")
+    if t not in TYPES: raise ValueError(f"--arg {spec}: unknown type {t!r} (one of {', '.join(TYPES)})")
+    n_text, _, fill = rest.partition("=")
+    try: n = int(n_text, 0)
+    except ValueError: raise ValueError(f"--arg {spec}: element count {n_text!r} is not a number") from None
+    if not 0 < n <= MAX_ELEMENTS: raise ValueError(f"--arg {spec}: element count must be 1..{MAX_ELEMENTS}")
+    dt = np.dtype(TYPES[t])
+    if fill in ("", "0"): return np.zeros(n, dt)
+    if fill == "iota": return np.arange(n).astype(dt)
+    if fill == "rand":
+      if dt.kind == "f": return rng.random(n).astype(dt)
+      info = np.iinfo(dt)
+      return rng.integers(info.min, info.max, n, dtype=dt, endpoint=True)
+    return np.full(n, _number(fill, spec), dt)
+  return _number(spec, spec)
+
+
+def _number(text: str, spec: str):
+  try: return int(text, 0)
+  except ValueError: pass
+  try: return float(text)
+  except ValueError: raise ValueError(f"--arg {spec}: expected PATH.npy, TYPE:N[=FILL] or a number") from None
+
+
+def _dims(text: str) -> tuple[int, ...]:
+  try: t = tuple(int(x) for x in text.replace("x", ",").split(","))
+  except ValueError: raise argparse.ArgumentTypeError(f"expected up to 3 numbers like 64 or 8,8: {text!r}") from None
+  if not 1 <= len(t) <= 3 or min(t) < 1: raise argparse.ArgumentTypeError(f"expected 1 to 3 positive numbers: {text!r}")
+  return t
+
+
+def cli(argv: list[str]) -> int:
+  p = argparse.ArgumentParser(prog="amdviz emu", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+  p.add_argument("code", help="an AMDGPU code object (.hsaco / .co / ELF)")
+  p.add_argument("--kernel", help="which kernel (default: the first)")
+  p.add_argument("--grid", type=_dims, default=(1,), help="workgroups per dimension, e.g. 16 or 8,8 (default 1)")
+  p.add_argument("--block", type=_dims, default=(64,), help="work-items per workgroup per dimension (default 64)")
+  p.add_argument("--arg", action="append", default=[], metavar="SPEC", help="a kernel argument (see above), in order")
+  p.add_argument("-o", "--output", help="capture to write (default: CODE's name + .amdviz)")
+  p.add_argument("--outputs", metavar="DIR", help="write every buffer argument after the run as DIR/argN.npy")
+  p.add_argument("--seed", type=int, default=0, help="seed for `rand` fills (default 0)")
+  p.add_argument("--no-trace", action="store_true", help="do not write the thread trace")
+  p.add_argument("--max-instructions", type=int, default=None, help="per-wave instruction budget")
+  a = p.parse_args(argv)
+  from emu import run, EmuError
+  from isa.elf import CodeObjectError
+  rng = np.random.default_rng(a.seed)
+  try:
+    args = [parse_arg(s, rng) for s in a.arg]
+    t0 = time.perf_counter()
+    kw = {"max_instructions": a.max_instructions} if a.max_instructions else {}
+    r = run(a.code, a.kernel, a.grid, a.block, args, trace=not a.no_trace, **kw)
+    dt = time.perf_counter() - t0
+  except (ValueError, EmuError, CodeObjectError, OSError) as e:
+    print(f"amdviz emu: {e}", file=sys.stderr); return 1
+  out = Path(a.output) if a.output else Path(a.code).with_suffix(".amdviz")
+  r.save(out)
+  traced = sum(w.traced for w in r.waves)
+  print(f"{r.kernel} ({r.arch}): {len(r.waves)} waves ({traced} instruction-traced), {r.wave_instructions} wave-instructions, "
+        f"{r.cycles} cycles (modelled); simulated in {dt:.2f} s")
+  if a.outputs:
+    d = Path(a.outputs); d.mkdir(parents=True, exist_ok=True)
+    for k, v in enumerate(args):
+      if isinstance(v, np.ndarray): np.save(d / f"arg{k}.npy", v)
+  print(f"wrote {out}  (open it: amdviz serve {out})")
+  return 0

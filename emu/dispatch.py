@@ -1,0 +1,366 @@
+"""Dispatch a kernel on the simulator: `run(code, kernel, grid, block, args)` -> Run (outputs written back into the
+numpy arrays given, every wave's pcs and cycles, the SQTT buffers, `save()` to a capture).
+
+Waves start as the hardware starts them from the kernel descriptor (user SGPRs, workgroup ids, packed work-item
+ids in v0, exec for the work-items that exist). All waves of the dispatch live in one register file; each step
+runs the lowest pc any runnable wave is at, for every wave at that pc at once, so a uniform kernel runs as one
+numpy array of (waves x lanes) and divergent waves re-converge.
+"""
+from __future__ import annotations
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+import numpy as np
+from isa.decode import Disassembler
+from isa.elf import load_code_object, CodeObject, Kernel
+from isa.encodings import family
+from emu.program import build_ops, Op
+from emu.wave import Waves, Group, EXEC, SHARED_HI, PRIVATE_HI
+from emu.execute import EmuError, Unsupported, run_valu, run_salu
+from emu.memory import Memory, Space, run_smem, run_vmem, run_ds
+from emu import cycles
+
+RUN, BARRIER, DONE = 0, 1, 2
+TTMP = 108                    # ttmp0's SGPR number
+ALU_ENCODINGS = {"VOP1", "VOP2", "VOPC", "VOP3", "VOP3P", "VOPD"}
+SALU_ENCODINGS = {"SOP1", "SOP2", "SOPC", "SOPK"}
+NO_EFFECT = ("s_nop", "s_sleep", "s_clause", "s_delay_alu", "s_setprio", "s_inst_prefetch", "s_set_inst_prefetch_distance",
+             "s_ttracedata", "s_ttracedata_imm", "s_icache_inv", "s_waitcnt", "s_wait_", "s_incperflevel",
+             "s_decperflevel", "s_wait_event", "s_round_mode", "s_denorm_mode", "s_version", "s_barrier_wait",
+             "s_sendmsg", "s_sendmsghalt", "s_wait_alu", "s_singleuse_vdst", "s_wakeup", "s_wait_idle")
+GFX_TARGET_VERSION = {"gfx1100": 110000, "gfx1101": 110001, "gfx1102": 110002, "gfx1200": 120000, "gfx1201": 120001,
+                      "gfx942": 90402, "gfx950": 90500}
+DEFAULT_BUDGET = 1 << 22      # instructions per wave before a run is called endless
+
+
+@dataclass
+class Run:
+  arch: str
+  kernel: str
+  code: bytes
+  entry_pc: int
+  grid: tuple[int, int, int]
+  block: tuple[int, int, int]
+  waves: list                       # emu.trace.WaveRecord per wave
+  cycles: int
+  instructions: list = field(repr=False, default_factory=list)
+  traces: list[bytes] = field(repr=False, default_factory=list)   # SQTT, one buffer per shader engine
+  wave_instructions: int = 0
+
+  def save(self, path: str | Path) -> Path:
+    """A capture every amdviz command opens: the code object, one trace buffer per SE, the run's parameters."""
+    from capture import CaptureFile, Device, Program, TraceBuffer, save_capture, FORMAT_VERSION
+    dev = "EMU:0"
+    props = {"gfx_target_version": GFX_TARGET_VERSION.get(self.arch, 0), "simulated": True}
+    traces = [TraceBuffer(dev, 0, se, blob, True, 0) for se, blob in enumerate(self.traces)]
+    meta = {"source": "amdviz emu", "kernel": self.kernel, "grid": list(self.grid), "block": list(self.block),
+            "cycles": self.cycles, "waves": len(self.waves)}
+    save_capture(CaptureFile(FORMAT_VERSION, [Device(dev, self.arch, props)], [Program(dev, self.kernel, self.code, 0, 0)],
+                             traces, meta), path)
+    return Path(path)
+
+
+def _dims(x) -> tuple[int, int, int]:
+  t = tuple(int(v) for v in (x if isinstance(x, (tuple, list)) else (x,)))
+  if not 1 <= len(t) <= 3 or any(v < 1 for v in t): raise ValueError(f"dimensions must be 1 to 3 positive integers, got {x!r}")
+  return t + (1,) * (3 - len(t))
+
+
+SCALAR_TYPES = {"float": "<f", "double": "<d", "half": "<e", "char": "<b", "uchar": "<B", "short": "<h", "ushort": "<H",
+                "int": "<i", "uint": "<I", "long": "<q", "ulong": "<Q", "bool": "<?"}
+
+
+def kernarg_segment(kernel: Kernel, args, mem: Memory, grid, block) -> tuple[bytes, list[tuple[np.ndarray, int]]]:
+  """The kernel argument bytes as the runtime lays them out (code object v5 hidden arguments included), and the
+  arrays copied into simulated memory with their addresses (for writing results back)."""
+  meta = kernel.metadata or {}
+  specs = meta.get(".args", [])
+  size = meta.get(".kernarg_segment_size") or (kernel.descriptor.kernarg_size if kernel.descriptor else 0)
+  seg = bytearray(max(size, 256))
+  explicit = [a for a in specs if not str(a.get(".value_kind", "")).startswith("hidden_")]
+  if len(args) != len(explicit):
+    names = ", ".join(f"{a.get('.name', '?')}: {a.get('.type_name', a.get('.value_kind'))}" for a in explicit)
+    raise ValueError(f"{kernel.name} takes {len(explicit)} arguments ({names}), got {len(args)}")
+  copies = []
+  for spec, val in zip(explicit, args):
+    off, n, kind = spec[".offset"], spec[".size"], spec[".value_kind"]
+    if kind in ("global_buffer", "dynamic_shared_pointer") or isinstance(val, np.ndarray) and n == 8:
+      if not isinstance(val, np.ndarray): raise ValueError(f"argument {spec.get('.name', off)} is a pointer: pass a numpy array")
+      addr = mem.alloc(val, spec.get(".name", f"arg{len(copies)}"))
+      copies.append((val, addr))
+      struct.pack_into("<Q", seg, off, addr)
+    else:
+      tn = str(spec.get(".type_name", "")).rstrip("*").strip()
+      fmt = SCALAR_TYPES.get(tn) or {1: "<B", 2: "<H", 4: "<I", 8: "<Q"}.get(n)
+      if fmt is None: raise ValueError(f"argument {spec.get('.name', off)}: {n}-byte {tn or kind} values are not supported")
+      v = val.item() if isinstance(val, np.generic) else val
+      if fmt[1] in "BHIQ" and isinstance(v, int) and v < 0: v &= (1 << 8 * n) - 1
+      struct.pack_into(fmt, seg, off, v)
+  wg = [g for g in grid]
+  hidden = {"hidden_block_count_x": ("<I", wg[0]), "hidden_block_count_y": ("<I", wg[1]), "hidden_block_count_z": ("<I", wg[2]),
+            "hidden_group_size_x": ("<H", block[0]), "hidden_group_size_y": ("<H", block[1]),
+            "hidden_group_size_z": ("<H", block[2]), "hidden_remainder_x": ("<H", 0), "hidden_remainder_y": ("<H", 0),
+            "hidden_remainder_z": ("<H", 0), "hidden_grid_dims": ("<H", 1 + (grid[1] * block[1] > 1 or grid[2] * block[2] > 1) + (grid[2] * block[2] > 1)),
+            "hidden_private_base": ("<I", PRIVATE_HI), "hidden_shared_base": ("<I", SHARED_HI)}
+  for spec in specs:
+    kind = str(spec.get(".value_kind", ""))
+    if kind in hidden:
+      fmt, v = hidden[kind]
+      struct.pack_into(fmt, seg, spec[".offset"], v)
+  return bytes(seg), copies
+
+
+def dispatch_packet(grid, block, kernarg: int, kd) -> bytes:
+  """hsa_kernel_dispatch_packet_t (64 bytes): code object v4 kernels read their workgroup size from it."""
+  g = [grid[k] * block[k] for k in range(3)]
+  return struct.pack("<HHHHHHIIIIIQQQQ", 2, 3, *block, 0, *g, kd.private_segment_fixed_size if kd else 0,
+                     kd.group_segment_fixed_size if kd else 0, 0, kernarg, 0, 0)
+
+
+class Dispatch:
+  """Everything a running dispatch holds: registers, memory, LDS per workgroup, scratch per lane."""
+  def __init__(self, arch: str, ops: dict[int, Op], waves: Waves, mem: Memory, waves_per_wg: int, lds: int, scratch: int):
+    self.arch, self.ops, self.w, self.mem = arch, ops, waves, mem
+    self.gfx12 = family(arch) == "gfx12"
+    self.wpg = waves_per_wg
+    n_wg = waves.n // waves_per_wg
+    self.lds_size = lds
+    self.lds = np.zeros((n_wg, max(lds, 0)), np.uint8)
+    self.scratch_size = scratch
+    self.scratch = np.zeros((waves.n, waves.lanes, scratch), np.uint8) if scratch else None
+
+  def _wave_ids(self, G: Group, rows: np.ndarray) -> np.ndarray:
+    idx = G.idx
+    return (np.arange(idx.start, idx.stop)[rows] if isinstance(idx, slice) else np.asarray(idx)[rows])
+
+  def global_space(self, G: Group, what: str) -> Space:
+    return Space(lambda a, n, w, l: self.mem.load(np.asarray(a).astype(np.uint64), n, what),
+                 lambda a, b, w, l: self.mem.store(np.asarray(a).astype(np.uint64), b, what))
+
+  def _local(self, G: Group, what: str, name: str, size: int, index):
+    arr = self.lds if name == "LDS" else self.scratch
+    def offsets(a, n, w, l):
+      a = np.asarray(a, np.int64)
+      bad = (a < 0) | (a + n > size)
+      if bad.any():
+        raise EmuError(f"{what}: {n}-byte {name} access at {int(a[bad][0]):#x} is outside the {size} bytes of "
+                       f"{name} the kernel has")
+      return index(self._wave_ids(G, np.asarray(w)), np.asarray(l)), a
+    flat = arr.reshape(-1) if arr is not None else None
+    def load(a, n, w, l):
+      base, a = offsets(a, n, w, l)
+      return flat[(base * size + a)[:, None] + np.arange(n)]
+    def store(a, b, w, l):
+      base, a = offsets(a, b.shape[-1], w, l)
+      flat[(base * size + a)[:, None] + np.arange(b.shape[-1])] = b
+    return Space(load, store)
+
+  def lds_space(self, G: Group, what: str) -> Space:
+    return self._local(G, what, "LDS", self.lds_size, lambda wave, lane: wave // self.wpg)
+
+  def scratch_space(self, G: Group, what: str) -> Space:
+    return self._local(G, what, "scratch", self.scratch_size, lambda wave, lane: wave * self.w.lanes + lane)
+
+
+def _initial_state(w: Waves, kernel: Kernel, arch: str, grid, block, waves_per_wg: int, kernarg: int, dispatch: int):
+  kd = kernel.descriptor
+  lanes = w.lanes
+  rsrc2, props = kd.compute_pgm_rsrc2, kd.kernel_code_properties
+  n_wg = grid[0] * grid[1] * grid[2]
+  wg = np.arange(n_wg).repeat(waves_per_wg)
+  j = np.tile(np.arange(waves_per_wg), n_wg)
+  wg_id = (wg % grid[0], (wg // grid[0]) % grid[1], wg // (grid[0] * grid[1]))
+  # user SGPRs in the order the descriptor enables them (private segment buffer, dispatch ptr, queue ptr,
+  # kernarg ptr, dispatch id, flat scratch init, private segment size)
+  s = 0
+  for bit, n, val in ((0, 4, None), (1, 2, dispatch), (2, 2, 0), (3, 2, kernarg), (4, 2, 0), (5, 2, 0), (6, 1, 0)):
+    if props >> bit & 1:
+      if val is not None:
+        w.S[:, s] = val & 0xFFFFFFFF
+        if n == 2: w.S[:, s + 1] = val >> 32
+      s += n
+  s = max(s, rsrc2 >> 1 & 0x1F)       # system SGPRs follow USER_SGPR_COUNT
+  for axis in range(3):
+    if rsrc2 >> (7 + axis) & 1: w.S[:, s] = wg_id[axis]; s += 1
+  if rsrc2 >> 10 & 1: w.S[:, s] = 0; s += 1          # workgroup info
+  if family(arch) == "gfx12":          # architected SGPRs: workgroup ids also in ttmp9 (x) and ttmp7 (y | z << 16)
+    w.S[:, TTMP + 9] = wg_id[0]
+    w.S[:, TTMP + 7] = wg_id[1] | wg_id[2] << 16
+  # work-item ids: packed x | y << 10 | z << 20 in v0 (gfx11+, gfx90a+)
+  t = j[:, None] * lanes + np.arange(lanes)[None]
+  threads = block[0] * block[1] * block[2]
+  tx, ty, tz = t % block[0], (t // block[0]) % block[1], t // (block[0] * block[1])
+  w.V[0] = (tx | ty << 10 | tz << 20).astype(np.uint32)
+  alive = t < threads
+  words = w.lanes_mask(alive)
+  w.S[:, EXEC:EXEC + words.shape[1]] = words
+
+
+def _pick(code, kernel: str | None) -> tuple[bytes, CodeObject, Kernel]:
+  data = Path(code).read_bytes() if isinstance(code, (str, Path)) else bytes(code)
+  co = load_code_object(data)
+  if not co.kernels: raise ValueError("the code object has no kernels")
+  k = co.kernels[0] if kernel is None else co.kernel(kernel)
+  if k is None: raise ValueError(f"no kernel {kernel!r} (have: {', '.join(x.name for x in co.kernels)})")
+  if k.descriptor is None: raise ValueError(f"{k.name} has no kernel descriptor")
+  return data, co, k
+
+
+def run(code, kernel: str | None = None, grid=1, block=1, args=(), arch: str | None = None, trace: bool = True,
+        max_instructions: int = DEFAULT_BUDGET) -> Run:
+  data, co, k = _pick(code, kernel)
+  arch = arch or co.arch
+  fam = family(arch)
+  if fam not in ("gfx11", "gfx12"): raise Unsupported(f"the simulator runs gfx11 and gfx12 kernels, not {arch} yet")
+  grid, block = _dims(grid), _dims(block)
+  kd = k.descriptor
+  lanes = 32 if kd.wave32 else 64
+  threads = block[0] * block[1] * block[2]
+  if threads > 1024: raise ValueError(f"a workgroup holds at most 1024 work-items, got {threads}")
+  wpg = -(-threads // lanes)
+  n_wg = grid[0] * grid[1] * grid[2]
+  d = Disassembler(arch)
+  insts = d.disassemble(co.code_bytes(k.code_start, k.code_end), k.code_start)
+  ops = build_ops(d, insts)
+  mem = Memory()
+  seg, copies = kernarg_segment(k, list(args), mem, grid, block)
+  kernarg = mem.alloc(seg, "kernel arguments")
+  disp = mem.alloc(dispatch_packet(grid, block, kernarg, kd), "dispatch packet")
+  vgprs = max(kd.vgprs, 1)
+  vgprs = min(256, -(-vgprs // 8) * 8)
+  w = Waves(n_wg * wpg, lanes, vgprs)
+  _initial_state(w, k, arch, grid, block, wpg, kernarg, disp)
+  w.pc[:] = k.entry_pc
+  scratch = kd.private_segment_fixed_size + (16384 if (k.metadata or {}).get(".uses_dynamic_stack") else 0)
+  ctx = Dispatch(arch, ops, w, mem, wpg, kd.group_segment_fixed_size, scratch)
+  steps_pc, steps_idx, total = _execute(ctx, max_instructions, {i.pc: i for i in insts})
+  for arr, addr in copies: arr.reshape(-1).view(np.uint8)[:] = mem.read_back(addr, arr.nbytes)
+  return _timed(arch, k, data, grid, block, insts, w.n, wpg, steps_pc, steps_idx, total, trace)
+
+
+def _execute(ctx: Dispatch, budget: int, by_pc: dict) -> tuple[list[int], list[np.ndarray], int]:
+  w, ops = ctx.w, ctx.ops
+  status = np.zeros(w.n, np.int8)
+  count = np.zeros(w.n, np.int64)
+  steps_pc, steps_idx = [], []
+  total = 0
+  wg = np.arange(w.n) // ctx.wpg
+  barrier_pc = np.zeros(w.n, np.int64)
+  with np.errstate(all="ignore"):
+    while True:
+      running = status == RUN
+      if not running.any():
+        waiting = status == BARRIER
+        if not waiting.any(): break
+        status[waiting] = RUN           # every live wave of those workgroups has arrived
+        continue
+      pc = int(w.pc[running].min())
+      idx = np.flatnonzero(running & (w.pc == pc))
+      sel = slice(int(idx[0]), int(idx[-1]) + 1) if idx[-1] - idx[0] + 1 == len(idx) else idx
+      steps_pc.append(pc); steps_idx.append(idx)
+      total += len(idx)
+      count[idx] += 1
+      if count[idx[0]] > budget:
+        raise EmuError(f"wave {idx[0]} ran {budget} instructions without ending (at pc {pc:#x}: "
+                       f"{by_pc[pc].text if pc in by_pc else '?'}); raise max_instructions if that is intended")
+      op = ops.get(pc)
+      if op is None:
+        inst = by_pc.get(pc)
+        what = f"{inst.text} is not supported" if inst is not None else "no instruction starts there"
+        raise EmuError(f"wave {idx[0]} at pc {pc:#x}: {what}")
+      try: nxt = _step(ctx, op, sel, idx, status)
+      except EmuError as e: raise EmuError(f"wave {idx[0]} at pc {pc:#x} ({op.inst.text}): {e}") from None
+      except (IndexError, ValueError, KeyError, TypeError) as e:
+        raise EmuError(f"wave {idx[0]} at pc {pc:#x} ({op.inst.text}): {type(e).__name__}: {e}") from None
+      if op.name.startswith("s_barrier") and op.name != "s_barrier_wait": barrier_pc[sel] = pc
+      w.pc[sel] = nxt
+      if (status == BARRIER).any():       # release workgroups none of whose live waves still run
+        held = np.unique(wg[status == BARRIER])
+        still = np.unique(wg[status == RUN])
+        free = np.setdiff1d(held, still)
+        for g in free:
+          at = np.unique(barrier_pc[(wg == g) & (status == BARRIER)])
+          if len(at) > 1:               # the hardware counts arrivals, but OpenCL calls this undefined: say so
+            raise EmuError(f"waves of workgroup {g} wait at different barriers (pcs {', '.join(f'{int(p):#x}' for p in at)}): "
+                           "a barrier in divergent control flow")
+        if len(free): status[np.isin(wg, free) & (status == BARRIER)] = RUN
+  return steps_pc, steps_idx, total
+
+
+def _step(ctx: Dispatch, op: Op, sel, idx: np.ndarray, status: np.ndarray):
+  """Run op for the waves sel; returns their next pc (scalar or per wave)."""
+  inst = op.inst
+  nxt = inst.pc + inst.size
+  enc, name = op.enc, op.name
+  if name in ("s_barrier", "s_barrier_signal", "s_barrier_signal_isfirst"):   # (gfx12: SOP1 signal, SOPP wait)
+    if name == "s_barrier_signal_isfirst": Group(ctx.w, sel).set_scc(np.zeros(len(idx), bool))
+    status[sel] = BARRIER; return nxt
+  if enc == "SOPP":
+    if name == "s_endpgm" or name == "s_endpgm_saved": status[sel] = DONE; return nxt
+    if name == "s_branch": return inst.target
+    if name.startswith("s_cbranch"):
+      G = Group(ctx.w, sel)
+      cond = {"s_cbranch_scc0": lambda: ~G.scc, "s_cbranch_scc1": lambda: G.scc,
+              "s_cbranch_vccz": lambda: G.mask_word(106) == 0, "s_cbranch_vccnz": lambda: G.mask_word(106) != 0,
+              "s_cbranch_execz": lambda: G.mask_word(EXEC) == 0, "s_cbranch_execnz": lambda: G.mask_word(EXEC) != 0}.get(name)
+      if cond is None: raise Unsupported(f"{name}")
+      return np.where(cond(), inst.target, nxt)
+    if name.startswith(NO_EFFECT) or name in NO_EFFECT: return nxt
+    if name in ("s_trap", "s_sethalt", "s_setkill"): raise EmuError(f"the kernel executed {inst.text}")
+    raise Unsupported(f"no semantics for {name}")
+  G = Group(ctx.w, sel, op.literal)
+  if enc in ALU_ENCODINGS: run_valu(op, G)
+  elif enc in SALU_ENCODINGS:
+    if name in ("s_setpc_b64", "s_swappc_b64"):
+      target = G.read(op.srcs[0], scalar=True).astype(np.int64)
+      if name == "s_swappc_b64": G.write_sgpr(op.dsts[0].reg, np.uint64(nxt), 2)
+      return target
+    if name in ("s_waitcnt_vscnt", "s_waitcnt_vmcnt", "s_waitcnt_expcnt", "s_waitcnt_lgkmcnt", "s_version",
+                "s_setreg_imm32_b32", "s_call_b64") and name != "s_call_b64": return nxt
+    run_salu(op, G)
+  elif enc == "SMEM": run_smem(op, G, ctx.mem, ctx.gfx12)
+  elif enc in ("GLOBAL", "FLAT", "SCRATCH", "MUBUF"): run_vmem(op, G, ctx)
+  elif enc == "DS": run_ds(op, G, ctx)
+  else: raise Unsupported(f"{enc} instructions ({inst.text})")
+  return nxt
+
+
+def _timed(arch, k: Kernel, data: bytes, grid, block, insts, n_waves: int, wpg: int, steps_pc, steps_idx, total: int,
+           trace: bool) -> Run:
+  from emu.trace import WaveRecord, trace_buffers
+  from sqtt.packets import arch_layout
+  fam = family(arch)
+  shape = cycles.SHAPES[fam]
+  # every wave's pcs, in order: steps are in time order, so a stable sort by wave keeps each wave's order
+  lens = np.array([len(i) for i in steps_idx], np.int64)
+  waves_col = np.concatenate(steps_idx) if steps_idx else np.zeros(0, np.int64)
+  pcs_col = np.repeat(np.array(steps_pc, np.int64), lens)
+  order = np.argsort(waves_col, kind="stable")
+  per = np.split(pcs_col[order], np.cumsum(np.bincount(waves_col, minlength=n_waves))[:-1])
+  costs = cycles.InstructionCosts(insts, arch_layout(arch), k.descriptor is not None and not k.descriptor.wave32)
+  se, cu, simd = cycles.place(n_waves // wpg, wpg, shape)
+  cache: dict = {}
+  slot_end: dict[tuple, np.ndarray] = {}     # (se, cu, simd) -> cycle each of its wave slots frees
+  records = []
+  for g in range(n_waves // wpg):
+    ws = range(g * wpg, (g + 1) * wpg)
+    rel = cycles.workgroup_times(costs, [per[i] for i in ws], cache)
+    need: dict[tuple, int] = {}
+    for i in ws: need[(se[i], cu[i], simd[i])] = need.get((se[i], cu[i], simd[i]), 0) + 1
+    start = 0                                 # the workgroup starts when each of its SIMDs has slots for its waves
+    for key, n in need.items():
+      ends = slot_end.setdefault(key, np.zeros(shape.slots, np.int64))
+      if n > shape.slots: raise EmuError(f"a workgroup puts {n} waves on one SIMD, which has {shape.slots} slots")
+      start = max(start, int(np.sort(ends)[n - 1]))
+    for i, r in zip(ws, rel):
+      ends = slot_end[(se[i], cu[i], simd[i])]
+      slot = int(np.flatnonzero(ends <= start)[0])
+      issue = r + start
+      end = int(issue[-1]) + 1 if len(issue) else start
+      ends[slot] = end
+      traced = bool(cu[i] == 0 and simd[i] == 0)
+      records.append(WaveRecord(int(se[i]), int(cu[i]), int(simd[i]), slot, i, int(start), end, traced, per[i], issue))
+  total_cycles = max((r.end for r in records), default=0)
+  n_se = shape.se
+  bufs = trace_buffers(arch, insts, k.entry_pc, records, n_se) if trace else []
+  return Run(arch, k.name, data, k.entry_pc, grid, block, records, total_cycles, insts, bufs, total)
