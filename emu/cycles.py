@@ -6,10 +6,13 @@ captures is `benchmarks/bench_emu.py`'s job):
 - Placement: workgroups go round-robin to shader engines, then to the WGPs of that SE (2 shader arrays of 4);
   a workgroup's waves share its WGP and take its four SIMDs in turn (WGP mode, the gfx10+ compute default);
   each SIMD has 16 wave slots, and a workgroup that finds too few free starts when enough waves have ended.
-- Issue: one instruction per wave per `ISSUE` cycles of its class (wave64 VALU and VMEM take two passes,
-  transcendentals four); `s_nop N` N+1 cycles; a taken branch adds `BRANCH_TAKEN`.
+- Issue: the gap between a wave's consecutive instructions depends on the classes of both (`GAP`, per ISA
+  family): the medians measured on the real gfx1100 / gfx1200 captures, e.g. VALU -> VALU 5 / 2 cycles, but VALU ->
+  LDS, VMEM or a branch about 18 (the VALU pipeline drains first), SALU -> SMEM 9; pairs not seen take `ISSUE` of
+  the first (wave64 VALU and VMEM take two passes); `s_nop N` N+1 cycles; a taken branch adds `BRANCH_TAKEN`.
 - Memory: every SMEM / VMEM / LDS issue increments its wait counter and completes `LATENCY` cycles later, in
-  issue order per counter; `s_waitcnt` (and gfx12's `s_wait_*`) stalls until the counter is down to the count.
+  issue order per counter; `s_waitcnt` (and gfx12's `s_wait_*`) stalls until the counter is down to the count, and
+  `s_endpgm` until every counter is zero (the wave ends when its stores are done, about 300 cycles on hardware).
 - Barriers: the waves of a workgroup leave a barrier together, when the last one arrives.
 - Not modelled (yet): several waves competing for one SIMD's issue port, VALU dependency stalls, cache hits.
 Waves that executed the same pcs get the same timing relative to their start, so it is computed once each.
@@ -19,13 +22,28 @@ from dataclasses import dataclass
 import numpy as np
 from sqtt.timing import counters_incremented, wait_thresholds
 
-ISSUE = {"salu": 1, "valu": 1, "trans": 4, "smem": 1, "vmem": 1, "lds": 1, "branch": 1, "other": 1, "wait": 1,
+ISSUE = {"salu": 1, "valu": 1, "trans": 4, "valu64": 16, "wmma": 20, "smem": 1, "vmem": 1, "lds": 1, "branch": 1, "other": 1, "wait": 1,
          "barrier": 1, "end": 1}
 BRANCH_TAKEN = 4
-LATENCY = {"lgkmcnt": 64, "kmcnt": 180, "vmcnt": 450, "loadcnt": 450, "vscnt": 300, "storecnt": 300, "dscnt": 40,
-           "expcnt": 20, "samplecnt": 450, "bvhcnt": 450}
-SMEM_LATENCY = 180     # lgkmcnt counts both LDS and SMEM on gfx11: SMEM completes later
+# (previous class, next class) -> cycles between their issues; medians over the real captures' traced waves
+# (benchmarks/bench_emu.py prints them next to the model's result)
+_GAP_COMMON = {("valu", "lds"): 18, ("valu", "vmem"): 18, ("valu", "branch"): 18, ("valu", "barrier"): 18,
+               ("barrier", "valu"): 18, ("salu", "smem"): 9, ("salu", "branch"): 10, ("branch", "salu"): 9,
+               ("branch", "lds"): 3, ("trans", "valu"): 4, ("salu", "vmem"): 1, ("vmem", "vmem"): 1, ("lds", "lds"): 1}
+GAP = {"gfx11": {**_GAP_COMMON, ("valu", "valu"): 5, ("valu", "salu"): 7, ("salu", "salu"): 2, ("vmem", "salu"): 3,
+                 ("smem", "valu"): 1, ("salu", "valu"): 2},
+       "gfx12": {**_GAP_COMMON, ("valu", "valu"): 2, ("valu", "salu"): 14, ("salu", "salu"): 1, ("vmem", "salu"): 8,
+                 ("smem", "valu"): 10, ("salu", "valu"): 2}}
+# cycles from issue to completion, medians over the real captures (tiny kernels: cold caches, so these are
+# first-touch latencies; a kernel that reuses data sees less on hardware): s_waitcnt end minus the issue of the
+# memory instruction it waited for, and s_endpgm minus the last store for stores
+LATENCY = {"gfx11": {"smem": 1300, "load": 1500, "store": 320, "lds": 34, "other": 100},
+           "gfx12": {"smem": 1680, "load": 2000, "store": 326, "lds": 54, "other": 100}}
+COUNTER_KIND = {"lgkmcnt": "lds", "kmcnt": "smem", "vmcnt": "load", "loadcnt": "load", "vscnt": "store",
+                "storecnt": "store", "dscnt": "lds", "samplecnt": "load", "bvhcnt": "load"}
 TRANS = ("v_exp", "v_log", "v_rcp", "v_rsq", "v_sqrt", "v_sin", "v_cos")
+# quarter-rate and slower VALU (the trace writes them as VALUB_2/4/16 or DPFP): about 16 cycles each on the captures
+SLOW = ("v_lshlrev_b64", "v_lshrrev_b64", "v_ashrrev_i64", "v_mad_u64", "v_mad_i64", "v_mad_co_u64", "v_mad_co_i64")
 
 
 @dataclass(frozen=True)
@@ -50,6 +68,8 @@ def klass(inst) -> str:
   if m.startswith(("s_load", "s_buffer_load", "s_store", "s_scratch", "s_dcache", "s_atc")): return "smem"
   if m.startswith(("global_", "buffer_", "flat_", "scratch_", "tbuffer_", "image_")): return "vmem"
   if m.startswith("ds_"): return "lds"
+  if m.startswith(("v_wmma", "v_swmmac")): return "wmma"
+  if m.startswith(SLOW) or "_f64" in m: return "valu64"
   if m.startswith("v_"): return "trans" if m.startswith(TRANS) else "valu"
   if m.startswith("s_"): return "salu"
   return "other"
@@ -59,6 +79,8 @@ class InstructionCosts:
   """Per-pc facts the model needs, computed once per kernel."""
   def __init__(self, instructions, layout: str, wave64: bool):
     self.layout, self.wave64 = layout, wave64
+    fam = "gfx12" if layout == "rdna4" else "gfx11"
+    self.gap, self.latency = GAP[fam], LATENCY[fam]
     self.cls, self.size, self.incs, self.waits, self.nops = {}, {}, {}, {}, {}
     for i in instructions:
       self.cls[i.pc] = klass(i)
@@ -67,10 +89,10 @@ class InstructionCosts:
       self.waits[i.pc] = wait_thresholds(i.mnemonic, i.words, i.text, layout) if self.cls[i.pc] == "wait" else {}
       self.nops[i.pc] = (i.words[0] & 0xF) + 1 if i.mnemonic == "s_nop" else 0
 
-  def issue_cost(self, pc: int) -> int:
+  def issue_cost(self, pc: int, next_pc: int | None = None) -> int:
     c = self.cls[pc]
-    n = self.nops[pc] or ISSUE[c]
-    if self.wave64 and c in ("valu", "vmem"): n *= 2
+    n = self.nops[pc] or self.gap.get((c, self.cls.get(next_pc)), ISSUE[c])
+    if self.wave64 and c in ("valu", "valu64", "vmem"): n *= 2
     return n
 
 
@@ -81,19 +103,22 @@ def wave_segments(costs: InstructionCosts, pcs: np.ndarray) -> tuple[np.ndarray,
   t = 0
   pending: dict[str, list[int]] = {}
   barriers = []
-  for k, pc in enumerate(pcs.tolist()):
-    for c, n in costs.waits[pc].items():
+  seq = pcs.tolist()
+  for k, pc in enumerate(seq):
+    waits = costs.waits[pc] if costs.cls[pc] != "end" else {c: 0 for c in pending}
+    for c, n in waits.items():
       q = pending.get(c)
       if q and len(q) > n: t = max(t, q[len(q) - n - 1])
     issue[k] = t
     cls = costs.cls[pc]
     if cls == "barrier": barriers.append(k)
     for c in costs.incs[pc]:
-      lat = SMEM_LATENCY if cls == "smem" else LATENCY.get(c, 100)
+      lat = costs.latency["smem" if cls == "smem" else COUNTER_KIND.get(c, "other")]
       q = pending.setdefault(c, [])
       q.append(max(t + lat, q[-1] if q else 0))     # in-order completion per counter
-    t += costs.issue_cost(pc)
-    if cls == "branch" and k + 1 < len(pcs) and pcs[k + 1] != pc + costs.size[pc]: t += BRANCH_TAKEN
+    nxt = seq[k + 1] if k + 1 < len(seq) else None
+    t += costs.issue_cost(pc, nxt)
+    if cls == "branch" and nxt is not None and nxt != pc + costs.size[pc]: t += BRANCH_TAKEN
   return issue, barriers
 
 

@@ -310,9 +310,9 @@ def _fma_mix(op, G, out: str):
     if f["neg_hi"] >> k & 1: v = np.abs(v)      # mix ops: neg_hi is abs
     if f["neg"] >> k & 1: v = -v
     args.append(v)
-  r = fp.fma_f32(*args)
-  if out == "f32": G.write_vgpr(op.dsts[0].reg, raw_bits(r, "f32", bool(f["clamp"]))); return
-  h = raw_bits(r.astype(np.float16) if not f["clamp"] else np.clip(r, 0, 1).astype(np.float16), "f16").astype(np.uint32)
+  if out == "f32": G.write_vgpr(op.dsts[0].reg, raw_bits(fp.fma_f32(*args), "f32", bool(f["clamp"]))); return
+  r = fp.fma_f32(*args, dtype=np.float16)         # one rounding, straight to f16
+  h = raw_bits(r if not f["clamp"] else np.clip(r, 0, 1).astype(np.float16), "f16").astype(np.uint32)
   old = G.vgpr(op.dsts[0].reg)
   G.write_vgpr(op.dsts[0].reg, (old & np.uint32(0xFFFF)) | h << np.uint32(16) if out == "hi" else (old & np.uint32(0xFFFF0000)) | h)
 

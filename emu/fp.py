@@ -16,9 +16,11 @@ Exactness:
   subnormal (a second rounding would follow) is computed exactly with fractions.Fraction instead (rare lanes).
 """
 from __future__ import annotations
+
 import functools
 from fractions import Fraction
 from typing import NamedTuple
+
 import numpy as np
 
 f16, f32, f64 = np.float16, np.float32, np.float64
@@ -130,9 +132,11 @@ def fma_f64(a, b, c, scale=0):
   everything is scaled by 2^-K, K = max(ea + eb, ec), so the terms are near 1: Dekker's product is exact, and a
   term more than 100 binades below the other is replaced by +-2^-120 (it can then only break a tie, which its sign
   does: the other term's rounding boundaries are multiples of 2^-56 and it is a multiple of 2^-106). Then
-  Boldo & Melquiond: (th, tl) = TwoSum(c', ph); v = RO(tl + pl); z = RN(th + v) == RN(a b + c) scaled, and
-  ldexp(z, K) is exact unless the result is subnormal: those lanes (a second rounding) and only those are
-  computed with Fraction and Python's correctly rounded int / int."""
+  Boldo & Melquiond: (th, tl) = TwoSum(c', ph); v = RO(tl + pl); z = RN(th + v) == RN(a b + c) scaled. (Why:
+  |tl + pl| <= 1.5 ulp(th) unless c' and ph cancel, and then Sterbenz makes tl = 0 and v = pl exact; the rounding
+  boundaries near th are th plus numbers of one or two significant bits, and rounding to odd keeps tl + pl on the
+  same side of each.) ldexp(z, K) is exact unless the result is subnormal: those lanes (a second rounding) and only
+  those are computed with Fraction and Python's correctly rounded int / int."""
   a, b, c = _same(_f(a, f64), b, c)
   shape = a.shape
   a, b, c, sc = (np.ravel(x) for x in (a, b, c, np.broadcast_to(np.asarray(scale, np.int64), shape)))

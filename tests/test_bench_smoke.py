@@ -24,3 +24,13 @@ def test_bench_isa_small_kernel(tmp_path, capsys):
   out = capsys.readouterr().out
   assert "building" not in out and "x llvm-objdump time" in out and "CFG + def/use for" in out
   assert "function calls" in out   # the cProfile report
+
+
+def test_bench_emu_calibration_runs(capsys):
+  """benchmarks/bench_emu.py's calibration: the model fed the real captures' traced pcs, per kernel, both RDNA targets."""
+  from benchmarks import bench_emu
+  assert bench_emu.main(["--skip-speed", "--json"]) == 0
+  out = json.loads(capsys.readouterr().out)
+  cal = out["calibration"]
+  assert {r["arch"][:6] for r in cal} == {"gfx110", "gfx120"}
+  assert all(r["waves"] > 0 and r["measured"] > 0 and r["model"] > 0 for r in cal)
