@@ -153,24 +153,36 @@ def trace_buffers(arch: str, instructions: list, entry_pc: int, waves: list[Wave
     for a, b in pairwise(by_slot):
       if (a.cu, a.simd, a.slot) == (b.cu, b.simd, b.slot) and b.start < a.end:
         raise ValueError(f"SE {se}: waves {a.wave_id} and {b.wave_id} share CU {a.cu} SIMD {a.simd} slot {a.slot} at once")
-    cols = {f: [np.array([KIND["LAYOUT_HEADER"] if f == "kind" else 0])] for f in ("time", "kind", "op", "wave", "cu", "simd")}
-    for w in mine:               # a wave's rows: its start, its instruction packets, its end
-      t, k, o = [w.start], [KIND["WAVE_START"]], [0]
-      if w.traced:
-        pcs, issue = np.asarray(w.pcs, np.int64), np.asarray(w.issue, np.int64)
-        idx = np.minimum(np.searchsorted(pc, pcs), len(pc) - 1)
-        if len(pcs) != len(issue) or not len(pcs) or pcs[0] != entry_pc or (pc[idx] != pcs).any():
-          raise ValueError(f"wave {w.wave_id}: pcs must start at the entry, be instruction starts and have one issue cycle each")
-        taken = np.append(pcs[1:] != pcs[:-1] + size[idx[:-1]], False)
-        keep = kind[idx] != NONE
-        t, k = [*t, issue[keep]], [*k, kind[idx][keep]]
-        o = [*o, np.where(branch[idx], np.where(taken, jump, jump_no), op[idx])[keep]]
-      t, k, o = np.hstack([*t, w.end]), np.hstack([*k, KIND["WAVE_END"]]), np.hstack([*o, 0])
+    names = ("time", "kind", "op", "wave", "cu", "simd", "rank", "seq")
+    cols = {f: [np.array([KIND["LAYOUT_HEADER"] if f == "kind" else -1 if f == "rank" else 0])] for f in names}
+    quiet = [r for r, w in enumerate(mine) if not w.traced]   # a start and an end each: rows for all of them at once
+    if quiet:
+      q = [mine[r] for r in quiet]
+      st, en = np.array([w.start for w in q], np.int64), np.array([w.end for w in q], np.int64)
+      if (st < 0).any() or (en < st).any():
+        bad = q[int(np.flatnonzero((st < 0) | (en < st))[0])]
+        raise ValueError(f"wave {bad.wave_id}: cycles must not go back (start <= issue <= end)")
+      for f, v in (("time", np.stack([st, en], 1)), ("kind", np.array([[KIND["WAVE_START"], KIND["WAVE_END"]]])),
+                   ("op", 0), ("wave", [[w.slot] for w in q]), ("cu", [[w.cu] for w in q]), ("simd", [[w.simd] for w in q]),
+                   ("rank", np.array(quiet)[:, None]), ("seq", np.array([[0, 1]]))):
+        cols[f].append(np.broadcast_to(np.asarray(v, np.int64), (len(q), 2)).reshape(-1))
+    for r, w in enumerate(mine):   # a traced wave's rows: its start, its instruction packets, its end
+      if not w.traced: continue
+      pcs, issue = np.asarray(w.pcs, np.int64), np.asarray(w.issue, np.int64)
+      idx = np.minimum(np.searchsorted(pc, pcs), len(pc) - 1)
+      if len(pcs) != len(issue) or not len(pcs) or pcs[0] != entry_pc or (pc[idx] != pcs).any():
+        raise ValueError(f"wave {w.wave_id}: pcs must start at the entry, be instruction starts and have one issue cycle each")
+      taken = np.append(pcs[1:] != pcs[:-1] + size[idx[:-1]], False)
+      keep = kind[idx] != NONE
+      t = np.hstack([w.start, issue[keep], w.end])
+      k = np.hstack([KIND["WAVE_START"], kind[idx][keep], KIND["WAVE_END"]])
+      o = np.hstack([0, np.where(branch[idx], np.where(taken, jump, jump_no), op[idx])[keep], 0])
       if t[0] < 0 or (np.diff(t) < 0).any(): raise ValueError(f"wave {w.wave_id}: cycles must not go back (start <= issue <= end)")
-      for f, v in (("time", t), ("kind", k), ("op", o), ("wave", w.slot), ("cu", w.cu), ("simd", w.simd)):
+      for f, v in (("time", t), ("kind", k), ("op", o), ("wave", w.slot), ("cu", w.cu), ("simd", w.simd), ("rank", r),
+                   ("seq", np.arange(len(t)))):
         cols[f].append(np.broadcast_to(v, t.shape))
     c = {f: np.concatenate(v).astype(np.int64) for f, v in cols.items()}
-    order = np.argsort(c["time"], kind="stable")   # rows are in (wave rank, program order): ties keep that order
+    order = np.lexsort((c.pop("seq"), c.pop("rank"), c["time"]))   # by time; ties by wave rank, then program order
     c = {f: v[order] for f, v in c.items()}
     kinds, fields = _timed(layout, c.pop("kind"), c.pop("time"), c)
     fields.update({f: np.where(kinds == KIND["LAYOUT_HEADER"], v, 0) for f, v in HEADER[layout].items()})
