@@ -1,10 +1,12 @@
 """`amdviz emu CODE --grid G --block B --arg SPEC ... [-o CAPTURE]`: run a kernel on the simulator, write the capture.
 
-Argument specs, one `--arg` per explicit kernel argument, in order:
-  PATH.npy          a buffer with that array's contents (the result is written to --outputs DIR if given)
-  TYPE:N[=FILL]     a buffer of N elements of TYPE (f16 f32 f64 i8 i16 i32 i64 u8 u16 u32 u64), FILL one of:
-                    a number (default 0), `iota` (0, 1, 2...), `rand` (uniform [0, 1) floats / any integer, seeded)
-  NUMBER            a value passed by value, typed as the kernel's metadata declares (5, -3, 1.5, 0x10)
+Argument specs (the same as `amdviz run`), one `--arg` per explicit kernel argument, in order:
+  buf:TYPE:N[=FILL]   a buffer of N elements of TYPE (f16 f32 f64 i8 i16 i32 i64 u8 u16 u32 u64), FILL one of:
+                      a number (default 0), `iota` (0, 1, 2...), `rand` (uniform [0, 1) floats / any integer, seeded)
+  buf:PATH.npy        a buffer holding that array (PATH.npy alone means the same)
+  TYPE:VALUE          a value passed by value: i32:1000, f32:1.75, u64:0x10
+  VALUE               a value passed by value, typed as the kernel's metadata declares (5, -3, 1.5, 0x10)
+--out-buffers DIR writes every buffer after the run as DIR/argN.npy.
 """
 from __future__ import annotations
 import argparse, sys, time
@@ -14,14 +16,15 @@ import numpy as np
 TYPES = {"f16": np.float16, "f32": np.float32, "f64": np.float64, "i8": np.int8, "i16": np.int16, "i32": np.int32,
          "i64": np.int64, "u8": np.uint8, "u16": np.uint16, "u32": np.uint32, "u64": np.uint64}
 MAX_ELEMENTS = 1 << 28
+SPEC_HELP = "buf:TYPE:N[=FILL], buf:PATH.npy, TYPE:VALUE or VALUE"
 
 
 def parse_arg(spec: str, rng: np.random.Generator):
-  if spec.endswith(".npy"):
-    a = np.load(spec, allow_pickle=False)
-    return np.ascontiguousarray(a)
-  if ":" in spec:
-    t, _, rest = spec.partition(":")
+  """One --arg: a numpy array (a buffer) or a scalar (a numpy scalar when typed, else a Python number)."""
+  if spec.startswith("buf:"):
+    body = spec[4:]
+    if body.endswith(".npy"): return _load(body, spec)
+    t, _, rest = body.partition(":")
     if t not in TYPES: raise ValueError(f"--arg {spec}: unknown type {t!r} (one of {', '.join(TYPES)})")
     n_text, _, fill = rest.partition("=")
     try: n = int(n_text, 0)
@@ -35,14 +38,28 @@ def parse_arg(spec: str, rng: np.random.Generator):
       info = np.iinfo(dt)
       return rng.integers(info.min, info.max, n, dtype=dt, endpoint=True)
     return np.full(n, _number(fill, spec), dt)
+  if spec.endswith(".npy"): return _load(spec, spec)
+  if ":" in spec:
+    t, _, v = spec.partition(":")
+    if t not in TYPES: raise ValueError(f"--arg {spec}: unknown type {t!r} (one of {', '.join(TYPES)}; a buffer is buf:{spec})")
+    x = _number(v, spec)
+    dt = np.dtype(TYPES[t])
+    if dt.kind in "iu" and (not isinstance(x, int) or not np.iinfo(dt).min <= x <= np.iinfo(dt).max):
+      raise ValueError(f"--arg {spec}: {v} is not a {t}")
+    return dt.type(x)
   return _number(spec, spec)
+
+
+def _load(path: str, spec: str) -> np.ndarray:
+  try: return np.ascontiguousarray(np.load(path, allow_pickle=False))
+  except (OSError, ValueError) as e: raise ValueError(f"--arg {spec}: cannot read {path}: {e}") from None
 
 
 def _number(text: str, spec: str):
   try: return int(text, 0)
   except ValueError: pass
   try: return float(text)
-  except ValueError: raise ValueError(f"--arg {spec}: expected PATH.npy, TYPE:N[=FILL] or a number") from None
+  except ValueError: raise ValueError(f"--arg {spec}: expected {SPEC_HELP}") from None
 
 
 def _dims(text: str) -> tuple[int, ...]:
@@ -60,7 +77,7 @@ def cli(argv: list[str]) -> int:
   p.add_argument("--block", type=_dims, default=(64,), help="work-items per workgroup per dimension (default 64)")
   p.add_argument("--arg", action="append", default=[], metavar="SPEC", help="a kernel argument (see above), in order")
   p.add_argument("-o", "--output", help="capture to write (default: CODE's name + .amdviz)")
-  p.add_argument("--outputs", metavar="DIR", help="write every buffer argument after the run as DIR/argN.npy")
+  p.add_argument("--out-buffers", metavar="DIR", help="write every buffer argument after the run as DIR/argN.npy")
   p.add_argument("--seed", type=int, default=0, help="seed for `rand` fills (default 0)")
   p.add_argument("--no-trace", action="store_true", help="do not write the thread trace")
   p.add_argument("--max-instructions", type=int, default=None, help="per-wave instruction budget")
@@ -81,8 +98,8 @@ def cli(argv: list[str]) -> int:
   traced = sum(w.traced for w in r.waves)
   print(f"{r.kernel} ({r.arch}): {len(r.waves)} waves ({traced} instruction-traced), {r.wave_instructions} wave-instructions, "
         f"{r.cycles} cycles (modelled); simulated in {dt:.2f} s")
-  if a.outputs:
-    d = Path(a.outputs); d.mkdir(parents=True, exist_ok=True)
+  if a.out_buffers:
+    d = Path(a.out_buffers); d.mkdir(parents=True, exist_ok=True)
     for k, v in enumerate(args):
       if isinstance(v, np.ndarray): np.save(d / f"arg{k}.npy", v)
   print(f"wrote {out}  (open it: amdviz serve {out})")

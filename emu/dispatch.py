@@ -93,6 +93,9 @@ def kernarg_segment(kernel: Kernel, args, mem: Memory, grid, block) -> tuple[byt
       tn = str(spec.get(".type_name", "")).rstrip("*").strip()
       fmt = SCALAR_TYPES.get(tn) or {1: "<B", 2: "<H", 4: "<I", 8: "<Q"}.get(n)
       if fmt is None: raise ValueError(f"argument {spec.get('.name', off)}: {n}-byte {tn or kind} values are not supported")
+      if isinstance(val, np.generic) and (val.dtype.kind == "f") != (fmt[1] in "efd") and fmt[1] != "?":
+        raise ValueError(f"argument {spec.get('.name', off)} is {tn or kind}, got a {val.dtype} value")
+      if isinstance(val, np.ndarray): raise ValueError(f"argument {spec.get('.name', off)} is {tn or kind}, passed by value: got a buffer")
       v = val.item() if isinstance(val, np.generic) else val
       if fmt[1] in "BHIQ" and isinstance(v, int) and v < 0: v &= (1 << 8 * n) - 1
       struct.pack_into(fmt, seg, off, v)
