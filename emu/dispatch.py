@@ -165,28 +165,47 @@ class Dispatch:
     return self._local(G, what, "scratch", self.scratch_size, lambda wave, lane: wave * self.w.lanes + lane)
 
 
-def _initial_state(w: Waves, kernel: Kernel, arch: str, grid, block, waves_per_wg: int, kernarg: int, dispatch: int):
-  kd = kernel.descriptor
-  lanes = w.lanes
-  rsrc2, props = kd.compute_pgm_rsrc2, kd.kernel_code_properties
+@dataclass
+class Launch:
+  """A dispatch as the hardware sees it: code in memory, the registers the driver wrote, the dispatch size. `run`
+  derives one from a code object (as a runtime does); the driver's simulated GPU from the PM4 stream."""
+  arch: str
+  name: str
+  code: bytes                       # the bytes at code_base.. (the kernel's code lies inside)
+  code_base: int
+  entry_pc: int
+  user_sgprs: list[int]             # COMPUTE_USER_DATA_0.. (USER_SGPR_COUNT of them)
+  rsrc2: int                        # COMPUTE_PGM_RSRC2: user SGPR count, workgroup-id enables
+  wave32: bool
+  grid: tuple[int, int, int]        # workgroups
+  block: tuple[int, int, int]       # work-items per workgroup
+  vgprs: int
+  lds_bytes: int = 0
+  scratch_bytes: int = 0            # per lane
+
+
+def user_sgpr_values(kd, values: dict[str, int]) -> list[int]:
+  """The user SGPR dwords a kernel expects, from the descriptor's enables (isa.elf.USER_SGPRS order); `values`
+  gives a 64-bit value per name (missing ones are 0)."""
+  out = []
+  for name, n in kd.user_sgprs():
+    v = values.get(name, 0)
+    out += [(v >> 32 * k) & 0xFFFFFFFF for k in range(n)]
+  return out
+
+
+def _initial_state(w: Waves, L: Launch, waves_per_wg: int):
+  lanes, grid, block, rsrc2 = w.lanes, L.grid, L.block, L.rsrc2
   n_wg = grid[0] * grid[1] * grid[2]
   wg = np.arange(n_wg).repeat(waves_per_wg)
   j = np.tile(np.arange(waves_per_wg), n_wg)
   wg_id = (wg % grid[0], (wg // grid[0]) % grid[1], wg // (grid[0] * grid[1]))
-  # user SGPRs in the order the descriptor enables them (private segment buffer, dispatch ptr, queue ptr,
-  # kernarg ptr, dispatch id, flat scratch init, private segment size)
-  s = 0
-  for bit, n, val in ((0, 4, None), (1, 2, dispatch), (2, 2, 0), (3, 2, kernarg), (4, 2, 0), (5, 2, 0), (6, 1, 0)):
-    if props >> bit & 1:
-      if val is not None:
-        w.S[:, s] = val & 0xFFFFFFFF
-        if n == 2: w.S[:, s + 1] = val >> 32
-      s += n
-  s = max(s, rsrc2 >> 1 & 0x1F)       # system SGPRs follow USER_SGPR_COUNT
+  for k, v in enumerate(L.user_sgprs): w.S[:, k] = v
+  s = rsrc2 >> 1 & 0x1F                # system SGPRs follow USER_SGPR_COUNT
   for axis in range(3):
     if rsrc2 >> (7 + axis) & 1: w.S[:, s] = wg_id[axis]; s += 1
   if rsrc2 >> 10 & 1: w.S[:, s] = 0; s += 1          # workgroup info
-  if family(arch) == "gfx12":          # architected SGPRs: workgroup ids also in ttmp9 (x) and ttmp7 (y | z << 16)
+  if family(L.arch) == "gfx12":        # architected SGPRs: workgroup ids also in ttmp9 (x) and ttmp7 (y | z << 16)
     w.S[:, TTMP + 9] = wg_id[0]
     w.S[:, TTMP + 7] = wg_id[1] | wg_id[2] << 16
   # work-item ids: packed x | y << 10 | z << 20 in v0 (gfx11+, gfx90a+)
@@ -211,34 +230,45 @@ def _pick(code, kernel: str | None) -> tuple[bytes, CodeObject, Kernel]:
 
 def run(code, kernel: str | None = None, grid=1, block=1, args=(), arch: str | None = None, trace: bool = True,
         max_instructions: int = DEFAULT_BUDGET) -> Run:
+  """Run a kernel of a code object as a runtime would launch it: arguments copied into simulated memory (and the
+  buffers copied back into the arrays given), user SGPRs as the descriptor asks."""
   data, co, k = _pick(code, kernel)
   arch = arch or co.arch
-  fam = family(arch)
-  if fam not in ("gfx11", "gfx12"): raise Unsupported(f"the simulator runs gfx11 and gfx12 kernels, not {arch} yet")
   grid, block = _dims(grid), _dims(block)
   kd = k.descriptor
-  lanes = 32 if kd.wave32 else 64
-  threads = block[0] * block[1] * block[2]
-  if threads > 1024: raise ValueError(f"a workgroup holds at most 1024 work-items, got {threads}")
-  wpg = -(-threads // lanes)
-  n_wg = grid[0] * grid[1] * grid[2]
-  d = Disassembler(arch)
-  insts = d.disassemble(co.code_bytes(k.code_start, k.code_end), k.code_start)
-  ops = build_ops(d, insts)
   mem = Memory()
   seg, copies = kernarg_segment(k, list(args), mem, grid, block)
   kernarg = mem.alloc(seg, "kernel arguments")
   disp = mem.alloc(dispatch_packet(grid, block, kernarg, kd), "dispatch packet")
-  vgprs = max(kd.vgprs, 1)
-  vgprs = min(256, -(-vgprs // 8) * 8)
-  w = Waves(n_wg * wpg, lanes, vgprs)
-  _initial_state(w, k, arch, grid, block, wpg, kernarg, disp)
-  w.pc[:] = k.entry_pc
   scratch = kd.private_segment_fixed_size + (16384 if (k.metadata or {}).get(".uses_dynamic_stack") else 0)
-  ctx = Dispatch(arch, ops, w, mem, wpg, kd.group_segment_fixed_size, scratch)
-  steps_pc, steps_idx, total = _execute(ctx, max_instructions, {i.pc: i for i in insts})
+  L = Launch(arch, k.name, co.code_bytes(k.code_start, k.code_end), k.code_start, k.entry_pc,
+             user_sgpr_values(kd, {"dispatch_ptr": disp, "kernarg_segment_ptr": kernarg}), kd.compute_pgm_rsrc2,
+             kd.wave32, grid, block, kd.vgprs, kd.group_segment_fixed_size, scratch)
+  r = launch(L, mem, trace, max_instructions)
   for arr, addr in copies: arr.reshape(-1).view(np.uint8)[:] = mem.read_back(addr, arr.nbytes)
-  return _timed(arch, k, data, grid, block, insts, w.n, wpg, steps_pc, steps_idx, total, trace)
+  r.code = data
+  return r
+
+
+def launch(L: Launch, mem, trace: bool = True, max_instructions: int = DEFAULT_BUDGET) -> Run:
+  """Run a dispatch against `mem` (anything with emu.memory.Memory's load/store): every wave, then the cycle model
+  and (trace=True) the SQTT buffers, one per shader engine."""
+  if family(L.arch) not in ("gfx11", "gfx12"): raise Unsupported(f"the simulator runs gfx11 and gfx12 kernels, not {L.arch} yet")
+  lanes = 32 if L.wave32 else 64
+  threads = L.block[0] * L.block[1] * L.block[2]
+  if threads > 1024: raise ValueError(f"a workgroup holds at most 1024 work-items, got {threads}")
+  wpg = -(-threads // lanes)
+  n_wg = L.grid[0] * L.grid[1] * L.grid[2]
+  d = Disassembler(L.arch)
+  insts = d.disassemble(L.code, L.code_base)
+  ops = build_ops(d, insts)
+  vgprs = min(256, -(-max(L.vgprs, 1) // 8) * 8)
+  w = Waves(n_wg * wpg, lanes, vgprs)
+  _initial_state(w, L, wpg)
+  w.pc[:] = L.entry_pc
+  ctx = Dispatch(L.arch, ops, w, mem, wpg, L.lds_bytes, L.scratch_bytes)
+  steps_pc, steps_idx, total = _execute(ctx, max_instructions, {i.pc: i for i in insts})
+  return _timed(L, insts, w.n, wpg, steps_pc, steps_idx, total, trace)
 
 
 def _execute(ctx: Dispatch, budget: int, by_pc: dict) -> tuple[list[int], list[np.ndarray], int]:
@@ -328,19 +358,18 @@ def _step(ctx: Dispatch, op: Op, sel, idx: np.ndarray, status: np.ndarray):
   return nxt
 
 
-def _timed(arch, k: Kernel, data: bytes, grid, block, insts, n_waves: int, wpg: int, steps_pc, steps_idx, total: int,
-           trace: bool) -> Run:
+def _timed(L: Launch, insts, n_waves: int, wpg: int, steps_pc, steps_idx, total: int, trace: bool) -> Run:
   from emu.trace import WaveRecord, trace_buffers
   from sqtt.packets import arch_layout
-  fam = family(arch)
-  shape = cycles.SHAPES[fam]
+  arch = L.arch
+  shape = cycles.SHAPES[family(arch)]
   # every wave's pcs, in order: steps are in time order, so a stable sort by wave keeps each wave's order
   lens = np.array([len(i) for i in steps_idx], np.int64)
   waves_col = np.concatenate(steps_idx) if steps_idx else np.zeros(0, np.int64)
   pcs_col = np.repeat(np.array(steps_pc, np.int64), lens)
   order = np.argsort(waves_col, kind="stable")
   per = np.split(pcs_col[order], np.cumsum(np.bincount(waves_col, minlength=n_waves))[:-1])
-  costs = cycles.InstructionCosts(insts, arch_layout(arch), k.descriptor is not None and not k.descriptor.wave32)
+  costs = cycles.InstructionCosts(insts, arch_layout(arch), not L.wave32)
   se, cu, simd = cycles.place(n_waves // wpg, wpg, shape)
   cache: dict = {}
   slot_end: dict[tuple, np.ndarray] = {}     # (se, cu, simd) -> cycle each of its wave slots frees
@@ -365,5 +394,5 @@ def _timed(arch, k: Kernel, data: bytes, grid, block, insts, n_waves: int, wpg: 
       records.append(WaveRecord(int(se[i]), int(cu[i]), int(simd[i]), slot, i, int(start), end, traced, per[i], issue))
   total_cycles = max((r.end for r in records), default=0)
   n_se = shape.se
-  bufs = trace_buffers(arch, insts, k.entry_pc, records, n_se) if trace else []
-  return Run(arch, k.name, data, k.entry_pc, grid, block, records, total_cycles, insts, bufs, total)
+  bufs = trace_buffers(arch, insts, L.entry_pc, records, n_se) if trace else []
+  return Run(arch, L.name, b"", L.entry_pc, L.grid, L.block, records, total_cycles, insts, bufs, total)

@@ -50,6 +50,10 @@ _KD = struct.Struct("<III4xq20xIIIHH4x")
 KD_SIZE = _KD.size
 assert KD_SIZE == 64
 KCP_WAVEFRONT_SIZE32 = 1 << 10   # kernel_code_properties bit, GFX10+
+# the user SGPRs kernel_code_properties bits 0..6 ask the runtime to preload, in the order they occupy s0, s1...
+# (AMDGPU code object ABI, "Initial kernel execution state"): name, SGPRs
+USER_SGPRS = (("private_segment_buffer", 4), ("dispatch_ptr", 2), ("queue_ptr", 2), ("kernarg_segment_ptr", 2),
+              ("dispatch_id", 2), ("flat_scratch_init", 2), ("private_segment_size", 1))
 ISA_ALIGN = 256                  # COMPUTE_PGM_LO holds the entry address >> 8
 
 @dataclass
@@ -98,6 +102,10 @@ class KernelDescriptor:
 
   @property
   def lds_bytes(self) -> int: return self.group_segment_fixed_size
+
+  def user_sgprs(self) -> list[tuple[str, int]]:
+    """The user SGPRs this kernel expects preloaded, in register order: (name, count)."""
+    return [(n, c) for bit, (n, c) in enumerate(USER_SGPRS) if self.kernel_code_properties >> bit & 1]
   @property
   def scratch_bytes(self) -> int: return self.private_segment_fixed_size
 
