@@ -178,8 +178,10 @@ valu("v_mbcnt_hi_u32_b32", "u32:u32,u32,lane",
      lambda m, b, lane: popcount32(m & ((u64(1) << np.clip(lane - 32, 0, 32).astype(u64)) - u64(1)).astype(u32)) + b)
 valu("v_clz_i32_u32", "i32:u32", clz32)
 valu("v_ctz_i32_b32", "i32:u32", ctz32)
+# ISA: the first i in 1..31 where bit 31-i differs from the sign bit (so 0x80000000 -> 1, 1 -> 31), -1 if none:
+# the leading zeros of a (or of ~a when negative), the sign bit among them
 valu("v_cls_i32", "i32:u32", lambda a: np.where((a == 0) | (a == 0xFFFFFFFF), -1,
-                                                 clz32(np.where(a >> u32(31), ~a, a).astype(u32)) - 1).astype(i32))
+                                                 clz32(np.where(a >> u32(31), ~a, a).astype(u32))).astype(i32))
 valu("v_bfrev_b32", "u32:u32", brev32)
 valu("v_mov_b32", "u32:u32", lambda a: a)
 valu("v_cndmask_b32", "u32:u32,u32,m", lambda a, b, m: np.where(m, b, a))
@@ -209,6 +211,18 @@ valu("v_sad_u16", "u32:u32,u32,u32", lambda a, b, c: (np.abs((_i64(a) & 0xFFFF) 
                                                        np.abs((_i64(a) >> 16) - (_i64(b) >> 16)) + c))
 valu("v_sad_u32", "u32:u32,u32,u32", lambda a, b, c: np.abs(_i64(a) - _i64(b)) + c)
 valu("v_lerp_u8", "u32:u32,u32,u32", lerp_u8)
+def qsad_pk(a, b, c, sad):
+  """v_(m)qsad_pk_u16_u8 (ISA): four (masked) SADs of b against the byte windows a[31:0], a[39:8], a[47:16],
+  a[55:24], each accumulated onto a 16-bit field of c and truncated to 16 bits, packed into 64."""
+  a, c = _u64(a), _u64(c)
+  out = np.zeros(np.broadcast(a, b, c).shape, u64)
+  for k in range(4):
+    win = ((a >> u64(8 * k)) & u64(0xFFFFFFFF)).astype(u32)
+    acc = ((c >> u64(16 * k)) & u64(0xFFFF)).astype(u32)
+    out |= (_u64(sad(win, b, acc)) & u64(0xFFFF)) << u64(16 * k)
+  return out
+valu("v_qsad_pk_u16_u8", "u64:u64,u32,u64", lambda a, b, c: qsad_pk(a, b, c, sad_u8))
+valu("v_mqsad_pk_u16_u8", "u64:u64,u32,u64", lambda a, b, c: qsad_pk(a, b, c, msad_u8))
 for k in range(4): valu(f"v_cvt_f32_ubyte{k}", "f32:u32", lambda a, k=k: bytes_of(a, k).astype(f32))
 
 # 32-bit compares, generated: v_cmp[x]_OP_TYPE. Float predicates read NaN as unordered.
@@ -285,11 +299,53 @@ for t, fma in (("f32", _fma32), ("f16", _fma16), ("f64", _fma64)):
 for t in ("f32", "f16"):   # transcendentals: within the hardware's stated ULP, see emu/fp.py
   for name, fn in (("exp", fp.exp2), ("log", fp.log2), ("sin", fp.sin_rev), ("cos", fp.cos_rev)): valu(f"v_{name}_{t}", f"{t}:{t}", fn)
 valu("v_rcp_iflag_f32", "f32:f32", fp.rcp)
+for t in ("f32", "f16"):   # gfx12 v_s_*: the same math on an SGPR (VOP3 with an SGPR destination; f16 zero-extended, HW?)
+  for name, fn in (("exp", fp.exp2), ("log", fp.log2), ("rcp", fp.rcp), ("rsq", fp.rsq), ("sqrt", np.sqrt)):
+    valu(f"v_s_{name}_{t}", f"{t}:{t}", fn)
 for t, it in (("f32", "i32"), ("f64", "i32"), ("f16", "i16")): valu(f"v_frexp_exp_{it}_{t}", f"{it}:{t}", fp.frexp_exp)
 for t in ("f32", "f64"):
   valu(f"v_div_scale_{t}", f"{t},m:{t},{t},{t}", fp.div_scale)
   valu(f"v_div_fmas_{t}", f"{t}:{t},{t},{t},VCC", fp.div_fmas)
 valu("v_trig_preop_f64", "f64:f64,u32", fp.trig_preop)
+
+# MODE's round mode (s_round_mode, s_setreg of MODE): these f32 ops honour it, as fn(*args, mode) with the same
+# sources as their entry above. Under a mode other than nearest-even any other op with a float result refuses to
+# run (emu.execute), unless it is in ROUND_EXACT: results that are exact whatever the mode (selects, min/max,
+# integral rounding, exact widenings).
+VALU_ROUNDED = {
+  "v_add_f32": lambda a, b, m: fp.add_f32(a, b, m), "v_sub_f32": lambda a, b, m: fp.add_f32(a, -b, m),
+  "v_subrev_f32": lambda a, b, m: fp.add_f32(b, -a, m), "v_mul_f32": lambda a, b, m: fp.mul_f32(a, b, m),
+  "v_fma_f32": lambda a, b, c, m: fp.fma_f32(a, b, c, mode=m), "v_fmac_f32": lambda a, b, c, m: fp.fma_f32(a, b, c, mode=m),
+  "v_fmamk_f32": lambda a, b, k, m: fp.fma_f32(a, k, b, mode=m), "v_fmaak_f32": lambda a, b, k, m: fp.fma_f32(a, b, k, mode=m)}
+SALU_ROUNDED = {n.replace("v_", "s_", 1): (lambda fn: lambda *a: (fn(*a), None))(fn) for n, fn in VALU_ROUNDED.items()
+                if n in ("v_add_f32", "v_sub_f32", "v_mul_f32", "v_fmac_f32", "v_fmamk_f32", "v_fmaak_f32")}
+ROUND_EXACT = ("v_min", "v_max", "v_med3", "v_minimum", "v_maximum", "v_floor", "v_ceil", "v_trunc", "v_rndne",
+               "v_frexp", "v_cvt_f32_ubyte", "v_cvt_f32_f16", "v_cvt_f64_f32", "v_cvt_f32_fp8", "v_cvt_f32_bf8",
+               "v_cvt_pk_f32_fp8", "v_cvt_pk_f32_bf8", "v_mov", "v_cndmask", "v_cmp", "v_div_fixup",
+               "s_min", "s_max", "s_floor", "s_ceil", "s_trunc", "s_rndne", "s_cvt_f32_f16", "s_cmp", "s_cselect", "s_mov")
+
+
+def _cube(x, y, z):
+  """Which face of a cube map (x, y, z) points at (ISA pseudocode): z major if |z| >= |x| and |z| >= |y|, else y
+  major if |y| >= |x|, else x major. HW?: the pseudocode's NaN special cases are not modelled."""
+  ax, ay, az = np.abs(x), np.abs(y), np.abs(z)
+  zm = (az >= ax) & (az >= ay)
+  ym = ~zm & (ay >= ax)
+  return zm, ym, ~zm & ~ym
+def _cubeid(x, y, z):
+  zm, ym, _ = _cube(x, y, z)
+  f = lambda v, a, b: np.where(v < 0, f32(b), f32(a))   # noqa: E731
+  return np.where(zm, f(z, 4, 5), np.where(ym, f(y, 2, 3), f(x, 0, 1))).astype(f32)
+def _cubesc(x, y, z):
+  zm, ym, _ = _cube(x, y, z)
+  return np.where(zm, np.where(z < 0, -x, x), np.where(ym, x, np.where(x < 0, z, -z))).astype(f32)
+def _cubetc(x, y, z):
+  zm, ym, _ = _cube(x, y, z)
+  return np.where(ym, np.where(y < 0, -z, z), -y).astype(f32)
+def _cubema(x, y, z):
+  zm, ym, _ = _cube(x, y, z)
+  return (np.where(zm, z, np.where(ym, y, x)) * f32(2)).astype(f32)
+for name, fn in (("id", _cubeid), ("sc", _cubesc), ("tc", _cubetc), ("ma", _cubema)): valu(f"v_cube{name}_f32", "f32:f32,f32,f32", fn)
 
 # conversions
 valu("v_cvt_f32_i32", "f32:i32", lambda a: a.astype(f32))     # int -> float: numpy rounds to nearest even
@@ -321,6 +377,28 @@ valu("v_cvt_pk_norm_u16_f32", "u32:f32,f32", lambda a, b: _pack16(_norm16(a, Fal
 valu("v_cvt_pk_u8_f32", "u32:f32,u32,u32", lambda a, sel, old: _pk_u8(a, sel, old))
 
 
+def _dot2_f16(a, b, c, out):
+  """v_dot2acc_f32_f16 (VOP2, the destination is the accumulator) and v_dot2_f16_f16 (VOP3; op_sel picks c's and
+  the destination's half): a.lo * b.lo + a.hi * b.hi + c, exact in float64 and rounded once to the result type.
+  HW?: one rounding, as v_dot2_f32_f16 is modelled in emu.execute."""
+  h = lambda x, k: ((np.asarray(x).astype(u32) >> u32(16 * k)) & u32(0xFFFF)).astype(np.uint16).view(f16).astype(f64)  # noqa: E731
+  with np.errstate(all="ignore"): return (h(a, 0) * h(b, 0) + h(a, 1) * h(b, 1) + np.asarray(c).astype(f64)).astype(out)
+valu("v_dot2acc_f32_f16 v_dot2c_f32_f16", "f32:u32,u32,f32", lambda a, b, c: _dot2_f16(a, b, c, f32))
+valu("v_dot2_f16_f16", "f16:u32,u32,f16", lambda a, b, c: _dot2_f16(a, b, c, f16))
+# gfx12 OCP fp8 / bf8 (emu/fp.py). LLVM encodes the selects in VOP3 op_sel: v_cvt_f32_fp8's byte_sel is
+# op_sel[0] (bit 1) and op_sel[1] (bit 0); v_cvt_pk_f32_fp8's op_sel[0] picks the high word; v_cvt_pk_fp8_f32's
+# op_sel[3] writes the high word; v_cvt_sr_fp8_f32's byte_sel is op_sel[3:2]. The pk/sr forms keep the rest of
+# the destination (read here as the source after the real ones).
+_fp8_byte_sel = lambda s: (s & 1) << 1 | (s >> 1 & 1)   # noqa: E731
+for _k, _bf in (("fp8", False), ("bf8", True)):
+  valu(f"v_cvt_f32_{_k}", "f32:u32,opsel", lambda a, s, bf=_bf: fp.fp8_to_f32(a >> u32(8 * _fp8_byte_sel(s)), bf))
+  valu(f"v_cvt_pk_f32_{_k}", "u64:u32,opsel", lambda a, s, bf=_bf: _pk_f32_fp8(a >> u32(16 * (s & 1)), bf))
+  valu(f"v_cvt_pk_{_k}_f32", "u32:f32,f32,u32,opsel",
+       lambda a, b, old, s, bf=_bf: _put_bits(old, fp.f32_to_fp8(a, bf) | fp.f32_to_fp8(b, bf) << 8, 16 * (s >> 3 & 1), 16))
+  valu(f"v_cvt_sr_{_k}_f32", "u32:f32,u32,u32,opsel",
+       lambda a, seed, old, s, bf=_bf: _put_bits(old, fp.f32_to_fp8(a, bf, seed), 8 * (s >> 2 & 3), 8))
+
+
 def _pack16(lo, hi):
   lo, hi = np.asarray(lo), np.asarray(hi)
   return lo.view(np.uint16).astype(u32) | hi.view(np.uint16).astype(u32) << u32(16)
@@ -336,6 +414,17 @@ def _pk_u8(a, sel, old):
   byte = fp.cvt_int(np.rint(a), np.uint8).astype(u32)
   shift = u32(8) * (np.asarray(sel, u32) & u32(3))
   return (old & ~(u32(0xFF) << shift)) | (byte << shift)
+
+
+def _put_bits(old, val, shift: int, width: int):
+  """old with `width` bits at `shift` replaced by val (the kept part of a pk/sr fp8 destination)."""
+  m = u64((1 << width) - 1) << u64(shift)
+  return ((_u64(old) & ~m) | ((_u64(val) << u64(shift)) & m)).astype(u32)
+
+
+def _pk_f32_fp8(word, bf8: bool):
+  lo, hi = fp.fp8_to_f32(word, bf8), fp.fp8_to_f32(word >> u32(8), bf8)
+  return _u64(lo.view(u32)) | _u64(hi.view(u32)) << u64(32)
 
 # ---------------------------------------------------------------------------------------------------- scalar
 

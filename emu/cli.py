@@ -69,16 +69,21 @@ def _dims(text: str) -> tuple[int, ...]:
   return t
 
 
-def cli(argv: list[str]) -> int:
-  p = argparse.ArgumentParser(prog="amdviz emu", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-  p.add_argument("code", help="an AMDGPU code object (.hsaco / .co / ELF)")
+def launch_arguments(p: argparse.ArgumentParser, code_help: str) -> None:
+  """What `amdviz emu` and `amdviz run` both take: the code, the kernel, the launch size, its arguments, outputs."""
+  p.add_argument("code", help=code_help)
   p.add_argument("--kernel", help="which kernel (default: the first)")
   p.add_argument("--grid", type=_dims, default=(1,), help="workgroups per dimension, e.g. 16 or 8,8 (default 1)")
   p.add_argument("--block", type=_dims, default=(64,), help="work-items per workgroup per dimension (default 64)")
-  p.add_argument("--arg", action="append", default=[], metavar="SPEC", help="a kernel argument (see above), in order")
-  p.add_argument("-o", "--output", help="capture to write (default: CODE's name + .amdviz)")
+  p.add_argument("--arg", action="append", default=[], metavar="SPEC", help=f"a kernel argument, in order: {SPEC_HELP}")
   p.add_argument("--out-buffers", metavar="DIR", help="write every buffer argument after the run as DIR/argN.npy")
   p.add_argument("--seed", type=int, default=0, help="seed for `rand` fills (default 0)")
+
+
+def cli(argv: list[str]) -> int:
+  p = argparse.ArgumentParser(prog="amdviz emu", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+  launch_arguments(p, "an AMDGPU code object (.hsaco / .co / ELF)")
+  p.add_argument("-o", "--output", help="capture to write (default: CODE's name + .amdviz)")
   p.add_argument("--no-trace", action="store_true", help="do not write the thread trace")
   p.add_argument("--max-instructions", type=int, default=None, help="per-wave instruction budget")
   a = p.parse_args(argv)

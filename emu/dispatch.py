@@ -84,6 +84,12 @@ def kernarg_segment(kernel: Kernel, args, mem: Memory, grid, block) -> tuple[byt
   copies = []
   for spec, val in zip(explicit, args):
     off, n, kind = spec[".offset"], spec[".size"], spec[".value_kind"]
+    if kind == "by_value" and str(spec.get(".type_name", ""))[-1:].isdigit():   # a vector (float4, int2...) by value
+      b = np.ascontiguousarray(val).tobytes() if isinstance(val, (np.ndarray, np.generic)) else b""
+      if len(b) != n: raise ValueError(f"argument {spec.get('.name', off)} is a {n}-byte {spec['.type_name']} passed by "
+                                       f"value: pass a numpy array of {n} bytes")
+      seg[off:off + n] = b
+      continue
     if kind in ("global_buffer", "dynamic_shared_pointer") or isinstance(val, np.ndarray) and n == 8:
       if not isinstance(val, np.ndarray): raise ValueError(f"argument {spec.get('.name', off)} is a pointer: pass a numpy array")
       addr = mem.alloc(val, spec.get(".name", f"arg{len(copies)}"))
@@ -182,6 +188,8 @@ class Launch:
   vgprs: int
   lds_bytes: int = 0
   scratch_bytes: int = 0            # per lane
+  itrace: dict | None = None        # SE -> (cu, simd) whose waves are instruction-traced; None: cu 0 simd 0 of every SE
+  rsrc1: int = 0xF << 16            # COMPUTE_PGM_RSRC1: the FP mode waves start with (round, denorm, dx10_clamp, ieee)
 
 
 def user_sgpr_values(kd, values: dict[str, int]) -> list[int]:
@@ -196,6 +204,10 @@ def user_sgpr_values(kd, values: dict[str, int]) -> list[int]:
 
 def _initial_state(w: Waves, L: Launch, waves_per_wg: int):
   lanes, grid, block, rsrc2 = w.lanes, L.grid, L.block, L.rsrc2
+  # MODE from RSRC1: FLOAT_ROUND_MODE_32/16_64 [15:12] and FLOAT_DENORM_MODE_32/16_64 [19:16] are MODE[7:0] in the
+  # same order; ENABLE_DX10_CLAMP (21) and ENABLE_IEEE_MODE (23) are MODE bits 8 and 9
+  r1 = L.rsrc1
+  w.mode[:] = (r1 >> 12 & 0xFF) | (r1 >> 21 & 1) << 8 | (r1 >> 23 & 1) << 9
   n_wg = grid[0] * grid[1] * grid[2]
   wg = np.arange(n_wg).repeat(waves_per_wg)
   j = np.tile(np.arange(waves_per_wg), n_wg)
@@ -228,6 +240,14 @@ def _pick(code, kernel: str | None) -> tuple[bytes, CodeObject, Kernel]:
   return data, co, k
 
 
+def _image(co: CodeObject) -> bytes:
+  """The code object as a loader maps it: every allocated section at its virtual address (SHF_ALLOC = 2)."""
+  secs = [s for s in co.sections if s.flags & 2 and s.data]
+  img = bytearray(max((s.addr + s.size for s in secs), default=0))
+  for s in secs: img[s.addr:s.addr + s.size] = s.data
+  return bytes(img)
+
+
 def run(code, kernel: str | None = None, grid=1, block=1, args=(), arch: str | None = None, trace: bool = True,
         max_instructions: int = DEFAULT_BUDGET) -> Run:
   """Run a kernel of a code object as a runtime would launch it: arguments copied into simulated memory (and the
@@ -237,13 +257,16 @@ def run(code, kernel: str | None = None, grid=1, block=1, args=(), arch: str | N
   grid, block = _dims(grid), _dims(block)
   kd = k.descriptor
   mem = Memory()
+  mem.map_image(_image(co))
   seg, copies = kernarg_segment(k, list(args), mem, grid, block)
   kernarg = mem.alloc(seg, "kernel arguments")
   disp = mem.alloc(dispatch_packet(grid, block, kernarg, kd), "dispatch packet")
   scratch = kd.private_segment_fixed_size + (16384 if (k.metadata or {}).get(".uses_dynamic_stack") else 0)
-  L = Launch(arch, k.name, co.code_bytes(k.code_start, k.code_end), k.code_start, k.entry_pc,
+  # the whole .text when the kernel is in it: the functions it calls (s_swappc) lie outside its own range
+  lo, hi = (co.text.addr, co.text.addr + co.text.size) if co.text.contains(k.code_start) else (k.code_start, k.code_end)
+  L = Launch(arch, k.name, co.code_bytes(lo, hi), lo, k.entry_pc,
              user_sgpr_values(kd, {"dispatch_ptr": disp, "kernarg_segment_ptr": kernarg}), kd.compute_pgm_rsrc2,
-             kd.wave32, grid, block, kd.vgprs, kd.group_segment_fixed_size, scratch)
+             kd.wave32, grid, block, kd.vgprs, kd.group_segment_fixed_size, scratch, rsrc1=kd.compute_pgm_rsrc1)
   r = launch(L, mem, trace, max_instructions)
   for arr, addr in copies: arr.reshape(-1).view(np.uint8)[:] = mem.read_back(addr, arr.nbytes)
   r.code = data
@@ -266,7 +289,11 @@ def launch(L: Launch, mem, trace: bool = True, max_instructions: int = DEFAULT_B
   w = Waves(n_wg * wpg, lanes, vgprs)
   _initial_state(w, L, wpg)
   w.pc[:] = L.entry_pc
-  ctx = Dispatch(L.arch, ops, w, mem, wpg, L.lds_bytes, L.scratch_bytes)
+  scratch = L.scratch_bytes
+  # LLVM 19 sizes a recursive call graph's stack as if it did not recurse (18_calls: fib's frames on top of a
+  # declared 64 bytes, no dynamic-stack flag): code that calls gets the dynamic-stack kernels' 16 KB reserve per lane
+  if any(i.mnemonic.startswith(("s_swappc", "s_call_b64")) for i in insts): scratch += 16384
+  ctx = Dispatch(L.arch, ops, w, mem, wpg, L.lds_bytes, scratch)
   steps_pc, steps_idx, total = _execute(ctx, max_instructions, {i.pc: i for i in insts})
   return _timed(L, insts, w.n, wpg, steps_pc, steps_idx, total, trace)
 
@@ -326,7 +353,11 @@ def _step(ctx: Dispatch, op: Op, sel, idx: np.ndarray, status: np.ndarray):
   nxt = inst.pc + inst.size
   enc, name = op.enc, op.name
   if name in ("s_barrier", "s_barrier_signal", "s_barrier_signal_isfirst"):   # (gfx12: SOP1 signal, SOPP wait)
-    if name == "s_barrier_signal_isfirst": Group(ctx.w, sel).set_scc(np.zeros(len(idx), bool))
+    if name == "s_barrier_signal_isfirst":   # SCC = 1 for the first wave of its workgroup to signal this barrier
+      wg = idx // ctx.wpg
+      waiting = np.unique(np.flatnonzero(status == BARRIER) // ctx.wpg)
+      first = ~np.isin(wg, waiting) & np.r_[True, wg[1:] != wg[:-1]]   # none before it; the lowest of this step
+      Group(ctx.w, sel).set_scc(first)
     status[sel] = BARRIER; return nxt
   if enc == "SOPP":
     if name == "s_endpgm" or name == "s_endpgm_saved": status[sel] = DONE; return nxt
@@ -338,6 +369,11 @@ def _step(ctx: Dispatch, op: Op, sel, idx: np.ndarray, status: np.ndarray):
               "s_cbranch_execz": lambda: G.mask_word(EXEC) == 0, "s_cbranch_execnz": lambda: G.mask_word(EXEC) != 0}.get(name)
       if cond is None: raise Unsupported(f"{name}")
       return np.where(cond(), inst.target, nxt)
+    if name in ("s_round_mode", "s_denorm_mode"):     # the immediate's 4 bits into MODE[3:0] / MODE[7:4]
+      sh = np.uint32(0 if name == "s_round_mode" else 4)
+      m = ctx.w.mode
+      m[sel] = (m[sel] & ~(np.uint32(0xF) << sh)) | (np.uint32(op.f["simm16"] & 0xF) << sh)
+      return nxt
     if name.startswith(NO_EFFECT) or name in NO_EFFECT: return nxt
     if name in ("s_trap", "s_sethalt", "s_setkill"): raise EmuError(f"the kernel executed {inst.text}")
     raise Unsupported(f"no semantics for {name}")
@@ -349,7 +385,7 @@ def _step(ctx: Dispatch, op: Op, sel, idx: np.ndarray, status: np.ndarray):
       if name == "s_swappc_b64": G.write_sgpr(op.dsts[0].reg, np.uint64(nxt), 2)
       return target
     if name in ("s_waitcnt_vscnt", "s_waitcnt_vmcnt", "s_waitcnt_expcnt", "s_waitcnt_lgkmcnt", "s_version",
-                "s_setreg_imm32_b32", "s_call_b64") and name != "s_call_b64": return nxt
+                "s_call_b64") and name != "s_call_b64": return nxt
     run_salu(op, G)
   elif enc == "SMEM": run_smem(op, G, ctx.mem, ctx.gfx12)
   elif enc in ("GLOBAL", "FLAT", "SCRATCH", "MUBUF"): run_vmem(op, G, ctx)
@@ -390,7 +426,8 @@ def _timed(L: Launch, insts, n_waves: int, wpg: int, steps_pc, steps_idx, total:
       issue = r + start
       end = int(issue[-1]) + 1 if len(issue) else start
       ends[slot] = end
-      traced = bool(cu[i] == 0 and simd[i] == 0)
+      unit = (0, 0) if L.itrace is None else L.itrace.get(int(se[i]))
+      traced = unit is not None and (int(cu[i]), int(simd[i])) == tuple(unit)
       records.append(WaveRecord(int(se[i]), int(cu[i]), int(simd[i]), slot, i, int(start), end, traced, per[i], issue))
   total_cycles = max((r.end for r in records), default=0)
   n_se = shape.se

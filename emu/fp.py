@@ -98,10 +98,11 @@ def _two_prod(a, b):
 
 # ---------------------------------------------------------------------------------------------------- fma
 
-def fma_f32(a, b, c, scale=0, dtype=f32):
+def fma_f32(a, b, c, scale=0, dtype=f32, mode=0):
   """v_fma_f32 (and v_fmac, v_fmamk, v_fmaak, v_fma_mix_f32): a * b + c rounded once to f32.
   scale: multiply the exact result by 2**scale before the one rounding (v_div_fmas); an int or per-lane ints.
-  dtype=f16 rounds once to f16 instead (v_fma_mixlo/hi_f16: rounding to f32 and then f16 can differ)."""
+  dtype=f16 rounds once to f16 instead (v_fma_mixlo/hi_f16: rounding to f32 and then f16 can differ).
+  mode: MODE's round mode (0 nearest even, 1 toward +inf, 2 toward -inf, 3 toward zero), see round_odd."""
   a, b, c = _same(_f(a, f32), b, c)
   with np.errstate(all="ignore"):
     A, B, C = a.astype(f64), b.astype(f64), c.astype(f64)
@@ -109,7 +110,31 @@ def fma_f32(a, b, c, scale=0, dtype=f32):
     s, e = _two_sum(p, C)           # exact: no float64 overflow or underflow from f32 operands
     r = np.where(np.isfinite(s), _odd(s, e), s)     # inf / nan inputs: IEEE's rules as float64 applies them
     if np.any(scale): r = np.ldexp(r, np.asarray(scale, np.int64))   # exact in float64 for |scale| < 700
-    return _nan_out(r.astype(dtype), a, b, c)
+    if mode == 2:                   # IEEE: an exact zero sum is -0 toward -inf, unless both addends are +0
+      r = np.where((r == 0) & ~((p == 0) & (C == 0) & ~np.signbit(p) & ~np.signbit(C)), -0.0, r)
+    return _nan_out(round_odd(r, dtype, mode), a, b, c)
+
+def round_odd(r, dtype, mode: int = 0):
+  """A float64 that is exact or rounded to odd (53 bits) -> dtype in round mode `mode` (0 nearest even, 1 toward
+  +inf, 2 toward -inf, 3 toward zero: MODE.FP_ROUND's encoding). Rounding to odd keeps what any later rounding to
+  24 or fewer bits needs, directed ones included: the nearest-even result is stepped one ulp where it lies on the
+  wrong side of r (overflow: inf steps back to the largest finite value)."""
+  with np.errstate(all="ignore"):
+    n = np.asarray(r).astype(dtype)
+    if mode == 0: return n
+    nf = n.astype(f64)
+    bad = {1: nf < r, 2: nf > r, 3: np.abs(nf) > np.abs(r)}[mode]
+    to = {1: np.inf, 2: -np.inf, 3: 0.0}[mode]
+    return np.where(bad & ~np.isnan(r), np.nextafter(n, np.asarray(to, dtype)), n).astype(dtype)
+
+def add_f32(a, b, mode=0):
+  """f32 a + b in a round mode (v_add_f32 / s_add_f32 outside round-to-nearest-even): fma(a, 1, b)."""
+  return fma_f32(a, f32(1), b, mode=mode)
+
+def mul_f32(a, b, mode=0):
+  """f32 a * b in a round mode: the product is exact in float64 (signed zeros included), rounded once."""
+  a, b = _same(_f(a, f32), b)
+  with np.errstate(all="ignore"): return _nan_out(round_odd(a.astype(f64) * b.astype(f64), f32, mode), a, b)
 
 def fma_f16(a, b, c):
   """v_fma_f16 (v_fmac_f16, v_pk_fma_f16 per half): the f16 product is exact in float64 (22 bits), the sum is rounded
@@ -438,3 +463,50 @@ def sin_rev(x):
 def cos_rev(x):
   x = _f(x)
   with np.errstate(all="ignore"): X = x.astype(f64); return np.cos(2 * np.pi * (X - np.rint(X))).astype(x.dtype)
+
+# ---------------------------------------------------------------------------------------------------- fp8 (gfx12)
+# OCP 8-bit floats: "fp8" E4M3FN (bias 7, no infinities, S.1111.111 is NaN, max 448) and "bf8" E5M2 (bias 15, IEEE
+# infinities and NaNs, max 57344). RDNA4 uses these (gfx942's are the FNUZ variants, not modelled).
+
+def fp8_to_f32(b, bf8: bool) -> np.ndarray:
+  """v_cvt_f32_fp8 / _bf8 and the packed forms: a byte (any integer array, low 8 bits) -> f32, exact.
+  HW?: a NaN byte gives the canonical quiet NaN with the byte's sign (not in the ISA guide's text)."""
+  b = np.asarray(b).astype(np.int64) & 0xFF
+  m, bias = (2, 15) if bf8 else (3, 7)
+  e, f = (b >> m) & ((1 << (7 - m)) - 1), b & ((1 << m) - 1)
+  mag = np.where(e == 0, f * 2.0 ** (1 - bias - m), (f + (1 << m)) * np.exp2((e - bias - m).astype(f64)))
+  if bf8: special = e == 31; mag = np.where(special, np.where(f == 0, np.inf, np.nan), mag)
+  else: mag = np.where((e == 15) & (f == 7), np.nan, mag)
+  neg = (b & 0x80) != 0
+  r = np.where(neg, -mag, mag).astype(f32)
+  return np.where(np.isnan(r), np.where(neg, f32(-np.nan), f32(np.nan)), r)
+
+def f32_to_fp8(x, bf8: bool, seed=None) -> np.ndarray:
+  """v_cvt_pk_fp8_f32 / _bf8 (seed None: round to nearest even) and v_cvt_sr_fp8_f32 / _bf8 (stochastic: the top
+  20 [bf8: 21] bits of the seed are added below the kept mantissa bits of |x|, aligned to the format's smallest
+  normal exponent, bits shifted out by that alignment dropped without a sticky bit, then truncated) -> the byte
+  (int64). Non-saturating (FP16_OVFL clear, the kernel default): a finite result past the largest value, and an
+  infinity, give NaN (fp8, S.1111111) / infinity (bf8); any NaN gives 0xff (fp8) / 0xfe (bf8).
+  HW?: overflow, NaN and the stochastic alignment are not in the RDNA4 ISA guide's text; these are what a public
+  RDNA4 emulator checked against an RX 9070 ("goc") reports."""
+  x = _f(x, f32)
+  u = bits(x).astype(np.int64)
+  m, bias, top = (2, 15, 0x7B) if bf8 else (3, 7, 0x7E)
+  emin, S = 1 - bias, 23 - m
+  limit = 0x7C if bf8 else 0x7F
+  sign = (u >> 24) & 0x80
+  ef = (u >> 23) & 0xFF
+  E = np.where(ef == 0, -126, ef - 127)
+  sig = np.where(ef == 0, u & 0x7FFFFF, (u & 0x7FFFFF) | 0x800000)
+  align = np.clip(emin - E, 0, 40)
+  if seed is None:
+    sh = S + align
+    q, r = sig >> sh, sig & ((np.int64(1) << sh) - 1)
+    half = np.int64(1) << (sh - 1)
+    units = q + ((r > half) | ((r == half) & (q & 1 == 1)))
+  else:
+    units = ((sig >> align) + ((np.asarray(seed).astype(np.int64) & 0xFFFFFFFF) >> (32 - S))) >> S
+  code = ((np.maximum(E, emin) - emin) << m) + units
+  code = np.where(code > top, limit, code)
+  code = np.where(ef == 255, np.where((u & 0x7FFFFF) != 0, 0xFE if bf8 else 0xFF, limit), code)
+  return np.where(ef == 255, np.where((u & 0x7FFFFF) != 0, code, sign | code), sign | code).astype(np.int64)

@@ -8,8 +8,9 @@ group order, so atomics are sequentially consistent and the last store to an add
 from __future__ import annotations
 import numpy as np
 from emu.execute import EmuError, Unsupported, typed, raw_bits
+from emu.alu import brev32
 from emu.program import Op
-from emu.wave import Group, NULL, M0, SHARED_HI, PRIVATE_HI
+from emu.wave import Group, NULL, M0, SHARED_HI, PRIVATE_HI, constant
 
 BASE, GAP, ALIGN = 1 << 32, 1 << 16, 256
 
@@ -31,12 +32,18 @@ class Memory:
     self._index = (np.array(self.starts, np.uint64), np.array(self.ends, np.uint64))
     return BASE + off
 
+  def map_image(self, data: bytes, name: str = "code object"):
+    """The code object's loaded image at its own virtual addresses 0..len(data): what s_getpc-relative data
+    (__constant tables, globals) is read from. Kept as one more allocation; addresses below its end go to it."""
+    self.image_at, self.image_end = self.alloc(data, name), len(data)
+
   def read_back(self, addr: int, n: int) -> np.ndarray:
     return self.heap[addr - BASE:addr - BASE + n]
 
   def offsets(self, addr: np.ndarray, size: int, what: str) -> np.ndarray:
     """Heap offsets of accesses of `size` bytes at `addr` (uint64), refusing any outside an allocation."""
     addr = np.asarray(addr, np.uint64)
+    if getattr(self, "image_end", 0): addr = np.where(addr < self.image_end, addr + np.uint64(self.image_at), addr)
     starts, ends = self._index if self.starts else (np.zeros(0, np.uint64), np.zeros(0, np.uint64))
     k = np.searchsorted(starts, addr, "right") - 1
     ok = (k >= 0) & (addr + np.uint64(size) <= ends[np.maximum(k, 0)] if len(ends) else np.zeros(addr.shape, bool))
@@ -200,6 +207,38 @@ def _store_bytes(G: Group, reg: int, size: int, d16: str | None) -> np.ndarray:
   return b[..., :size]
 
 
+def _transpose8(data: np.ndarray, esize: int) -> np.ndarray:
+  """gfx12 global_load_tr_b128 / _b64 (loads for WMMA operands): within each group of 8 lanes, lane j gets element
+  j of the 8 rows of 8 elements (16-bit for b128, 8-bit for b64) the group's lanes address. HW?: b128 as public
+  notes measured on gfx1201; b64 by analogy (8 one-byte elements a lane, as AMD's composable_kernel uses it)."""
+  g, L, size = data.shape
+  d = data.reshape(g, L // 8, 8, 8, esize)
+  return np.ascontiguousarray(np.swapaxes(d, 2, 3)).reshape(g, L, size)
+
+
+def _by_aperture(ctx, G: Group, what: str) -> Space:
+  """A flat access whose lanes go to different places (a generic pointer that is LDS in some lanes, global in
+  others): each lane's address picks its space, by its high word as the single-space cases do."""
+  local = {SHARED_HI: ctx.lds_space(G, what), PRIVATE_HI: ctx.scratch_space(G, what)}
+  glob = ctx.global_space(G, what)
+  def parts(a):
+    a = np.asarray(a, np.int64)
+    hi = (a >> 32) & 0xFFFFFFFF
+    for k, sp in local.items(): yield sp, hi == k, a & 0xFFFFFFFF
+    yield glob, ~np.isin(hi, list(local)), a
+  def load(a, n, w, l):
+    w, l = np.asarray(w), np.asarray(l)
+    out = np.zeros(np.shape(a) + (n,), np.uint8)
+    for sp, m, aa in parts(a):
+      if m.any(): out[m] = sp.load(aa[m], n, w[m], l[m])
+    return out
+  def store(a, b, w, l):
+    w, l = np.asarray(w), np.asarray(l)
+    for sp, m, aa in parts(a):
+      if m.any(): sp.store(aa[m], b[m], w[m], l[m])
+  return Space(load, store)
+
+
 def run_vmem(op: Op, G: Group, ctx):
   """global_*, flat_*, scratch_*, buffer_* for the group."""
   name, f = op.name, op.f
@@ -230,7 +269,7 @@ def run_vmem(op: Op, G: Group, ctx):
     kinds = {int(x) for x in np.unique(active)} if active.size else set()
     if kinds <= {SHARED_HI}: addr, space = addr & 0xFFFFFFFF, ctx.lds_space(G, what)
     elif kinds <= {PRIVATE_HI}: addr, space = addr & 0xFFFFFFFF, ctx.scratch_space(G, what)
-    elif kinds & {SHARED_HI, PRIVATE_HI}: raise Unsupported("a flat access whose lanes go to different apertures")
+    elif kinds & {SHARED_HI, PRIVATE_HI}: space = _by_aperture(ctx, G, what)   # lanes in different apertures
     else: space = ctx.global_space(G, what)
   elif enc == "SCRATCH":
     a = np.zeros(mask.shape, np.int64)
@@ -244,7 +283,9 @@ def run_vmem(op: Op, G: Group, ctx):
     records = rs[2]
     v = np.broadcast_to(G.vgpr(f["vaddr"]), mask.shape).astype(np.int64)
     vi = np.broadcast_to(G.vgpr(f["vaddr"] + 1), mask.shape).astype(np.int64) if f["idxen"] and f["offen"] else v
-    soff = G.sgpr(f["soffset"]).astype(np.int64)[:, None] if f["soffset"] not in (NULL, 0x7F) else 0
+    so = f["soffset"]     # an SGPR, null, or (gfx11) an inline constant: LLVM writes a literal 0 as 128
+    soff = 0 if so in (NULL, 0x7F) else (np.int64(constant(so, 1, "b32", None) & 0xFFFFFFFF) if so >= 128 else
+                                         G.sgpr(so).astype(np.int64)[:, None])
     o = (v if f["offen"] and not f["idxen"] else (np.broadcast_to(G.vgpr(f["vaddr"] + 1), mask.shape).astype(np.int64)
                                                   if f["offen"] else 0)) + off + soff
     idx = vi if f["idxen"] else 0
@@ -273,6 +314,7 @@ def run_vmem(op: Op, G: Group, ctx):
     data = np.zeros(mask.shape + (size,), np.uint8)
     if mask.any(): data[mask] = space.load(addr[mask], size, *np.nonzero(mask))
     dst = f["vdst"] if "vdst" in f else f["vdata"]
+    if "load_tr" in name: data = _transpose8(data, 1 if size == 8 else 2)
     _write_loaded(G, dst, data, size, sign, d16, G.exec)   # (buffer: lanes out of range read 0)
   elif "store" in name:
     src = f["data"] if "data" in f else f["vdata"]
@@ -289,7 +331,8 @@ def run_ds(op: Op, G: Group, ctx):
   space = ctx.lds_space(G, what)
   off = f["offset0"] | f["offset1"] << 8
   if name in ("ds_nop",): return
-  if name in ("ds_bpermute_b32", "ds_permute_b32", "ds_swizzle_b32", "ds_bpermute_fi_b32"): return _cross_lane(op, G)
+  if name.startswith("ds_gws_"): return _gws(op, G, ctx)
+  if name in ("ds_bpermute_b32", "ds_permute_b32", "ds_swizzle_b32", "ds_bpermute_fi_b32"): return _cross_lane(op, G, ctx.gfx12)
   if name in ("ds_append", "ds_consume"):
     base = (G.w.S[G.idx, M0].astype(np.int64) & 0xFFFF) + off
     cnt = mask.sum(1).astype(np.int64)
@@ -306,7 +349,7 @@ def run_ds(op: Op, G: Group, ctx):
   if "2addr" in name:
     size, _, _ = access_kind(name)
     scale = size * (64 if "stride64" in name else 1)
-    a0, a1 = addr + f["offset0"] * scale, addr + f["offset1"] * scale
+    a0, a1 = (addr + f["offset0"] * scale) & 0xFFFFFFFF, (addr + f["offset1"] * scale) & 0xFFFFFFFF
     if "load" in name:
       for k, a in enumerate((a0, a1)):
         data = np.zeros(mask.shape + (size,), np.uint8)
@@ -319,7 +362,7 @@ def run_ds(op: Op, G: Group, ctx):
         if mask.any(): space.store(a[mask], b[mask], *np.nonzero(mask))
       return
     raise Unsupported(f"no semantics for {name}")
-  addr = addr + off
+  addr = (addr + off) & 0xFFFFFFFF          # a 32-bit sum: compilers fold `-x + k` into a negative VGPR and an offset
   if name.startswith(("ds_load", "ds_read")):
     size, sign, d16 = access_kind(name.replace("_d16", "_d16"))
     data = np.zeros(mask.shape + (size,), np.uint8)
@@ -342,26 +385,66 @@ def run_ds(op: Op, G: Group, ctx):
     for k in range(n): G.write_vgpr(f["vdst"] + k, old[..., k], 1, mask)
 
 
-def _cross_lane(op: Op, G: Group):
+def _swizzle_lanes(off: int, lanes: int) -> np.ndarray:
+  """The lane each lane of ds_swizzle_b32 reads, by the ISA pseudocode (RDNA3/3.5 guides): every mode works
+  within each group of 32 lanes."""
+  i = np.arange(lanes)
+  if off >= 0xE000:        # FFT decomposition (HW?: reverse_bits read as a 5-bit reversal; untested by the corpus)
+    mask = off & 31
+    rev = brev32((i & 31).astype(np.uint32)).astype(np.int64) >> 27
+    j = (rev >> bin(mask).count("1")) | (i & mask)
+  elif off >= 0xC000:      # rotate; HW?: the pseudocode's `~mask` taken as 5 bits (the lane within its 32)
+    rot, mask = (off >> 5) & 31, off & 31
+    if off >> 10 & 1: rot = -rot
+    j = (i & mask) | ((i + rot) & ~mask & 31)
+  elif off & 0x8000:       # quad permute
+    j = (i & 28) + np.array([(off >> (2 * k)) & 3 for k in range(4)])[i & 3]
+  else:                    # bit masks
+    j = (((i & 31) & (off & 31)) | ((off >> 5) & 31)) ^ ((off >> 10) & 31)
+  return j | (i & 32)
+
+
+def _gws(op: Op, G: Group, ctx):
+  """Global wave sync (gfx11; gone in gfx12): counters shared by the whole dispatch, resource M0[21:16] + offset.
+  ds_gws_init sets a barrier to release when data + 1 waves arrive; the semaphores count up (v: 1, br: data) and
+  ds_gws_sema_p takes one. Modelled for waves that never wait (a barrier every wave of the dispatch reaches at this
+  step, a semaphore already above 0); anything that would block says so instead of guessing an order."""
+  f, name = op.f, op.name
+  gws = ctx.__dict__.setdefault("gws", {})
+  m0 = G.w.S[G.idx, M0].astype(np.int64)
+  res = int((m0[0] >> 16) & 0x3F) + f["offset0"] if G.g else 0
+  first = np.argmax(G.exec, 1)
+  # the data VGPR (init / bulk release) is encoded in the ADDR field (LLVM's DS_GWS encoding)
+  data = int(np.broadcast_to(G.vgpr(f["addr"]), G.exec.shape)[0, first[0]]) if name in ("ds_gws_init", "ds_gws_sema_br") and G.g else 0
+  if name == "ds_gws_init": gws[("bar", res)] = data
+  elif name == "ds_gws_barrier":
+    need = gws.get(("bar", res), 0) + 1
+    if G.g != need or G.g != G.w.n: raise Unsupported(f"{name}: a GWS barrier for {need} waves reached by {G.g} at once")
+  elif name in ("ds_gws_sema_v", "ds_gws_sema_br"): gws[("sem", res)] = gws.get(("sem", res), 0) + (data if name.endswith("br") else 1) * G.g
+  elif name == "ds_gws_sema_p":
+    if gws.get(("sem", res), 0) < G.g: raise Unsupported(f"{name}: the semaphore would make a wave wait")
+    gws[("sem", res)] -= G.g
+  else: raise Unsupported(f"no semantics for {name}")
+
+
+def _cross_lane(op: Op, G: Group, gfx12: bool):
   f, name = op.f, op.name
   lanes = G.w.lanes
   lane = np.arange(lanes)
   off = f["offset0"] | f["offset1"] << 8
   if name == "ds_swizzle_b32":
-    data = np.broadcast_to(G.vgpr(f["data0"]), G.exec.shape)
-    if off & 0x8000:       # quad-permute mode
-      src = (lane & ~3) + np.array([(off >> (2 * k)) & 3 for k in range(4)])[lane & 3]
-    else:                  # bit-mask mode within groups of 32
-      and_m, or_m, xor_m = off & 31, (off >> 5) & 31, (off >> 10) & 31
-      src = (lane & ~31) | (((lane & 31 & and_m) | or_m) ^ xor_m)
-    G.write_vgpr(f["vdst"], data[:, src]); return
+    data = np.broadcast_to(G.vgpr(f["addr"]), G.exec.shape)      # the data is the ADDR operand
+    src = _swizzle_lanes(off, lanes)
+    G.write_vgpr(f["vdst"], np.where(G.exec[:, src], data[:, src], np.uint32(0))); return   # inactive lanes read 0
   addr = np.broadcast_to(G.vgpr(f["addr"]), G.exec.shape).astype(np.int64) + off
   data = np.broadcast_to(G.vgpr(f["data0"]), G.exec.shape)
-  sel = (addr >> 2) % lanes
+  # the ISA: lane = (addr / 4) mod 32 "regardless of wave size": a gfx11 wave64 permutes within each half (Mesa
+  # emulates a full-wave bpermute there); gfx12 permutes across the whole wave (Mesa: "GFX12+: works normally")
+  sel = (addr >> 2) % lanes if gfx12 else (lane & 32) | ((addr >> 2) & 31)
   if name.startswith("ds_bpermute"):
-    # reads another lane's data; a lane not in exec gives 0
+    # reads another lane's data; a lane not in exec gives 0 (the _fi form fetches inactive lanes too)
     val = np.take_along_axis(data, sel, 1)
-    val = np.where(np.take_along_axis(G.exec, sel, 1), val, np.uint32(0))
+    if name != "ds_bpermute_fi_b32": val = np.where(np.take_along_axis(G.exec, sel, 1), val, np.uint32(0))
     G.write_vgpr(f["vdst"], val); return
   out = np.zeros(G.exec.shape, np.uint32)
   rows = np.arange(G.g)[:, None].repeat(lanes, 1)

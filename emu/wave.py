@@ -50,6 +50,9 @@ class Waves:
     self.V = np.zeros((max(vgprs, 1), n, lanes), np.uint32)
     self.scc = np.zeros(n, bool)
     self.pc = np.zeros(n, np.int64)
+    # MODE (hwreg 1): FP_ROUND [3:0] (f32 [1:0], f16/f64 [3:2]: 0 nearest even, 1 +inf, 2 -inf, 3 toward 0),
+    # FP_DENORM [7:4] (f32 [5:4], f16/f64 [7:6]: 3 keeps denormals), DX10_CLAMP 8, IEEE 9
+    self.mode = np.full(n, 0xF0, np.uint32)
 
   def exec_lanes(self, idx) -> np.ndarray:
     return self.mask_lanes(self.S[idx, EXEC:EXEC + self.lanes // 32])

@@ -1,5 +1,5 @@
 """amdviz command line: `amdviz json PATH ROUTE`, `amdviz disasm PATH`, `amdviz stats PATH`, `amdviz asm [--arch A] FILE|-`,
-`amdviz emu CODE ...`."""
+`amdviz emu CODE ...`, `amdviz run CODE ...`."""
 from __future__ import annotations
 import argparse, os, sys
 import orjson
@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
   sub.add_parser("asm", add_help=False, help="assemble: amdviz asm [--arch gfx1100] [--json] FILE|-")
   sub.add_parser("serve", add_help=False, help="serve the viewer: amdviz serve [PATH ...] [--host H] [--port P] [--open]")
   sub.add_parser("export", add_help=False, help="write captures' analysis as Parquet: amdviz export CAPTURE... --out DIR")
+  sub.add_parser("run", add_help=False, help="dispatch a kernel with SQ thread tracing (a real GPU, or the simulated one): amdviz run CODE ...")
   sub.add_parser("emu", add_help=False, help="run a kernel on the simulator, write a capture: amdviz emu CODE --grid G --block B --arg ...")
   argv = sys.argv[1:] if argv is None else argv
   try: return _dispatch(p, argv)
@@ -114,6 +115,9 @@ def _dispatch(p, argv: list[str]) -> int:
     try: return export_cli(argv[1:])
     except (CaptureError, CodeObjectError, UnsupportedArch) as e:
       print(f"amdviz export: {e}", file=sys.stderr); return 1
+  if argv[:1] == ["run"]:                                # its own parser: driver/cli.py
+    from driver.cli import cli as run_cli
+    return run_cli(argv[1:])
   if argv[:1] == ["emu"]:                                # its own parser: emu/cli.py
     from emu.cli import cli as emu_cli
     return emu_cli(argv[1:])

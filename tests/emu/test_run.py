@@ -24,8 +24,11 @@ def build(tmp_path_factory, src: str, arch: str, opt: str = "-O3", flags: tuple[
 
 def round_trip(r) -> dict:
   """Decode and map the run's trace as viz does: every traced wave must come back with exactly its pcs, every wave
-  must start and end, nothing may be unmapped. Returns totals."""
+  must start and end, nothing may be unmapped. Returns totals. Code with calls (s_swappc/s_setpc) is the exception the
+  trace cannot express: the packets carry no pc, so the mapper loses a wave at its first indirect jump; there its
+  pcs must match up to that jump and the rest of its packets count as lost, nothing else."""
   insts = r.instructions
+  if any(i.flow in ("call", "indirect") for i in insts): return _round_trip_indirect(r)
   d = Disassembler(r.arch)
   encs = [(e.name if (e := d.encoding_of(i.words[0])) else None) for i in insts]
   prog = program_tables(insts, build_cfg(insts, r.entry_pc), r.entry_pc, arch_layout(r.arch), encs)
@@ -142,3 +145,26 @@ def test_bad_input_names_the_wave_and_pc(tmp_path_factory, arch):
     run(code, "saxpy", args=(np.zeros(4, np.float32),))
   with pytest.raises(ValueError, match=r"no kernel 'nope'"):
     run(code, "nope")
+
+
+def _round_trip_indirect(r) -> dict:
+  insts = r.instructions
+  d = Disassembler(r.arch)
+  encs = [(e.name if (e := d.encoding_of(i.words[0])) else None) for i in insts]
+  prog = program_tables(insts, build_cfg(insts, r.entry_pc), r.entry_pc, arch_layout(r.arch), encs)
+  jumps = {i.pc for i in insts if i.flow in ("call", "indirect")}
+  traced = 0
+  for se, blob in enumerate(r.traces):
+    m = map_buffer(blob, r.arch, prog, 0)
+    mine = [w for w in r.waves if w.se == se]
+    assert m.n_waves == len(mine) and m.counts["other_simd"] == 0
+    at = {(int(s), int(cu), int(sd), int(sl)): i for i, (s, cu, sd, sl) in enumerate(zip(m.w_start, m.w_cu, m.w_simd, m.w_slot))}
+    for w in mine:
+      i = at[(w.start, w.cu, w.simd, w.slot)]
+      assert m.w_end[i] == w.end
+      if not w.traced: continue
+      traced += 1
+      first = next((k for k, pc in enumerate(w.pcs) if int(pc) in jumps), len(w.pcs) - 1)
+      got = m.program.pc[m.ev_inst[m.ev_wave == i]]
+      assert np.array_equal(got[:first + 1], w.pcs[:first + 1])
+  return {"waves": len(r.waves), "traced": traced}

@@ -35,3 +35,32 @@ def trunc_div(a, b):
 
 
 def trunc_rem(a, b): return np.asarray(a, np.int64) - trunc_div(a, b) * np.asarray(b, np.int64)
+
+
+class AfterRun(dict):
+  """`expected` for outputs the source defines only in part (lanes whose value is undefined, stores that race,
+  a vec3's padding, atomics whose returned values depend on the order lanes are served in): an entry may be a
+  function of the array the run left, called when the harness reads `expected` (after the run); it returns what
+  the array must equal. Plain arrays are compared as usual."""
+  def __init__(self, args: tuple, entries: dict):
+    super().__init__(entries)
+    self.args = args
+
+  def items(self): return [(i, f(self.args[i]) if callable(f) else f) for i, f in super().items()]
+
+
+def care(want, defined):
+  """An AfterRun entry: the output must equal `want` (bit for bit) where `defined` (broadcast to want's shape) is
+  set; elsewhere the source leaves the value undefined and any value passes. `defined` comes from the source's
+  meaning, never from the output."""
+  want = np.asarray(want)
+  defined = np.broadcast_to(np.asarray(defined, bool), want.shape)
+  assert defined.any(), "a reference that defines nothing checks nothing"
+  return lambda got: np.where(defined, want, got).astype(want.dtype)
+
+
+def one_of(options):
+  """An AfterRun entry: each element must equal one of options[..., k] (the values the legal orders of racing
+  stores or atomics can leave there); a mismatch reports options[..., 0]."""
+  options = np.asarray(options)
+  return lambda got: np.where((got[..., None] == options).any(-1), got, options[..., 0]).astype(options.dtype)
