@@ -144,7 +144,7 @@ def open_device(backend: str = "auto", arch: str | None = None, allow_unprofiled
       return r
     except Unavailable as e:
       if backend == "kfd": raise
-      why = f"no GPU to use ({e})"
+      why = f"no usable GPU: {str(e).split(':')[0]}"
   from driver.simgpu import SimGPU
   from driver.fake_kfd import FakeHost
   r = Runner(kfd.KFDBackend(host=FakeHost(SimGPU(arch or "gfx1100"))), "emu", True)
