@@ -40,8 +40,51 @@ def ctrl_fields(gen: str, on: bool) -> dict:
   return f
 
 
+def _gfx9_grbm(s: Stream, se: int | None) -> None:
+  if se is None: s.set_uconfig_reg("GRBM_GFX_INDEX", SE_BROADCAST_WRITES=1, SH_BROADCAST_WRITES=1, INSTANCE_BROADCAST_WRITES=1)
+  else: s.set_uconfig_reg("GRBM_GFX_INDEX", SE_INDEX=se, SH_INDEX=0, INSTANCE_BROADCAST_WRITES=1)
+
+
+def _gfx9_mode(on: bool) -> dict:
+  # compute waves only (MASK_CS), ON or OFF, auto-flush; as Mesa's gfx9 path (radv_emit_sqtt_start) writes it
+  return dict(MASK_CS=7, MODE=1 if on else 0, AUTOFLUSH_EN=1)
+
+
+def sqtt_begin_gfx9(s: Stream, buffers: list[SqttBuffer], itraced: set[int], cu: int = 0) -> None:
+  """GC 9.4.3 (CDNA3): one buffer per SE through BASE/BASE2/SIZE, the traced CU in MASK, instruction tokens by
+  TOKEN_MASK2; MODE turns it on. Not executed anywhere here (the simulated GPU is gfx11/gfx12): pinned as a golden
+  stream, to be confirmed on an MI300."""
+  for b in buffers:
+    if b.va % SQTT_ALIGN or b.size % SQTT_ALIGN: raise ValueError(f"SQTT buffer {b.va:#x}+{b.size:#x} is not 4 KB aligned")
+    _gfx9_grbm(s, b.se)
+    s.set_uconfig_reg("SQ_THREAD_TRACE_BASE2", ADDR_HI=b.va >> 44)
+    s.set_uconfig_reg("SQ_THREAD_TRACE_BASE", ADDR=b.va >> 12 & 0xFFFFFFFF)
+    s.set_uconfig_reg("SQ_THREAD_TRACE_SIZE", SIZE=b.size >> 12)
+    s.set_uconfig_reg("SQ_THREAD_TRACE_MASK", CU_SEL=cu, SH_SEL=0, SIMD_EN=0xF, REG_STALL_EN=1, SPI_STALL_EN=1, SQ_STALL_EN=1)
+    s.set_uconfig_reg("SQ_THREAD_TRACE_TOKEN_MASK", TOKEN_MASK=0xFFFF, REG_MASK=0xFF)
+    s.set_uconfig_reg("SQ_THREAD_TRACE_TOKEN_MASK2", INST_MASK=0xFFFFFFFF if b.se in itraced else 0)
+    s.set_uconfig_reg("SQ_THREAD_TRACE_HIWATER", HIWATER=6)
+    s.set_uconfig_reg("SQ_THREAD_TRACE_MODE", **_gfx9_mode(True))
+  _gfx9_grbm(s, None)
+  s.set_sh_reg("COMPUTE_THREAD_TRACE_ENABLE", THREAD_TRACE_ENABLE=1)
+  s.event_write("THREAD_TRACE_START")
+
+
+def sqtt_end_gfx9(s: Stream, buffers: list[SqttBuffer], readback_va: int) -> None:
+  s.event_write("THREAD_TRACE_FINISH")
+  for k, b in enumerate(buffers):
+    _gfx9_grbm(s, b.se)
+    s.wait_reg_mem("!=", 0, 0x3FF << 16, reg="SQ_THREAD_TRACE_STATUS")           # FINISH_DONE
+    s.set_uconfig_reg("SQ_THREAD_TRACE_MODE", **_gfx9_mode(False))
+    s.wait_reg_mem("==", 0, 1 << 30, reg="SQ_THREAD_TRACE_STATUS")               # not BUSY
+    for j, reg in enumerate(("SQ_THREAD_TRACE_WPTR", "SQ_THREAD_TRACE_STATUS", "SQ_THREAD_TRACE_CNTR")):
+      s.copy_data("REG", "MEM", reg, readback_va + 16 * k + 4 * j, wr_confirm=1)
+  _gfx9_grbm(s, None)
+
+
 def sqtt_begin(s: Stream, buffers: list[SqttBuffer], itraced: set[int], wgp: int = 0, simd: int = 0) -> None:
   gen = s.gen
+  if gen == "gfx9.4.3": return sqtt_begin_gfx9(s, buffers, itraced, wgp)
   for b in buffers:
     if b.va % SQTT_ALIGN or b.size % SQTT_ALIGN: raise ValueError(f"SQTT buffer {b.va:#x}+{b.size:#x} is not 4 KB aligned")
     _grbm(s, b.se)
@@ -64,6 +107,7 @@ def sqtt_begin(s: Stream, buffers: list[SqttBuffer], itraced: set[int], wgp: int
 
 def sqtt_end(s: Stream, buffers: list[SqttBuffer], readback_va: int) -> None:
   """Finish, stop and read back: per SE READBACK_DWORDS at readback_va + 16 * index."""
+  if s.gen == "gfx9.4.3": return sqtt_end_gfx9(s, buffers, readback_va)
   s.event_write("THREAD_TRACE_FINISH")
   for k, b in enumerate(buffers):
     _grbm(s, b.se)
@@ -77,6 +121,7 @@ def sqtt_end(s: Stream, buffers: list[SqttBuffer], readback_va: int) -> None:
 
 
 def written_bytes(gen: str, wptr: int, base_va: int) -> int:
+  if gen == "gfx9.4.3": return (wptr & 0x3FFFFFFF) * 32      # (GC 9: counted from the buffer's base)
   off = (wptr & 0x1FFFFFFF) * 32
   return off - (base_va & (0x1FFFFFFF * 32)) if gen == "gfx11" else off
 
@@ -98,5 +143,7 @@ def dispatch(s: Stream, entry_va: int, kd, user_sgprs: list[int], grid, block, w
   s.set_sh_reg("COMPUTE_START_X", 0, 0, 0)
   s.set_sh_reg("COMPUTE_NUM_THREAD_X", *block)
   s.set_sh_reg("COMPUTE_RESOURCE_LIMITS", 0)
-  s.dispatch_direct(*grid, {"COMPUTE_SHADER_EN": 1, "FORCE_START_AT_000": 1, "CS_W32_EN": int(wave32)})
+  ini = {"COMPUTE_SHADER_EN": 1, "FORCE_START_AT_000": 1}
+  if s.gen != "gfx9.4.3": ini["CS_W32_EN"] = int(wave32)      # (GC 9 runs wave64 only)
+  s.dispatch_direct(*grid, ini)
   s.event_write("CS_PARTIAL_FLUSH")

@@ -1,6 +1,7 @@
 """numpy references for the corpus kernels (tests/corpus/NN_name.cl -> cNN_name.py here), run by tests/emu/test_corpus.py.
 
-Each module defines, per kernel it covers, a function `KERNEL(rng, lanes) -> Case`: the launch, the arguments (numpy
+Each module defines, per kernel it covers, a function `KERNEL(rng, lanes) -> Case` (or `KERNEL(rng, lanes, arch)` when
+the kernel's results depend on the target, e.g. `#if __GFX12__`): the launch, the arguments (numpy
 arrays for buffers, scalars by value) built from the seeded generator, and the expected contents of the buffers after
 the run, computed here in numpy from the same arguments, independently of the simulator.
 """
