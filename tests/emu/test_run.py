@@ -168,3 +168,30 @@ def _round_trip_indirect(r) -> dict:
       got = m.program.pc[m.ev_inst[m.ev_wave == i]]
       assert np.array_equal(got[:first + 1], w.pcs[:first + 1])
   return {"waves": len(r.waves), "traced": traced}
+
+
+BAD = """
+#define LX __builtin_amdgcn_workitem_id_x()
+__kernel void trap(__global int *out) { if (LX == 3) __asm__ volatile("s_trap 2"); out[LX] = 1; }
+#if defined(__gfx1200__) || defined(__gfx1201__)
+#define BAR "s_barrier_signal -1\\n s_barrier_wait -1"
+#else
+#define BAR "s_barrier"
+#endif
+__kernel void split_barrier(__global int *out) {
+  if (LX < 32) __asm__ volatile(BAR); else __asm__ volatile("s_nop 0\\n " BAR);
+  out[LX] = 2;
+}
+__kernel void illegal(__global int *out) { __asm__ volatile("v_illegal"); out[LX] = 3; }
+"""
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_each_kind_of_bad_code_names_the_wave_and_pc(tmp_path_factory, arch):
+  code = build(tmp_path_factory, BAD, arch)
+  with pytest.raises(EmuError, match=r"wave 0 at pc 0x[0-9a-f]+ \(s_trap 2\): the kernel executed s_trap 2"):
+    run(code, "trap", grid=1, block=32, args=(np.zeros(32, np.int32),))
+  with pytest.raises(EmuError, match=r"waves of workgroup 0 wait at different barriers \(pcs 0x[0-9a-f]+, 0x[0-9a-f]+\)"):
+    run(code, "split_barrier", grid=1, block=64, args=(np.zeros(64, np.int32),))
+  with pytest.raises(EmuError, match=r"wave 0 at pc 0x[0-9a-f]+ \(v_illegal\): no semantics for v_illegal"):
+    run(code, "illegal", grid=1, block=32, args=(np.zeros(32, np.int32),))
