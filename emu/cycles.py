@@ -7,7 +7,8 @@ captures is `benchmarks/bench_emu.py`'s job):
   a workgroup's waves share its WGP and take its four SIMDs in turn (WGP mode, the gfx10+ compute default);
   each SIMD has 16 wave slots, and a workgroup that finds too few free starts when enough waves have ended.
 - Issue: the gap between a wave's consecutive instructions depends on the classes of both (`GAP`, per ISA
-  family): the medians measured on the real gfx1100 / gfx1200 captures, e.g. VALU -> VALU 5 / 2 cycles, but VALU ->
+  family): the medians measured on the real gfx1100 / gfx1200 captures, e.g. VALU -> VALU 5 cycles when the second
+  reads what the first wrote and 1 when it does not (both targets: the VALU dependency latency), but VALU ->
   LDS, VMEM or a branch about 18 (the VALU pipeline drains first), SALU -> SMEM 9; pairs not seen take `ISSUE` of
   the first (wave64 VALU and VMEM take two passes); `s_nop N` N+1 cycles; a taken branch adds `BRANCH_TAKEN`.
 - Memory: every SMEM / VMEM / LDS issue increments its wait counter and completes `LATENCY` cycles later, in
@@ -22,17 +23,19 @@ from dataclasses import dataclass
 import numpy as np
 from sqtt.timing import counters_incremented, wait_thresholds
 
-ISSUE = {"salu": 1, "valu": 1, "trans": 4, "valu64": 16, "wmma": 20, "smem": 1, "vmem": 1, "lds": 1, "branch": 1, "other": 1, "wait": 1,
+ISSUE = {"salu": 1, "valu": 1, "trans": 4, "valu64": 4, "wmma": 4, "smem": 1, "vmem": 1, "lds": 1, "branch": 1, "other": 1, "wait": 1,
          "barrier": 1, "end": 1}
 BRANCH_TAKEN = 4
+VALU_DEPENDENT = 5      # a VALU reading the previous VALU's result: the captures' median (gfx1100 and gfx1200 alike)
 # (previous class, next class) -> cycles between their issues; medians over the real captures' traced waves
 # (benchmarks/bench_emu.py prints them next to the model's result)
 _GAP_COMMON = {("valu", "lds"): 18, ("valu", "vmem"): 18, ("valu", "branch"): 18, ("valu", "barrier"): 18,
                ("barrier", "valu"): 18, ("salu", "smem"): 9, ("salu", "branch"): 10, ("branch", "salu"): 9,
-               ("branch", "lds"): 3, ("trans", "valu"): 4, ("salu", "vmem"): 1, ("vmem", "vmem"): 1, ("lds", "lds"): 1}
-GAP = {"gfx11": {**_GAP_COMMON, ("valu", "valu"): 5, ("valu", "salu"): 7, ("salu", "salu"): 2, ("vmem", "salu"): 3,
+               ("branch", "lds"): 3, ("trans", "valu"): 4, ("salu", "vmem"): 1, ("vmem", "vmem"): 1, ("lds", "lds"): 1,
+               ("valu64", "valu64"): 2, ("valu64", "valu"): 4, ("wmma", "wmma"): 1, ("wmma", "salu"): 16}
+GAP = {"gfx11": {**_GAP_COMMON, ("valu", "salu"): 7, ("salu", "salu"): 2, ("vmem", "salu"): 3,
                  ("smem", "valu"): 1, ("salu", "valu"): 2},
-       "gfx12": {**_GAP_COMMON, ("valu", "valu"): 2, ("valu", "salu"): 14, ("salu", "salu"): 1, ("vmem", "salu"): 8,
+       "gfx12": {**_GAP_COMMON, ("valu", "salu"): 14, ("salu", "salu"): 1, ("vmem", "salu"): 8,
                  ("smem", "valu"): 10, ("salu", "valu"): 2}}
 # cycles from issue to completion, medians over the real captures (tiny kernels: cold caches, so these are
 # first-touch latencies; a kernel that reuses data sees less on hardware): s_waitcnt end minus the issue of the
@@ -42,7 +45,7 @@ LATENCY = {"gfx11": {"smem": 1300, "load": 1500, "store": 320, "lds": 34, "other
 COUNTER_KIND = {"lgkmcnt": "lds", "kmcnt": "smem", "vmcnt": "load", "loadcnt": "load", "vscnt": "store",
                 "storecnt": "store", "dscnt": "lds", "samplecnt": "load", "bvhcnt": "load"}
 TRANS = ("v_exp", "v_log", "v_rcp", "v_rsq", "v_sqrt", "v_sin", "v_cos")
-# quarter-rate and slower VALU (the trace writes them as VALUB_2/4/16 or DPFP): about 16 cycles each on the captures
+# quarter-rate and slower VALU (the trace writes them as VALUB_2/4/16 or DPFP): their own rows in GAP
 SLOW = ("v_lshlrev_b64", "v_lshrrev_b64", "v_ashrrev_i64", "v_mad_u64", "v_mad_i64", "v_mad_co_u64", "v_mad_co_i64")
 
 
@@ -82,7 +85,9 @@ class InstructionCosts:
     fam = "gfx12" if layout == "rdna4" else "gfx11"
     self.gap, self.latency = GAP[fam], LATENCY[fam]
     self.cls, self.size, self.incs, self.waits, self.nops = {}, {}, {}, {}, {}
+    self.reads, self.writes = {}, {}
     for i in instructions:
+      self.reads[i.pc], self.writes[i.pc] = frozenset(i.reads), frozenset(i.writes)
       self.cls[i.pc] = klass(i)
       self.size[i.pc] = i.size
       self.incs[i.pc] = counters_incremented(i.mnemonic, i.writes, layout)
@@ -90,8 +95,9 @@ class InstructionCosts:
       self.nops[i.pc] = (i.words[0] & 0xF) + 1 if i.mnemonic == "s_nop" else 0
 
   def issue_cost(self, pc: int, next_pc: int | None = None) -> int:
-    c = self.cls[pc]
-    n = self.nops[pc] or self.gap.get((c, self.cls.get(next_pc)), ISSUE[c])
+    c, nc = self.cls[pc], self.cls.get(next_pc)
+    if c == "valu" and nc == "valu": n = VALU_DEPENDENT if self.writes[pc] & self.reads[next_pc] else 1
+    else: n = self.nops[pc] or self.gap.get((c, nc), ISSUE[c])
     if self.wave64 and c in ("valu", "valu64", "vmem"): n *= 2
     return n
 
