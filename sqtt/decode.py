@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 import numpy as np
-from sqtt.jit import compiled
+from sqtt.jit import Rows, compiled, is_interpreted, python_ints
 from sqtt.packets import (ALU_SRC, CDNA_HEADER, HEADER_LAYOUTS, INST_OPS, KIND, KINDS, LAYOUT_NAMES, LAYOUTS, MEM_SRC, TIME_RULES,
                           arch_layout)
 
@@ -58,9 +58,9 @@ BYTE_KIND, RULES = _build_tables()
 def _frame(data, first_kind, byte_kind, rules, nk, state, offset, kind, time, raw, lay):
   """Walk the nibble stream of `data`, appending packets to the output arrays until the stream ends or they
   are full. `state` carries the walk between calls (the caller grows the arrays and calls again)."""
-  p, n, t, base, anchored, layout = state[0], state[1], state[2], state[3], state[4], state[5]
-  err_at, err_code, err_arg = state[6], state[7], state[8]    # err_at: nibble of the first problem, -1 if none
-  n_bytes = data.shape[0]
+  p, n, t, base, anchored, layout = int(state[0]), int(state[1]), int(state[2]), int(state[3]), int(state[4]), int(state[5])
+  err_at, err_code, err_arg = int(state[6]), int(state[7]), int(state[8])    # err_at: nibble of the first problem, -1 if none
+  n_bytes = len(data)
   n_nib, cap, done = 2 * n_bytes, offset.shape[0], 1
   while p < n_nib:
     if n == cap:
@@ -124,13 +124,29 @@ def _frame_new(data, first_kind, byte_kind, rules, nk, state):
   return offset[:n].copy(), kind[:n].copy(), time[:n].copy(), raw[:n].copy(), lay[:n].copy()
 
 COLUMN_TYPES = (np.int64, np.uint8, np.int64, np.uint64, np.uint8)   # offset, kind, time, raw, layout
+_frame_python = python_ints(_frame)
+_TABLES_PYTHON: list = []
+
+
+def _framer():
+  """The framing loop for this thread: numba's, or (inside sqtt.jit.interpreted) plain Python over bytes and lists,
+  which makes no numpy scalar per packet. Both take and return the same arguments."""
+  if not is_interpreted(): return compiled(_frame)
+  if not _TABLES_PYTHON: _TABLES_PYTHON.extend((Rows(BYTE_KIND), Rows(RULES)))
+  def frame(data, first_kind, byte_kind, rules, nk, state, *out):
+    st = state.tolist()
+    _frame_python(bytes(data), first_kind, *_TABLES_PYTHON, nk, st, *out)
+    state[:] = st
+  return frame
+
+
 def _walk(data, layout: int, first_kind: int):
   """Frame the whole stream: (offset, kind, time, raw, layout columns), first error (nibble or -1, code, detail)."""
   # state: nibble, packets so far, clock, CDNA clock base, base set, layout, first error (nibble, code, detail), done
   state = np.zeros(10, np.int64)
   state[5], state[6] = layout, -1
-  frame, frame_new = compiled(_frame), compiled(_frame_new, _frame=_frame)
-  if len(data) < 1 << 20:
+  frame, frame_new = _framer(), compiled(_frame_new, _frame=_frame)
+  if len(data) < 1 << 20 and not is_interpreted():
     out = frame_new(data, first_kind, BYTE_KIND, RULES, NK, state)
     if state[9]: return out, *state[6:9].tolist()
   else:
@@ -309,7 +325,7 @@ def decode_chunks(blob: bytes, arch: str | None = None, chunk: int = CHUNK):
   state = np.zeros(10, np.int64)
   state[5], state[6] = LAYOUT_NAMES.index(layout), -1
   out = [np.empty(chunk, t) for t in COLUMN_TYPES]
-  frame, first_kind = compiled(_frame), LAYOUT_HEADER if cdna_header else -1
+  frame, first_kind = _framer(), LAYOUT_HEADER if cdna_header else -1
   while True:
     state[1] = 0                                  # packets written into this chunk's arrays
     frame(data, first_kind, BYTE_KIND, RULES, NK, state, *out)

@@ -24,6 +24,38 @@ def interpreted(on: bool = True):
   finally: _local.interpreted = before
 
 
+def is_interpreted() -> bool:
+  """Whether this thread is inside `with interpreted():`."""
+  return getattr(_local, "interpreted", False)
+
+
+class PythonInts:
+  """Stands in for numpy inside a hot loop run as plain Python: np.int64(x) / np.uint64(x) of a Python int stay Python
+  ints (64-bit wrapped), which is several times faster than numpy scalars; anything else is numpy's."""
+  int64 = int
+  @staticmethod
+  def uint64(x): return x & 0xFFFF_FFFF_FFFF_FFFF
+  def __getattr__(self, name): return getattr(_np(), name)
+
+
+def _np():
+  import numpy
+  return numpy
+
+
+class Rows:
+  """A 2-D integer table as nested lists, indexed t[i, j] as numpy is: the plain-Python loop's view of a table."""
+  __slots__ = ("rows",)
+  def __init__(self, a): self.rows = a.tolist()
+  def __getitem__(self, ij): return self.rows[ij[0]][ij[1]]
+
+
+def python_ints(fn):
+  """`fn` with numpy's scalar constructors replaced by Python ints (see PythonInts); for the interpreted path, whose
+  caller hands it bytes, Rows and lists so that no numpy scalar is made per packet."""
+  return types.FunctionType(fn.__code__, {**fn.__globals__, "np": PythonInts()}, fn.__name__, fn.__defaults__, fn.__closure__)
+
+
 def compiled(fn, **calls):
   """`fn` compiled by numba (nogil, cached on disk). `calls` maps global names `fn` calls to the plain
   functions behind them; fn sees their compiled versions under those names."""
