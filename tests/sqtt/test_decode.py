@@ -127,6 +127,15 @@ def test_interpreted_loop_equals_compiled(monkeypatch):
     n = len(i)
     assert n > 100 and all((getattr(i, f) == getattr(c, f)[:n]).all() for f in ("offset", "kind", "time", "raw", "layout"))
 
+def test_python_ints_loop_equals_compiled(capture_path):
+  """Inside sqtt.jit.interpreted() (small captures) the loop runs over bytes and lists with Python ints: the same
+  packets and the same first error as the compiled loop, on every buffer of every real capture."""
+  from sqtt.jit import interpreted
+  for blob, arch in traces(f"{capture_path.parent.name}/{capture_path.name}"):
+    c = decode(blob, arch)
+    with interpreted(): i = decode(blob, arch)
+    assert all((getattr(i, f) == getattr(c, f)).all() for f in ("offset", "kind", "time", "raw", "layout")) and i.error == c.error
+
 # ---------------------------------------------------------------------------------------------------
 # streams built packet by packet
 
