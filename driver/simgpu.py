@@ -198,7 +198,7 @@ class SimGPU:
       m = R.unpack(R.get(self.gen, "SQ_THREAD_TRACE_MASK"), r["SQ_THREAD_TRACE_MASK"])
       itrace[se] = (m["WGP_SEL"] | m["SA_SEL"] << self.shape.sa_shift, m["SIMD_SEL"])
     L = Launch(self.arch, f"kernel@{entry:#x}", code.tobytes(), start, entry, user, rsrc2, wave32, grid, block, vgprs, lds,
-               scratch, itrace)
+               scratch, itrace, rsrc1)     # (RSRC1: the FP round / denorm mode the waves start in)
     run = launch(L, self.memory, trace=tracing)
     self.runs.append(run)
     if tracing:

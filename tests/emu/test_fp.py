@@ -603,3 +603,53 @@ def test_llvm_division_sequence(dt, div, rcp, report):
   fin = np.isfinite(a[i]) & np.isfinite(b[i]) & (b[i] != 0) & (a[i] != 0)
   assert_bits(want[i][fin], [round_frac(Fr(float(x)) / Fr(float(y)), dt) for x, y in zip(a[i][fin], b[i][fin])])
   if rcp is fp.rcp: report(f"fdiv {np.dtype(dt).name}: {len(a)} quotients of LLVM's div_scale/rcp/fma/div_fmas/div_fixup sequence correctly rounded")
+
+
+def test_fp8_encodings():
+  """OCP fp8 (E4M3FN) and bf8 (E5M2) bytes worked out by hand from the formats: 1.0 is exponent = bias, the largest
+  finite values, the smallest subnormals, ties to even, overflow (NaN for fp8, inf for bf8, FP16_OVFL clear), -0."""
+  x = np.array([1.0, -1.0, 448.0, 464.0, 465.0, 2.0 ** -9, 2.0 ** -10, 1.5 * 2.0 ** -10, 0.0, -0.0, 1.0625, 1.1875,
+                np.inf, np.nan], f32)
+  assert fp.f32_to_fp8(x, False).tolist() == [0x38, 0xB8, 0x7E, 0x7E, 0x7F, 0x01, 0x00, 0x01, 0x00, 0x80, 0x38, 0x3A,
+                                              0x7F, 0xFF]
+  y = np.array([1.0, 57344.0, 61440.0, 2.0 ** -16, 1.125, 1.375, -np.inf], f32)
+  assert fp.f32_to_fp8(y, True).tolist() == [0x3C, 0x7B, 0x7C, 0x01, 0x3C, 0x3E, 0xFC]
+  assert fp.fp8_to_f32(np.array([0x38, 0x7E, 0x01, 0x80, 0xF0]), False).tolist() == [1.0, 448.0, 2.0 ** -9, -0.0, -128.0]
+  assert fp.fp8_to_f32(np.array([0x3C, 0x7B, 0x7C, 0x01]), True).tolist() == [1.0, 57344.0, np.inf, 2.0 ** -16]
+  # stochastic rounding: 1.0625 is half an fp8 ulp above 1.0; a seed whose top 20 bits are half the ulp rounds up
+  assert fp.f32_to_fp8(np.array([1.0625, 1.0625], f32), False, np.array([0, 0x80000000], np.uint32)).tolist() == [0x38, 0x39]
+
+
+@pytest.mark.parametrize("mode", [1, 2, 3])
+def test_directed_rounding_f32(mode):
+  """MODE round modes for the f32 add / mul / fma: against Fraction rounded up, down or toward zero."""
+  rng = np.random.default_rng(mode)
+  a, b, c = (rand_float(rng, 1500, f32, -30, 30) for _ in range(3))
+  a[:4], b[:4], c[:4] = [1.0, -1.0, 3e38, 0.0], [1.0, 1.0, 3e38, -0.0], [-1.0, 1.0, 0.0, 0.0]
+  big = Fr(np.finfo(f32).max.item())
+  def want(v):
+    """Exact values rounded in the mode; past the largest finite value: inf where the mode rounds away from it."""
+    q = {1: math.ceil, 2: math.floor, 3: math.trunc}[mode]
+    out = []
+    for x in v:
+      if x == 0: out.append(0.0); continue
+      e = -126
+      while abs(x) >= Fr(2) ** (e + 1): e += 1
+      ulp = Fr(2) ** (e - 23)
+      r = q(x / ulp) * ulp
+      out.append(float(r) if abs(r) <= big else (math.inf if r > 0 else -math.inf) if mode != 3 and (r > 0) == (mode == 1)
+                 else float(big if r > 0 else -big))
+    return np.array(out, f32)
+  fin = np.isfinite(a) & np.isfinite(b) & np.isfinite(c)
+  a, b, c = a[fin], b[fin], c[fin]
+  F = lambda v: [Fr(float(t)) for t in v]
+  got = fp.fma_f32(a, b, c, mode=mode)
+  exact = [x * y + z for x, y, z in zip(F(a), F(b), F(c))]
+  w = want(exact)
+  nz = np.array([e != 0 for e in exact])
+  assert np.array_equal(got[nz], w[nz])
+  prod = [x * y for x, y in zip(F(a), F(b))]
+  pz = np.array([e != 0 for e in prod])
+  assert np.array_equal(fp.mul_f32(a, b, mode)[pz], want(prod)[pz])
+  s = fp.add_f32(np.array([1.0, -0.0], f32), np.array([-1.0, 0.0], f32), mode)
+  assert np.signbit(s).tolist() == [mode == 2, mode == 2]     # exact zero sums: -0 only toward -inf

@@ -19,7 +19,7 @@ from fractions import Fraction
 import math
 import numpy as np
 from tests.emu.corpus_refs import Case, s32
-from tests.emu.corpus_refs._exact import F16, F32, F64, E4M3, E5M2, rnd, rnd_units, fadd_chain, to_np, target_arch
+from tests.emu.corpus_refs._exact import F16, F32, F64, E4M3, E5M2, rnd, rnd_units, fadd_chain, to_np
 
 f16, f32, f64 = np.float16, np.float32, np.float64
 
@@ -91,7 +91,7 @@ def _pk_u8(v: np.ndarray) -> np.ndarray:
   return np.clip(np.rint(v.astype(f64)), 0, 255).astype(np.int64)
 
 
-def conv(rng, lanes):
+def conv(rng, lanes, arch):
   n = 256
   i64 = np.int64
   a = rng.integers(-2**31, 2**31, n, dtype=i64)
@@ -162,7 +162,7 @@ def conv(rng, lanes):
   lo[:] = 2 * gi + 2 * ei
   ho = _ho(a, u, g, e)
   io[1024:1024 + n] = (_pk_u8(g) | _pk_u8(g * f32(2)) << 24).astype(np.int64).astype(np.uint32).view(np.int32)
-  if target_arch().startswith("gfx12"):
+  if arch.startswith("gfx12"):
     ux = [v & 0xFFFFFFFF for v in x]
     dec = lambda vals, bf8: np.array([_fp8_decode(b, bf8) for b in vals], f32)
     b = [[(v >> (8 * k)) & 0xFF for v in ux] for k in range(4)]

@@ -4,10 +4,8 @@ The float sums are summed in the order the source groups them (`r += a + b + c` 
 reassociates (no fast-math flag) and no multiply is near an add except d16's v * c + w, which OpenCL's default
 FP_CONTRACT makes one fma (v_pk_fma_f16 in every build): that is rounded once here.
 
-`spaces` is left out (its reference is `_spaces`, unused): its buffers match the simulator in every build, but it
-calls a function (through_generic, noinline), and the SQTT mapper (sqtt/mapping.py) loses a wave at the callee's
-s_setpc_b64 return (an indirect jump whose target is not in the trace), so the test's trace round trip fails.
-Rename it back to `spaces` once the mapper follows returns.
+spaces runs 64 work-items a group (two waves on wave32), so every lds[] entry the generic reads can reach is
+written before the barrier; odd lanes' generic pointer is LDS and even lanes' global within one flat access.
 """
 import numpy as np
 from tests.emu.corpus_refs import Case, s32
@@ -16,7 +14,7 @@ from tests.emu.corpus_refs._exact import F16, rnd, to_np
 f16, f32 = np.float16, np.float32
 
 
-def _spaces(rng, lanes):
+def spaces(rng, lanes):
   # 64 work-items a group (two waves on wave32): lds[0..63] all written before the barrier, and odd lanes' generic
   # pointer is LDS, even lanes' global, in the same wave
   n, blk, k = 256, 64, 5

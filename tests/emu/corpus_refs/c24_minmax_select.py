@@ -5,7 +5,7 @@ never overflow. The float and half terms are summed in the source's order, each 
 
 Floats: most lanes hold multiples of 2^-4 below 2^11 (halves: of 2^-2 below 2^5), whose sums are exact in any
 order, because the -cl-fast-relaxed-math build may reassociate them (and assumes no NaN, no infinity, no signed
-zero). The default and -O0 builds also get edge lanes: quiet NaNs, infinities, +-0, subnormals, and general
+zero). The default and -O0 builds (_exact.target_flags tells them apart) also get edge lanes: quiet NaNs, infinities, +-0, subnormals, and general
 values. NaN semantics used there: fminf/fmaxf return the other operand (C, LLVM's minnum); v_med3_f32 with a NaN
 operand returns v_min3_f32 of the three, a quiet NaN losing to the other operand (ISA pseudocode, which LLVM's
 amdgcn_fmed3 passes through). Lanes whose result would be NaN (inf - inf, a NaN picked by the select) are not
@@ -13,7 +13,7 @@ made: which NaN the hardware returns is not what this tests.
 """
 import numpy as np
 from tests.emu.corpus_refs import Case, s32, u32
-from tests.emu.corpus_refs._exact import F16, F32, fadd_chain, target_build
+from tests.emu.corpus_refs._exact import F16, F32, fadd_chain, target_flags
 
 f16, f32 = np.float16, np.float32
 
@@ -52,8 +52,7 @@ def _edge_lanes(rng, n, dt, fmt_max):
 
 
 def mm(rng, lanes):
-  _, _, flags = target_build()
-  fast = "-cl-fast-relaxed-math" in flags
+  fast = "-cl-fast-relaxed-math" in target_flags()
   n = 256
   a = rng.integers(-2**27, 2**27, n + 2).astype(np.int32)
   a[5:9] = [7, 7, 7, -3]                                       # equal operands

@@ -1,7 +1,6 @@
 """tests/corpus/26_sort_scan.cl (integer only: exact)."""
 import numpy as np
 from tests.emu.corpus_refs import Case
-from tests.emu.corpus_refs._exact import target_arch
 
 
 def bitonic(rng, lanes):
@@ -14,14 +13,13 @@ def bitonic(rng, lanes):
   return Case(groups, 256, (data.copy(),), {0: exp})
 
 
-def block_scan(rng, lanes):
+def block_scan(rng, lanes, arch):
   """out = base + incl - x, sums[g] = the group's base + incl of work-item 255, where incl is the kernel's
   Hillis-Steele scan through ds_bpermute within each wave and base sums the last lane's incl of the waves before.
   __builtin_amdgcn_ds_bpermute is the instruction, whose lane is (address / 4) mod 32 on gfx11 whatever the wave
   size (ISA): a gfx11 wave64 reads within its own 32-lane half, so its upper half's `lane - off` wraps inside
   that half and the scan there is not a prefix sum (the reference models it); gfx12 reads across the whole wave.
   Small values: no int overflow."""
-  arch = target_arch()
   groups = 3
   x = rng.integers(-1000, 1000, groups * 256).astype(np.int32)
   blocks = x.reshape(groups, 256).astype(np.int64)

@@ -18,7 +18,6 @@ and as AMD's composable_kernel uses it: 8 one-byte elements a lane).
 """
 import numpy as np
 from tests.emu.corpus_refs import Case, s32, u32
-from tests.emu.corpus_refs._exact import target_arch
 
 f32 = np.float32
 
@@ -59,8 +58,7 @@ def _tr(rows: np.ndarray) -> np.ndarray:
   return np.swapaxes(g, 1, 2).reshape(-1, 8)
 
 
-def misc(rng, lanes):
-  arch = target_arch()
+def misc(rng, lanes, arch):
   n = lanes
   fo = (rng.standard_normal(256) * 4).astype(f32)
   fo[:n] = np.where(np.abs(fo[:n]) < 0.01, f32(0.5), fo[:n])      # no zeros: +-0 would make max order-dependent
