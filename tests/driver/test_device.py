@@ -92,6 +92,13 @@ def test_amdviz_run_command_line(tmp_path_factory, tmp_path):
     e = amdviz("run", code, "--kernel", "saxpy", "--backend", "emu", "-o", tmp_path / "x.amdviz", *bad)
     if msg is None: assert e.returncode == 0, e.stderr; continue
     assert e.returncode == 1 and msg in e.stderr and "Traceback" not in e.stderr, e.stderr
+  # OpenCL C straight from its file: compiled with clang-19 for --arch
+  src = tmp_path / "k.cl"
+  src.write_text(ELEMENTWISE)
+  c = amdviz("run", src, "--arch", "gfx1200", *args, "-o", tmp_path / "cl.amdviz")
+  assert c.returncode == 0 and "saxpy" in c.stdout, c.stderr
+  from capture import load_capture
+  assert load_capture(str(tmp_path / "cl.amdviz")).devices[0].arch == "gfx1200"
   for bad, msg in ((["/no/such.hsaco"], "no such file"), ([code, "--kernel", "zzz", "--backend", "emu"], "no kernel 'zzz'"),
                    ([code, "--backend", "emu", "--arch", "gfx1031"], "not gfx1031"),
                    ([code, "--backend", "kfd"], "no /dev/kfd")):
