@@ -41,7 +41,7 @@ def best_of(fn, repeat: int) -> float:
 def speed(repeat: int, waves: int, tmp: Path) -> list[dict]:
   from emu import run
   from tests.llvm_oracle import compile_cl, corpus_files, corpus_builds
-  from tests.emu.test_corpus import ref_module
+  from tests.emu.test_corpus import ref_module, make_case
   from isa.elf import load_code_object
   rows = []
   src = tmp / "uniform.cl"; src.write_text(UNIFORM)
@@ -71,12 +71,12 @@ def speed(repeat: int, waves: int, tmp: Path) -> list[dict]:
       if make is None: continue
       lanes = 32 if k.descriptor.wave32 else 64
       try:
-        c = make(np.random.default_rng(1234), lanes)
+        c = make_case(make, lanes, "gfx1100")
         r = run(code, k.name, c.grid, c.block, c.args, trace=False)
       except Exception as e:        # a kernel the simulator cannot run yet is reported, not timed
         rows.append({"kernel": f"{f.stem}:{k.name}", "error": f"{type(e).__name__}: {e}"[:120]}); continue
-      t = best_of(lambda: run(code, k.name, c.grid, c.block, make(np.random.default_rng(1234), lanes).args, trace=False), repeat)
-      t_ref = best_of(lambda: make(np.random.default_rng(1234), lanes), repeat)
+      t = best_of(lambda: run(code, k.name, c.grid, c.block, c.args, trace=False), repeat)   # (outputs overwritten: same work)
+      t_ref = best_of(lambda: make_case(make, lanes, "gfx1100"), repeat)
       rows.append({"kernel": f"{f.stem}:{k.name}", "wave_instructions": r.wave_instructions, "seconds": t,
                    "wave_inst_per_s": r.wave_instructions / t, "numpy_seconds": t_ref, "ratio_to_numpy": t / t_ref})
   return rows
