@@ -4,14 +4,16 @@ import {getJSON, showError, showStatus, untilLoaded} from "./api.js";
 import {el, hex, plural, svg} from "./dom.js";
 import {blockLabel, drawGraph} from "./graph.js";
 import {finder} from "./find.js";
-import {heatByPc} from "./heat.js";
+import {diffHeat, heatByPc, signed} from "./heat.js";
 import {panZoom} from "./panzoom.js";
 import {minimap} from "./minimap.js";
 import {isArrow, nextBlock} from "./navigate.js";
 import {highlightRegisters} from "./reghl.js";
 import {drawWaitArrows, isWait} from "./waits.js";
-import {instructionTable} from "./table.js";
+import {diffTable, instructionTable} from "./table.js";
 import {linearListing} from "./listing.js";
+import {pressureByPc, pressureLegend} from "./pressure.js";
+import {markVopd, vopdByPc, vopdLegend} from "./vopd.js";
 import {sourcePane} from "./source.js";
 import {waveTimeline} from "./timeline.js";
 import {createSelection} from "./selection.js";
@@ -39,7 +41,9 @@ function timingNote(timing, waves) {
 }
 
 function wire(view, data) {
-  const {lay, disasm, cfg, timing, waves, timelines} = data;
+  const {lay, disasm, cfg, timing, waves, timelines, diff, pressure, vopd} = data;
+  const press = pressureByPc(pressure);     // live VGPRs per pc: a lane beside each line, a table column
+  const duals = vopdByPc(vopd);             // VALU pairs that could issue as one VOPD: a mark on both lines
   const note = timingNote(timing, waves);
   if (note) {
     const n = el("span", "note", note);
@@ -47,14 +51,16 @@ function wire(view, data) {
     document.querySelector(".kernel-bar .meta")?.after(n);
   }
   if (!waves.total) document.querySelector(".workspace")?.classList.add("no-waves");   // no empty timeline strip
-  const heat = heatByPc(timing);
+  // a diff page (/diff): the change from kernel A is the heat, when both sides were measured; else B's own heat
+  const diffing = Boolean(diff && diff.totals.delta !== null);
+  const heat = diffing ? diffHeat(heatByPc(timing), diff) : heatByPc(timing);
   const inst = new Map(disasm.instructions.map(i => [i.pc, i]));
   const blockOf = new Map(cfg.blocks.flatMap(b => b.pcs.map(pc => [pc, b.id])));
 
   const canvas = el("div", "cfg");
   view.replaceChildren(canvas);
   const viewSize = {width: view.clientWidth, height: view.clientHeight};    // measured before the graph fills the page
-  const graph = drawGraph(canvas, lay, disasm, cfg, heat);
+  const graph = drawGraph(canvas, lay, disasm, cfg, heat, press);
   const waitLayer = svg("svg", {class: "waits", width: graph.width, height: graph.height});
   canvas.append(waitLayer);
   const pz = panZoom(view, canvas, graph, viewSize);
@@ -69,7 +75,8 @@ function wire(view, data) {
   const overview = minimap(view, graph, cfg.blocks, heat, pz, viewSize);
 
   const sel = createSelection();
-  const table = instructionTable(document.getElementById("insts"), disasm, heat, pc => sel.set({pc, block: blockOf.get(pc) ?? null}, "table"));
+  const table = instructionTable(document.getElementById("insts"), disasm, heat, pc => sel.set({pc, block: blockOf.get(pc) ?? null}, "table"),
+                                 diff ? diffTable(diff) : {press});
   const timeline = waveTimeline(document.getElementById("timeline"), waves.waves ?? [], cfg, block => sel.set({block, pc: null}, "timeline"),
                                 {timelines, blockOf, onSelectPc: pc => sel.set({pc, block: blockOf.get(pc) ?? null}, "timeline")});
 
@@ -84,9 +91,12 @@ function wire(view, data) {
     for (const pc of s.group) mark(pc, "src-sel");
   };
   graph.onDraw(decorate);
+  markVopd(canvas, duals);                  // (a small kernel's lines are all drawn; a big one's chunks as they come)
+  graph.onDraw(root => markVopd(root, duals));
   const listHost = document.getElementById("listing");
-  const listing = listHost ? linearListing(listHost, disasm, cfg, heat) : null;
+  const listing = listHost ? linearListing(listHost, disasm, cfg, heat, press) : null;
   listing?.onDraw(decorate);
+  listing?.onDraw(root => markVopd(root, duals));
   const modeButton = document.getElementById("mode");
   const startOf = new Map(cfg.blocks.map(b => [b.id, b.start]));
   let listed = false;
@@ -104,11 +114,25 @@ function wire(view, data) {
     if (source !== "listing" && at !== undefined) listing.show(at); else listing.draw(true);
   }
   const regUses = document.getElementById("reg-uses");
-  if (heat.size) {                  // what the numbers left of each line are
+  if (diff) {                       // a diff's legend: the totals, the gutter, the colours
+    const t = diff.totals, legend = el("span", "diff-legend");
+    if (!diffing) legend.append(`no change to show: ${["a", "b"].filter(s => !diff[`measured_${s}`]).map(s => s.toUpperCase()).join(" and ")} ` +
+                                "has no instruction timing");
+    else legend.append(el("span", "", `cycles A ${t.cycles_a.toLocaleString("en")} → B ${t.cycles_b.toLocaleString("en")} ` +
+                          `(${signed(t.delta)}${t.cycles_a ? `, ${(100 * t.delta / t.cycles_a).toFixed(1)}%` : ""})`),
+                       el("span", "", "left of each line: B cycles · change"), el("span", "faster", "faster"),
+                       el("span", "diff-scale"), el("span", "slower", "slower"), el("span", "inserted-key"), "only in B");
+    legend.title = diff.matched_by === "pc" ? "the same code: instructions matched by pc" :
+      `the code differs: instructions aligned by text, then mnemonic (${diff.matched} matched, ${diff.only_a} only in A, ` +
+      `${diff.only_b} only in B; A's are listed in the table)`;
+    document.querySelector(".kernel-status")?.append(legend);
+  } else if (heat.size) {           // what the numbers left of each line are
     const legend = el("span", "gutter-legend", "left of each line: hits · cycles (its share tints it)");
     legend.title = "hits: times an instruction-traced wave ran it; cycles: from its issue to the wave's next issue, summed";
     document.querySelector(".kernel-status")?.append(legend);
   }
+  if (press.size) document.querySelector(".kernel-status")?.append(pressureLegend(pressure));   // what the lane is
+  if (duals.size) document.querySelector(".kernel-status")?.append(vopdLegend(vopd));         // what the marks are
   let shownRegs = "";
   sel.listen((s, source) => {
     showMode(s, source);
@@ -302,6 +326,11 @@ async function main() {
   if (!view) return;
   try {
     await untilLoaded(document.getElementById("status").dataset.url, showStatus);   // one poller, not five
+    // register pressure is extra: the page works without it (a failure is logged, the lane left out)
+    const pressureAsked = view.dataset.pressure ? getJSON(view.dataset.pressure, showStatus).catch(e => { console.warn(e); return null; })
+      : Promise.resolve(null);
+    const vopdAsked = view.dataset.vopd ? getJSON(view.dataset.vopd, showStatus).catch(e => { console.warn(e); return null; })   // extra too
+      : Promise.resolve(null);
     const urls = ["layout", "disasm", "cfg", "timing", "waves"].map(k => view.dataset[k]);
     const [lay, disasm, cfg, timing, waves] = await Promise.all(urls.map(url => getJSON(url, showStatus)));
     // the instruction-traced waves' real timelines (a traced SIMD: a handful of waves; past MAX_TIMELINES the
@@ -309,8 +338,11 @@ async function main() {
     const traced = (waves.waves ?? []).map((w, i) => [w, i]).filter(([w]) => w.traced).slice(0, MAX_TIMELINES);
     const bodies = await Promise.all(traced.map(([, i]) => getJSON(`${view.dataset.waves}/${i}/timeline`, showStatus)));
     const timelines = new Map(traced.map(([, i], k) => [i, bodies[k]]));
+    const diff = view.dataset.diff ? (await getJSON(view.dataset.diff, showStatus)).kernels[0] : null;   // a diff page
+    const pressure = await pressureAsked;
+    const vopd = await vopdAsked;
     showStatus({state: "ready"});
-    wire(view, {lay, disasm, cfg, timing, waves, timelines});
+    wire(view, {lay, disasm, cfg, timing, waves, timelines, diff, pressure, vopd});
   } catch (e) {
     showError(e.message);
     console.error(e);

@@ -4,7 +4,8 @@
 import {el, svg, hex, compact} from "./dom.js";
 import {operandPieces} from "./registers.js";
 import {stretchX} from "./stretch.js";
-import {tintAlpha, percent} from "./heat.js";
+import {tintAlpha, percent, signed} from "./heat.js";
+import {LANE_PX, pressureLane} from "./pressure.js";
 
 // The server sized each box for CHAR_W px per character and LINE_H px per line plus PAD around
 // (viz/layout.py block_sizes); the font is scaled so this browser's monospace glyphs are that wide.
@@ -51,7 +52,11 @@ export const blockLabel = pc => `BB_${pc.toString(16)}`;
 
 export function gutter(h) {
   const g = el("span", "gutter");
-  if (h) {
+  if (h?.delta !== undefined) {        // a diff (heat.js diffHeat): B's cycles, and the change from A
+    g.append(el("span", "hits", compact(h.cycles ?? 0)), el("span", "cyc", signed(h.delta)));
+    g.title = `A: ${h.cyclesA === null ? "no such instruction" : `${h.hitsA} hits · ${h.cyclesA} cycles`} · ` +
+      `B: ${h.hits} hits · ${h.cycles} cycles · change ${signed(h.delta)} cycles (${percent(h.share)} of all the changes)`;
+  } else if (h) {
     g.append(el("span", "hits", compact(h.hits)), el("span", "cyc", compact(h.cycles)));
     g.title = `${h.hits} hits · ${h.cycles} cycles · ${percent(h.share)} of the kernel's cycles`;
   }
@@ -60,7 +65,8 @@ export function gutter(h) {
 
 // Draw into `canvas`; returns where everything is: boxes by block id ({el, x, y, w, h} in canvas px),
 // line elements by pc, edges with their drawn points.
-export function drawGraph(canvas, lay, disasm, cfg, heat) {
+// `press`: pressure.js pressureByPc, a lane left of each line when not empty.
+export function drawGraph(canvas, lay, disasm, cfg, heat, press = new Map()) {
   const inst = new Map(disasm.instructions.map(i => [i.pc, i]));
   const blocks = new Map(cfg.blocks.map(b => [b.id, b]));
   const counts = new Map(cfg.edges.map(e => [`${e.from}>${e.to}>${e.kind}`, e.count]));
@@ -71,7 +77,8 @@ export function drawGraph(canvas, lay, disasm, cfg, heat) {
   const font = fittedFontPx(canvas);
   canvas.style.fontSize = `${font}px`;
   const G = heat.size ? GUTTER_CHARS * CHAR_W : 0;
-  const fx = stretchX(lay.nodes, G);
+  const P = press.size ? LANE_PX : 0;       // the pressure lane, left of the gutter
+  const fx = stretchX(lay.nodes, G + P);
   const width = fx(lay.width), height = lay.height;
   Object.assign(canvas.style, {width: `${width}px`, height: `${height}px`});
   canvas.style.setProperty("--gutter", `${G}px`);
@@ -122,11 +129,14 @@ export function drawGraph(canvas, lay, disasm, cfg, heat) {
     const i = inst.get(pc), h = heat.get(pc);
     const line = el("div", "line");
     line.dataset.pc = pc;
+    if (P) line.append(pressureLane(press.get(pc)));
     if (G) line.append(gutter(h));
     if (i) { line.title = `${hex(pc)}: ${i.hex}`; line.append(codeLine(i)); }
     if (h) {
       line.dataset.cycles = h.cycles;
       line.style.setProperty("--heat", tintAlpha(h.share, maxShare));
+      if (h.rgb) { line.style.setProperty("--heat-rgb", h.rgb); line.dataset.delta = h.delta; }   // a diff's direction
+      if (h.inserted) line.classList.add("inserted");
     }
     lines.set(pc, line);
     return line;
@@ -208,7 +218,7 @@ export function drawGraph(canvas, lay, disasm, cfg, heat) {
     if (!b) return null;
     return {x: b.x + PAD, y: b.y + PAD + (1 + rowOf.get(pc)) * LINE_H, w: b.w - 2 * PAD, h: LINE_H};
   }
-  return {boxes, lines, line, lineRect, fill, lazy, edges, width, height, gutter: G, onDraw(fn) { drawn.push(fn); }};
+  return {boxes, lines, line, lineRect, fill, lazy, edges, width, height, gutter: G + P, onDraw(fn) { drawn.push(fn); }};
 }
 
 // Where the line of `pc` is in canvas px: its left and right ends at mid-height.

@@ -17,3 +17,16 @@ export function tintAlpha(share, maxShare) {
 
 export const percent = share => (100 * share).toFixed(share >= 0.1 ? 1 : 2) + "%";
 export {compact};
+
+// A diff's heat (viz/diff.py, one kernel pair): B's heat per pc with A's numbers beside it and the change, the
+// tint's strength its share of all the changes (|delta|) and its colour the direction: faster green, slower red.
+export const FASTER = "22, 163, 74", SLOWER = "220, 38, 38";
+export function diffHeat(base, kernel) {
+  const rows = kernel.totals.delta === null ? [] : kernel.instructions.filter(r => r.pc_b !== null);
+  const total = rows.reduce((s, r) => s + Math.abs(r.delta), 0) || 1;
+  return new Map(rows.map(r => [r.pc_b, {...(base.get(r.pc_b) ?? {wait: [], waitedOnBy: []}), hits: r.hits_b, cycles: r.cycles_b,
+                                         hitsA: r.hits_a, cyclesA: r.cycles_a, delta: r.delta, share: Math.abs(r.delta) / total,
+                                         rgb: r.delta < 0 ? FASTER : SLOWER, inserted: r.pc_a === null}]));
+}
+
+export const signed = n => (n > 0 ? "+" : n < 0 ? "-" : "±") + compact(Math.abs(n));

@@ -5,10 +5,11 @@
 import {compact, el, hex} from "./dom.js";
 import {blockLabel, codeLine, gutter, LINE_H} from "./graph.js";
 import {tintAlpha} from "./heat.js";
+import {pressureLane} from "./pressure.js";
 
 const SLACK = 40;        // rows drawn beyond the visible ones, each way
 
-export function linearListing(host, disasm, cfg, heat) {
+export function linearListing(host, disasm, cfg, heat, press = new Map()) {
   const startOf = new Map(cfg.blocks.map(b => [b.start, b]));
   const into = new Map();
   for (const e of cfg.edges) (into.get(e.to) ?? into.set(e.to, []).get(e.to)).push(e);
@@ -57,12 +58,15 @@ export function linearListing(host, disasm, cfg, heat) {
     const i = r.inst, h = heat.get(i.pc);
     const line = el("div", "line");
     line.dataset.pc = i.pc;
+    if (press.size) line.append(pressureLane(press.get(i.pc)));
     if (G) line.append(gutter(h));
     line.append(el("span", "addr", hex(i.pc)), codeLine(i));
     if (h?.wait.length)          // what a wait waited on, as a comment (the graph draws it as arrows)
       line.append(el("span", "lst-cmt", `  ; waited on ${h.wait.map(w => `${hex(w.pc)} ${compact(w.cycles)} cyc`).join(", ")}`));
     line.title = `${hex(i.pc)}: ${i.hex}`;
     if (h) line.style.setProperty("--heat", tintAlpha(h.share, maxShare));
+    if (h?.rgb) line.style.setProperty("--heat-rgb", h.rgb);       // a diff: faster green, slower red
+    if (h?.inserted) line.classList.add("inserted");
     return line;
   }
 

@@ -2,7 +2,9 @@
 // of the kernel's cycles when traced; a tall one line by line), a tick for each use of the selected registers,
 // and a rectangle for what the main view shows. Clicking or dragging on it centres the main view there.
 import {el} from "./dom.js";
-import {tintAlpha} from "./heat.js";
+import {FASTER, SLOWER, tintAlpha} from "./heat.js";
+
+const ORANGE = "234, 88, 12";     // the heat's tint, as the page's CSS has it
 
 // At most MAX_W_PX x MAX_H_PX px, and at most a sixth of the view's width and a quarter of its height, so that on a
 // small screen it covers little code; its button folds it away (remembered).
@@ -50,18 +52,21 @@ export function minimap(host, graph, blocks, heat, pz, view) {     // view: the 
     const x = PAD + b.x * kx, y = PAD + b.y * ky, bw = Math.max(1, b.w * kx), bh = Math.max(1, b.h * ky);
     ctx.fillStyle = "#ffffff"; ctx.fillRect(x, y, bw, bh);
     if (heat.size && bh >= TALL && b.pcs.length) {      // a tall box: its lines' heat, hottest per pixel row
-      const rows = new Float64Array(Math.ceil(bh) + 1);
+      const rows = new Float64Array(Math.ceil(bh) + 1), tones = [];
       b.pcs.forEach((pc, r) => {
-        const at = Math.floor((graph.lineRect(pc).y - b.y) * ky);
-        rows[at] = Math.max(rows[at], heat.get(pc)?.share ?? 0);
+        const at = Math.floor((graph.lineRect(pc).y - b.y) * ky), h = heat.get(pc);
+        if ((h?.share ?? 0) >= rows[at]) { rows[at] = h?.share ?? 0; tones[at] = h?.rgb; }
       });
       rows.forEach((share, r) => {
         const a = tintAlpha(share, lineShare);
-        if (a > 0) { ctx.fillStyle = `rgba(234, 88, 12, ${a})`; ctx.fillRect(x, y + r, bw, 1); }
+        if (a > 0) { ctx.fillStyle = `rgba(${tones[r] ?? ORANGE}, ${a})`; ctx.fillRect(x, y + r, bw, 1); }
       });
     } else {
       const a = heat.size ? tintAlpha(cycles.get(id) ?? 0, maxShare) : 0;
-      if (a > 0) { ctx.fillStyle = `rgba(234, 88, 12, ${a})`; ctx.fillRect(x, y, bw, bh); }
+      // a diff's block: the direction of its net change (heat.js diffHeat)
+      const net = b.pcs.reduce((s, pc) => s + (heat.get(pc)?.delta ?? 0), 0);
+      const tone = heat.get(b.pcs[0])?.rgb ? (net < 0 ? FASTER : SLOWER) : ORANGE;
+      if (a > 0) { ctx.fillStyle = `rgba(${tone}, ${a})`; ctx.fillRect(x, y, bw, bh); }
     }
     ctx.strokeStyle = "#8b94a5"; ctx.lineWidth = 0.5; ctx.strokeRect(x, y, bw, bh);
   }

@@ -1,8 +1,9 @@
-// The instructions as a sortable table: pc, text, hits, mean latency, stall, cycles, share of the kernel's cycles
-// (each header says what it counts, in its tooltip). A click on
+// The instructions as a sortable table: pc, text, hits, mean latency, stall, cycles, share of the kernel's cycles,
+// live VGPRs (each header says what it counts, in its tooltip). A click on
 // a header sorts by it (again: the other way); a click on a row selects that instruction.
 import {el, hex} from "./dom.js";
-import {percent} from "./heat.js";
+import {percent, signed} from "./heat.js";
+import {pressureTitle} from "./pressure.js";
 
 const COLUMNS = [
   {key: "pc", label: "pc", num: true, show: r => hex(r.pc), help: "the instruction's byte address"},
@@ -15,23 +16,54 @@ const COLUMNS = [
   {key: "cycles", label: "cycles", num: true, show: r => r.cycles ?? "", help: "latency summed over its runs"},
   {key: "share", label: "share", num: true, show: r => (r.share === undefined ? "" : percent(r.share)),
    help: "its part of all the kernel's traced cycles"},
+  {key: "live", label: "live", num: true, show: r => r.live ?? "", cell: pressureCell,
+   help: "VGPRs live here: read, written, or holding a value across it (the bar: its share of the allocation; red: the peak)"},
 ];
+
+// the live column's bar, as the graph's pressure lane draws it
+function pressureCell(td, r) {
+  if (!r.press) return;
+  td.classList.add("press-cell");
+  td.classList.toggle("peak", r.press.peak);
+  td.style.setProperty("--p", r.press.share.toFixed(3));
+  td.title = pressureTitle(r.press);
+}
 
 // Past VIRTUAL_OVER rows only the visible ones (and WINDOW_SLACK more each way) are in the document.
 export const VIRTUAL_OVER = 500;
 const WINDOW_SLACK = 30;
 
-export function instructionTable(host, disasm, heat, onSelect) {
-  const rows = disasm.instructions.map(i => ({pc: i.pc, text: i.text, ...(heat.get(i.pc) ?? {})}));
+// A diff's table (viz/diff.py, one kernel pair): every aligned instruction, those only A has too (pc null), with A's
+// and B's numbers and the change; in program order until sorted.
+const DIFF_COLUMNS = [
+  {key: "order", label: "pc", num: true, show: r => (r.pc !== null ? hex(r.pc) : `A ${hex(r.pcA)}`),
+   help: "B's byte address; A's for an instruction only A has"},
+  {key: "text", label: "instruction", show: r => r.text},
+  {key: "cyclesA", label: "A cyc", num: true, show: r => r.cyclesA ?? "", help: "A's latency summed over its runs"},
+  {key: "cyclesB", label: "B cyc", num: true, show: r => r.cyclesB ?? "", help: "B's latency summed over its runs"},
+  {key: "delta", label: "Δ", num: true, show: r => (r.delta === null ? "" : signed(r.delta)),
+   help: "B - A in cycles (an instruction one side lacks counts 0 there): negative is faster"},
+  {key: "hitsA", label: "A hits", num: true, show: r => r.hitsA ?? "", help: "times an instruction-traced wave of A ran it"},
+  {key: "hitsB", label: "B hits", num: true, show: r => r.hitsB ?? "", help: "times an instruction-traced wave of B ran it"},
+];
+export const diffTable = kernel => ({columns: DIFF_COLUMNS, rows: kernel.instructions.map((r, k) => ({
+  order: k, pc: r.pc_b, pcA: r.pc_a, text: r.text, cyclesA: r.cycles_a, cyclesB: r.cycles_b, delta: r.delta, hitsA: r.hits_a,
+  hitsB: r.hits_b}))});
+
+// `press`: pressure.js pressureByPc, for the live column.
+export function instructionTable(host, disasm, heat, onSelect, {columns = COLUMNS, rows: given = null, press = new Map()} = {}) {
+  const COLUMNS = columns;
+  const rows = given ?? disasm.instructions.map(i => ({pc: i.pc, text: i.text, ...(heat.get(i.pc) ?? {}),
+                                                      live: press.get(i.pc)?.live, press: press.get(i.pc)}));
   const table = el("table", "insts"), thead = el("thead"), tbody = el("tbody"), head = el("tr");
-  let sortKey = "pc", ascending = true;
+  let sortKey = COLUMNS[0].key, ascending = true;
   for (const c of COLUMNS) {
     const th = el("th", `${c.num ? "num " : ""}col-${c.key}`);
     const b = el("button", "sort", c.label);
     b.type = "button"; b.dataset.key = c.key;
     if (c.help) b.title = c.help;
     b.addEventListener("click", () => {
-      ascending = sortKey === c.key ? !ascending : !c.num || c.key === "pc";   // numbers: biggest first
+      ascending = sortKey === c.key ? !ascending : !c.num || c.key === COLUMNS[0].key;   // numbers: biggest first
       sortKey = c.key; render();
     });
     th.append(b); head.append(th);
@@ -44,14 +76,15 @@ export function instructionTable(host, disasm, heat, onSelect) {
   const byPc = new Map();
   let selected = null, sorted = rows, rowH = 0;
   function rowEl(r) {
-    let tr = byPc.get(r.pc);
+    const key = r.pc ?? `A${r.pcA}`;          // a diff's instruction only A has: no pc of B to select
+    let tr = byPc.get(key);
     if (tr) return tr;
-    tr = el("tr");
-    tr.dataset.pc = r.pc;
-    for (const c of COLUMNS) tr.append(el("td", c.num ? "num" : "code", String(c.show(r))));
-    tr.addEventListener("click", () => onSelect(r.pc));
+    tr = el("tr", r.pc === null ? "only-a" : "");
+    for (const c of COLUMNS) { const td = el("td", c.num ? "num" : "code", String(c.show(r))); c.cell?.(td, r); tr.append(td); }
+    if (r.delta) tr.querySelector(`td:nth-child(${COLUMNS.findIndex(c => c.key === "delta") + 1})`)?.classList.add(r.delta < 0 ? "faster" : "slower");
+    if (r.pc !== null) { tr.dataset.pc = r.pc; tr.addEventListener("click", () => onSelect(r.pc)); }
     tr.classList.toggle("sel", r.pc === selected);
-    byPc.set(r.pc, tr);
+    byPc.set(key, tr);
     return tr;
   }
   const spacer = () => { const tr = el("tr", "spacer"); tr.append(el("td")); tr.firstChild.colSpan = COLUMNS.length; return tr; };

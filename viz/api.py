@@ -69,6 +69,12 @@ class KernelView:
     with gc_paused(): return build_cfg(self.instructions, self.kernel.entry_pc)
 
   @cached_property
+  def pressure(self):
+    """isa.liveness.Pressure: live VGPRs, AGPRs and SGPRs per instruction."""
+    from isa.liveness import pressure
+    return pressure(self.instructions, self.cfg)
+
+  @cached_property
   def source_map(self):
     """isa.source_lines.SourceMap of the kernel's code object (None: built without -g)."""
     from isa.source_lines import source_lines
@@ -427,16 +433,56 @@ def wave_timeline_json(ws: Workspace, kv: KernelView, n: int) -> dict:
                   for i, a, b in zip(inst[sel].tolist(), issue[sel].tolist(), ends.tolist())]
   return out
 
+def kernel_occupancy(ws: Workspace, kv: KernelView, vgprs: int | None = None, agprs: int | None = None):
+  """isa.occupancy.Occupancy of the kernel on its target from its allocation, or with `vgprs`/`agprs` in its place
+  (same SGPRs, LDS and workgroup size); None without a kernel descriptor."""
+  from isa.occupancy import occupancy
+  d = kv.kernel.descriptor
+  if d is None: return None
+  k = next(x for x in kernels_json(ws)["kernels"] if x["id"] == kv.id)
+  wg = kv.kernel.metadata.get(".max_flat_workgroup_size")
+  return occupancy(kv.arch, d.vgprs if vgprs is None else vgprs, d.agprs if agprs is None else agprs, d.wave32,
+                   k["sgprs"], d.group_segment_fixed_size, wg if isinstance(wg, int) and wg > 0 else None)
+
+PEAK_PCS_SHOWN = 8     # peak instructions the summary lists (/pressure lists them all)
+
+def has_agprs(arch: str) -> bool: return arch.startswith(("gfx908", "gfx90a", "gfx94", "gfx95"))
+
+def pressure_peak(ws: Workspace, kv: KernelView, limit: int | None = None) -> dict:
+  """The peak of the kernel's live registers and the pcs where live VGPRs reach it (the first `limit`; peak_count:
+  how many), the occupancy its allocation gives, the waves per SIMD an allocation of just the peak would give, and
+  vgprs_to_free_for_next_wave: how many VGPRs the peak must lose for one more wave (null when VGPRs do not limit
+  it; 0: the values live at the peak already fit, the allocation is what costs the wave)."""
+  p = kv.pressure
+  peak = {"live_vgprs": int(p.vgprs.max(initial=0)), "live_sgprs": int(p.sgprs.max(initial=0))}
+  if has_agprs(kv.arch): peak["live_agprs"] = int(p.agprs.max(initial=0))
+  at = np.flatnonzero(p.vgprs == peak["live_vgprs"]) if len(p.pcs) else np.zeros(0, np.int64)
+  occ = kernel_occupancy(ws, kv)
+  tight = kernel_occupancy(ws, kv, peak["live_vgprs"], peak.get("live_agprs", 0))
+  free = None
+  if occ is not None and occ.vgprs_for_next_wave is not None: free = max(0, tight.vgprs - occ.vgprs_for_next_wave)
+  return {"peak": peak, "peak_pcs": p.pcs[at[:limit]].tolist(), "peak_count": len(at),
+          "occupancy": occ.json() if occ is not None else None,
+          "waves_per_simd_at_peak": tight.waves_per_simd if tight is not None else None,
+          "vgprs_to_free_for_next_wave": free}
+
+def pressure_json(ws: Workspace, kv: KernelView) -> dict:
+  """Register pressure (isa/liveness.py says what counts and which writes end a value): per instruction in pc
+  order, the VGPRs and SGPRs (and AGPRs on targets that have them) holding a value there, live into it or written
+  by it; the allocation (vgpr_alloc, agpr_alloc, sgpr_alloc as /api/kernels counts it); and pressure_peak."""
+  p, d = kv.pressure, kv.kernel.descriptor
+  sgprs = next(x for x in kernels_json(ws)["kernels"] if x["id"] == kv.id)["sgprs"]
+  cols = [("pc", p.pcs), ("live_vgprs", p.vgprs), ("live_sgprs", p.sgprs)] + ([("live_agprs", p.agprs)] if has_agprs(kv.arch) else [])
+  names, values = zip(*((n, c.tolist()) for n, c in cols))
+  return {"vgpr_alloc": d.vgprs if d else None, "agpr_alloc": d.agprs if d else None, "sgpr_alloc": sgprs,
+          **pressure_peak(ws, kv), "instructions": [dict(zip(names, row)) for row in zip(*values)]}
+
 def summary_json(ws: Workspace, kv: KernelView, top: int = 5) -> dict:
   """One kernel at a glance: its occupancy on its target (isa.occupancy: waves per SIMD from its registers and
   LDS at its largest workgroup size, what limits them, how many VGPRs must go for one more wave), its instruction mix by class (static, and as executed when
-  traced), its traced cycles by class, and its costliest waits."""
-  from isa.occupancy import occupancy
+  traced), its traced cycles by class, its costliest waits, and its register pressure's peak (pressure_peak)."""
   d = kv.kernel.descriptor
-  k = next(x for x in kernels_json(ws)["kernels"] if x["id"] == kv.id)
-  wg = kv.kernel.metadata.get(".max_flat_workgroup_size")
-  occ = occupancy(kv.arch, d.vgprs, d.agprs, d.wave32, k["sgprs"], d.group_segment_fixed_size,
-                  wg if isinstance(wg, int) and wg > 0 else None).json() if d is not None else None
+  occ = o.json() if (o := kernel_occupancy(ws, kv)) is not None else None
   classes = [inst_class(i.mnemonic) for i in kv.instructions]
   mix: dict[str, int] = {}
   for c in classes: mix[c] = mix.get(c, 0) + 1
@@ -453,7 +499,8 @@ def summary_json(ws: Workspace, kv: KernelView, top: int = 5) -> dict:
   return {"name": kv.name, "arch": kv.arch, "wave32": d.wave32 if d else None, "occupancy": occ, "instructions": len(insts),
           "mix": dict(sorted(mix.items(), key=lambda x: -x[1])), "traced": t is not None, "waves": t.n_waves if t else 0,
           "executed": executed, "cycles_by_class": cycles, "total_cycles": int(t.cycles_total.sum()) if measured else None,
-          "top_waits": waits}
+          "top_waits": waits,
+          "pressure": {k: v for k, v in pressure_peak(ws, kv, PEAK_PCS_SHOWN).items() if k != "occupancy"}}   # said above
 
 def source_json(ws: Workspace, kv: KernelView) -> dict:
   """The kernel's source, line by line: per file (most instructions first) every line's text when the code object
@@ -525,6 +572,16 @@ def layout_json(ws: Workspace, kv: KernelView) -> dict:
   texts = {i.pc: drawn_text(i.text, i.target) for i in kv.instructions}
   return layout(cfg, block_sizes(cfg, texts))
 
+def vopd_json(ws: Workspace, kv: KernelView) -> dict:
+  """VALU instructions, VOPDs issued, and the pairs that could issue as one more VOPD (isa/vopd.py says the rules):
+  each with its pcs, the v_dual text that replaces them and the cycles the simulator's model says that saves;
+  unprofitable: valid pairs the model says would not pay; note: why there can be none (not gfx11/12, wave64)."""
+  if "vopd" not in kv._cache:
+    from isa.vopd import find
+    d = kv.kernel.descriptor
+    kv._cache["vopd"] = find(kv.instructions, kv.cfg, kv.arch, bool(d and d.wave32)).json()
+  return kv._cache["vopd"]
+
 
 ID = r"(0|[1-9][0-9]{0,8})"   # ids are written one way only: no sign, leading zero or non-ASCII digit
 
@@ -542,10 +599,12 @@ ROUTES = [
   (re.compile(rf"^/api/kernels/{ID}/layout/?$"), lambda ws, q, k: layout_json(ws, ws.kernel(int(k)))),
   (re.compile(rf"^/api/kernels/{ID}/summary/?$"), lambda ws, q, k: summary_json(ws, ws.kernel(int(k)), _count(q, "top", 5))),
   (re.compile(rf"^/api/kernels/{ID}/source/?$"), lambda ws, q, k: source_json(ws, ws.kernel(int(k)))),
+  (re.compile(rf"^/api/kernels/{ID}/pressure/?$"), lambda ws, q, k: pressure_json(ws, ws.kernel(int(k)))),
+  (re.compile(rf"^/api/kernels/{ID}/vopd/?$"), lambda ws, q, k: vopd_json(ws, ws.kernel(int(k)))),
   (re.compile(r"^/api/traces/?$"), lambda ws, q: traces_json(ws)),
 ]
 ROUTE_NAMES = ("/api/kernels, /api/kernels/ID/{disasm?offset=N&limit=N,cfg,layout,timing,waves?offset=N&limit=N,"
-              "waves/N/timeline,hotspots?top=N,summary?top=N,source}, /api/traces")
+              "waves/N/timeline,hotspots?top=N,summary?top=N,source,pressure,vopd}, /api/traces")
 
 
 def route(ws: Workspace, path: str) -> dict:

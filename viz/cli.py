@@ -1,5 +1,5 @@
 """amdviz command line: `amdviz json PATH ROUTE`, `amdviz disasm PATH`, `amdviz stats PATH`, `amdviz asm [--arch A] FILE|-`,
-`amdviz emu CODE ...`, `amdviz run CODE ...`."""
+`amdviz emu CODE ...`, `amdviz run CODE ...`, `amdviz diff A B`, `amdviz report CAPTURE -o F.html`, `amdviz dump CAPTURE`."""
 from __future__ import annotations
 import argparse, os, sys
 import orjson
@@ -99,8 +99,12 @@ def main(argv: list[str] | None = None) -> int:
   sub.add_parser("asm", add_help=False, help="assemble: amdviz asm [--arch gfx1100] [--json] FILE|-")
   sub.add_parser("serve", add_help=False, help="serve the viewer: amdviz serve [PATH ...] [--host H] [--port P] [--open]")
   sub.add_parser("export", add_help=False, help="write captures' analysis as Parquet: amdviz export CAPTURE... --out DIR")
+  sub.add_parser("diff", add_help=False, help="per-instruction cycles of two captures or kernels and the delta: amdviz diff A B [--json]")
+  sub.add_parser("report", add_help=False, help="one self-contained HTML file of every kernel's page, offline: amdviz report CAPTURE -o F.html")
+  sub.add_parser("dump", add_help=False, help="what an LLM agent needs, within a token budget: amdviz dump CAPTURE [--format md|json] [--budget N]")
   sub.add_parser("run", add_help=False, help="dispatch a kernel with SQ thread tracing (a real GPU, or the simulated one): amdviz run CODE ...")
   sub.add_parser("emu", add_help=False, help="run a kernel on the simulator, write a capture: amdviz emu CODE --grid G --block B --arg ...")
+  sub.add_parser("vopd", add_help=False, help="VALU pairs that could issue as one VOPD; --apply rewrites and compares on the simulator: amdviz vopd CODE --kernel K [--apply -o F]")
   argv = sys.argv[1:] if argv is None else argv
   try: return _dispatch(p, argv)
   except BrokenPipeError:              # `amdviz ... | head`: the reader left; say nothing more, exit quietly
@@ -115,12 +119,26 @@ def _dispatch(p, argv: list[str]) -> int:
     try: return export_cli(argv[1:])
     except (CaptureError, CodeObjectError, UnsupportedArch) as e:
       print(f"amdviz export: {e}", file=sys.stderr); return 1
+  if argv[:1] == ["diff"]:                               # its own parser: viz/diff.py
+    from viz.diff import cli as diff_cli
+    try: return diff_cli(argv[1:])
+    except (CaptureError, CodeObjectError, UnsupportedArch) as e:
+      print(f"amdviz diff: {e}", file=sys.stderr); return 1
+  if argv[:1] in (["report"], ["dump"]):                # their own parsers: viz/report.py, viz/dump.py
+    from importlib import import_module
+    from viz.report import ReportError
+    try: return import_module(f"viz.{argv[0]}").cli(argv[1:])
+    except (CaptureError, CodeObjectError, UnsupportedArch, ReportError) as e:
+      print(f"amdviz {argv[0]}: {e}", file=sys.stderr); return 1
   if argv[:1] == ["run"]:                                # its own parser: driver/cli.py
     from driver.cli import cli as run_cli
     return run_cli(argv[1:])
   if argv[:1] == ["emu"]:                                # its own parser: emu/cli.py
     from emu.cli import cli as emu_cli
     return emu_cli(argv[1:])
+  if argv[:1] == ["vopd"]:                               # its own parser: isa/vopd.py
+    from isa.vopd import cli as vopd_cli
+    return vopd_cli(argv[1:])
   if argv[:1] == ["serve"]:                              # its own parser: viz/server.py
     from viz.server import serve_main                    # (imports FastAPI only when serving)
     return serve_main(argv[1:])

@@ -34,6 +34,7 @@ from starlette.requests import ClientDisconnect
 from isa.decode import UnsupportedArch
 from isa.elf import CodeObjectError
 from viz.api import WAVES_LIMIT, ApiError, Workspace, dumps, route
+from viz.diff import diff_json, pair_kernels
 from capture import CaptureError, load_capture
 from viz.footprint import deep_size
 from viz.progress import ProgressLine
@@ -66,6 +67,7 @@ CAPTURE_SUFFIXES = (".pkl", ".amdviz", ".hsaco", ".co", ".elf")   # files a serv
 CACHE_ENTRIES = 512             # answers kept per capture (hotspots?top=N makes the key space open-ended)
 GZIP_MIN = 4096                 # bytes of answer worth compressing for a client that accepts gzip
 GZIP_LEVEL = 3                  # an 11 MB disassembly: 0.08 s once, 7x smaller (5: twice the time for 15% less)
+DIFF_ENTRIES = 8                # /api/diff answers kept (each spans two captures, so no one capture's cache holds it)
 
 def _accepts_gzip(request: Request) -> bool:
   for part in request.headers.get("accept-encoding", "").lower().split(","):
@@ -538,13 +540,58 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
     """The kernel's source line by line (from its DWARF line table): text when the code object carries it or a
     --source folder holds it, each line's instructions and, when traced, their hits and cycles."""
     return await data(cid, f"/api/kernels/{kid}/source", request)
+  async def pressure(request: Request, cid: Id, kid: Id):
+    """Register pressure: per instruction the VGPRs and SGPRs (AGPRs where the target has them) live there
+    (isa/liveness.py), the allocation, the peak and its pcs, the occupancy, and VGPRs to free for one more wave."""
+    return await data(cid, f"/api/kernels/{kid}/pressure", request)
+  async def vopd(request: Request, cid: Id, kid: Id):
+    """VALU instructions, VOPD pairs issued, and pairs that could issue as one VOPD (gfx11/gfx12 wave32; isa/vopd.py):
+    their pcs, the v_dual text that replaces them, the cycles the simulator's model says that saves."""
+    return await data(cid, f"/api/kernels/{kid}/vopd", request)
   for path, fn, tag in (("/kernels", kernels, "kernels"), ("/kernels/{kid}/disasm", disasm, "kernels"),
                         ("/kernels/{kid}/cfg", cfg, "kernels"), ("/kernels/{kid}/layout", layout_route, "kernels"),
                         ("/kernels/{kid}/timing", timing, "traces"), ("/kernels/{kid}/waves", waves, "traces"),
                         ("/kernels/{kid}/waves/{n}/timeline", wave_timeline, "traces"),
                         ("/kernels/{kid}/hotspots", hotspots, "traces"), ("/kernels/{kid}/summary", summary, "kernels"),
-                        ("/kernels/{kid}/source", source, "kernels"), ("/traces", traces, "traces")):
+                        ("/kernels/{kid}/source", source, "kernels"), ("/kernels/{kid}/pressure", pressure, "kernels"),
+                        ("/kernels/{kid}/vopd", vopd, "kernels"), ("/traces", traces, "traces")):
     twin(path, fn, tags=[tag])
+
+  # --- the diff of two kernels (viz/diff.py), from each capture's own cached /disasm and /timing answers ----------
+  diffs, diffs_lock = OrderedDict(), threading.Lock()    # (a, b) -> (weak refs to the two workspaces, answer)
+  def diff_side(v: str | None, name: str) -> tuple[int, int | None]:
+    if v is None: return max(len(caps.slots) - 1, 0), None          # b's default: the last capture served
+    cid, colon, kid = v.partition(":")
+    if not CANONICAL_ID.fullmatch(cid) or (colon and not CANONICAL_ID.fullmatch(kid)):
+      raise ApiError(400, f"{name} must be CAPTURE or CAPTURE:KERNEL, plain decimal ids (0, 1:2 ...), got {v!r}")
+    return int(cid), int(kid) if colon else None
+
+  def diff_answer(a: str, b: str | None) -> tuple[int, bytes]:
+    import weakref
+    (ca, ka), (cb, kb) = diff_side(a, "a"), diff_side(b, "b")
+    sa, sb = caps.get(ca), caps.get(cb)
+    wa, wb = sa.ws, sb.ws
+    for s, ws in ((sa, wa), (sb, wb)):
+      if ws is None: return s._settled() or (410, _error_body(410, f"capture {s.id} was dropped"))   # loading: 202, its status
+    key = (ca, ka, cb, kb)
+    with diffs_lock: hit = diffs.get(key)
+    if hit is not None and hit[0][0]() is wa and hit[0][1]() is wb: return hit[1]
+    wss = (weakref.ref(wa), weakref.ref(wb))                         # weak: a dropped capture's memory is freed
+    try: out = 200, _dumps(diff_json(sa.data, sb.data, ka, kb))
+    except ApiError as e: out = e.status, _error_body(e.status, e.message)
+    with diffs_lock:
+      diffs[key] = (wss, out)
+      if len(diffs) > DIFF_ENTRIES: diffs.popitem(last=False)
+    return out
+
+  @app.get("/api/diff", tags=["traces"])
+  async def diff(a: str = "0", b: str | None = None):
+    """Per instruction hits and cycles of kernel A and kernel B and the delta B - A (viz/diff.py): a and b are CAPTURE or
+    CAPTURE:KERNEL (default: the first and the last capture; no kernel: every kernel, paired by name, else by order;
+    one side's kernel alone: its namesake on the other). Matched by pc when the code is the same, by aligning the
+    instruction sequences when it is not."""
+    status, body = await anyio.to_thread.run_sync(diff_answer, a, b)
+    return _json(status, body, {"Retry-After": "1"} if status == 202 else None)
 
   # --- HTML ----------------------------------------------------------------------------------------
   def index_page(cid: Id):
@@ -586,7 +633,8 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
   def summary_page(cid: Id, kid: Id):
     """A kernel's summary; JSON twin: /api/kernels/{kid}/summary."""
     slot = ready_slot(cid)
-    return page("summary.html", cid=cid, kid=kid, cap=slot.status_json(), s=slot.data(f"/api/kernels/{kid}/summary?top=10"))
+    return page("summary.html", cid=cid, kid=kid, cap=slot.status_json(), s=slot.data(f"/api/kernels/{kid}/summary?top=10"),
+                vopd=slot.data(f"/api/kernels/{kid}/vopd"))
 
   def traces_page(cid: Id):
     """Every trace buffer's diagnostics; JSON twin: /api/traces."""
@@ -598,6 +646,20 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
   twin("/kernels/{kid}", kernel_page, json_route=False, response_class=HTMLResponse, include_in_schema=False)
   twin("/kernels/{kid}/summary", summary_page, json_route=False, response_class=HTMLResponse, include_in_schema=False)
   twin("/traces", traces_page, json_route=False, response_class=HTMLResponse, include_in_schema=False)
+
+  @app.get("/diff", response_class=HTMLResponse, include_in_schema=False)
+  def diff_page(a: str = "0", b: str | None = None):
+    """Kernel B's page, its graph and table coloured by the change from kernel A; JSON twin: /api/diff. A side without
+    a kernel: A's kernel 0, B's A's namesake (else the same id)."""
+    (ca, ka), (cb, kb) = diff_side(a, "a"), diff_side(b, "b")
+    sa, sb = ready_slot(ca), ready_slot(cb)
+    ks_a, ks_b = sa.data("/api/kernels")["kernels"], sb.data("/api/kernels")["kernels"]
+    try: ka, kb = pair_kernels(ks_a, ks_b, 0 if ka is None and kb is None else ka, kb)[0]
+    except LookupError as e: raise ApiError(404, str(e)) from None
+    for k in (ks_a[ka], ks_b[kb]):
+      if k["n_instructions"] is None: raise ApiError(422, f"kernel {k['id']} ({k['name']}): {k['problem']}")
+    return page("diff.html", cid=cb, kid=kb, kernel=ks_b[kb], cap=sb.status_json(), a_cap=sa.status_json(), a_kernel=ks_a[ka],
+                diff_url=f"/api/diff?a={ca}:{ka}&b={cb}:{kb}")
 
   @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
   def docs_page():

@@ -486,13 +486,13 @@ def test_minimap_shows_the_view_and_moves_it(page, base_url, api):
 
 
 @contextmanager
-def serving(path):
-  """The app over one file on a free loopback port, for a test of its own."""
+def serving(*paths):
+  """The app over one file (or several: captures 0, 1 ...) on a free loopback port, for a test of its own."""
   import uvicorn
   sock = socket.socket()
   sock.bind(("127.0.0.1", 0)); sock.listen(64)
   url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-  srv = uvicorn.Server(uvicorn.Config(create_app([str(path)]), log_level="warning"))
+  srv = uvicorn.Server(uvicorn.Config(create_app([str(p) for p in paths]), log_level="warning"))
   thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, name="amdviz-big-server", daemon=True)
   thread.start()
   try: yield url
@@ -751,8 +751,8 @@ def test_table_columns_hottest_key_and_resizing(page, base_url, api):
   instructions hottest first, a selected row scrolled into view below the sticky header, the table resizable."""
   open_kernel(page, base_url)
   heads = page.locator("table.insts th button.sort")
-  assert heads.all_text_contents() == ["pc", "instruction", "hits", "mean", "stall", "cycles", "share"]
-  assert all(heads.nth(k).get_attribute("title") for k in (0, 2, 3, 4, 5, 6))
+  assert heads.all_text_contents() == ["pc", "instruction", "hits", "mean", "stall", "cycles", "share", "live"]
+  assert all(heads.nth(k).get_attribute("title") for k in (0, 2, 3, 4, 5, 6, 7))
   rows = {r["pc"]: r for r in api["timing"]["instructions"]}
   for tr in page.locator("table.insts tbody tr[data-pc]").all()[:20]:
     pc, cells = int(tr.get_attribute("data-pc")), tr.locator("td").all_text_contents()
@@ -878,3 +878,34 @@ def test_golden_source_view(browser, tmp_path):
   (tmp_path / "actual.png").write_bytes(shot)
   assert got.shape == want.shape and differing_fraction(got[..., :3], want[..., :3]) < 0.003, \
     f"differs from {golden} (actual: {tmp_path / 'actual.png'}); if intended: AMDVIZ_UPDATE_GOLDENS=1 python3 -m pytest {__file__} -k golden"
+
+
+def test_pressure_lane_marks_the_peak(page, base_url):
+  """Each line of the graph and of the listing has a lane whose bar is its live VGPRs' share of the allocation
+  (/pressure), red at every peak instruction; the table's live column says the same and sorts the peak first."""
+  body = get_json(base_url, "/api/kernels/0/pressure")
+  alloc, live = body["vgpr_alloc"], {r["pc"]: r["live_vgprs"] for r in body["instructions"]}
+  peak = set(body["peak_pcs"])
+  assert alloc and peak and max(live.values()) == body["peak"]["live_vgprs"]
+  open_kernel(page, base_url)
+  lane = """ls => ls.map(l => { const p = l.querySelector('.press');
+    return [+l.dataset.pc, p && +p.style.getPropertyValue('--p'), p?.classList.contains('peak'), p?.title,
+            p && getComputedStyle(p).backgroundImage, p?.getBoundingClientRect().width]; })"""
+  lines = page.eval_on_selector_all(".block .line", lane)
+  assert sorted(pc for pc, *_ in lines) == sorted(live)              # the demo's lines are all drawn
+  for pc, share, is_peak, title, image, width in lines:
+    assert share == pytest.approx(live[pc] / alloc, abs=1e-3) and width > 10
+    assert is_peak == (pc in peak) and title.startswith(f"{live[pc]} of {alloc} VGPRs live")
+    assert ("rgb(200, 50, 47)" in image) == (pc in peak)            # the peak in red, the rest in the lane's grey-blue
+  legend = page.text_content(".kernel-status .press-legend")
+  assert legend == f"live VGPRs of {alloc} · peak {body['peak']['live_vgprs']} at {len(peak)} instructions"
+  cells = page.eval_on_selector_all("table.insts tbody tr[data-pc]",
+                                    "rs => rs.map(r => [+r.dataset.pc, r.lastChild.textContent, r.lastChild.classList.contains('peak')])")
+  assert {pc: int(t) for pc, t, _ in cells} == live and {pc for pc, _, red in cells if red} == peak
+  page.click("table.insts th.col-live button")                     # biggest first: the peak
+  assert page.eval_on_selector("table.insts tbody tr", "r => +r.dataset.pc") in peak
+  page.click("#mode")                                               # the listing: the same lanes
+  page.wait_for_selector(".listing-view .line .press")
+  listed = page.eval_on_selector_all(".listing-view .line", lane)
+  assert listed and all(share == pytest.approx(live[pc] / alloc, abs=1e-3) and red == (pc in peak)
+                        for pc, share, red, *_ in listed)

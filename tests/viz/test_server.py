@@ -31,7 +31,8 @@ from viz.server import DEMO_CAPTURE, STATIC_DIR, TEMPLATES_DIR, create_app, load
 
 REPO = Path(__file__).resolve().parents[2]
 GEMM = real_capture("gfx1100", "gemm")
-KERNEL_ROUTES = ("disasm", "cfg", "layout", "timing", "waves", "hotspots", "hotspots?top=3", "summary", "summary?top=2", "source")
+KERNEL_ROUTES = ("disasm", "cfg", "layout", "timing", "waves", "hotspots", "hotspots?top=3", "summary", "summary?top=2", "source",
+                 "pressure")
 WAIT_S = 60   # bound on any wait for a background load (numba compiles the SQTT decoder on first use)
 
 
@@ -135,6 +136,39 @@ def test_layout_boxes_fit_the_text(code_objects):
   assert {n["id"] for n in lay["nodes"]} == {b["id"] for b in cfg["blocks"]}
   for n in lay["nodes"]: assert (n["w"], n["h"]) == pytest.approx(sizes[n["id"]])
   assert len(lay["edges"]) == len(cfg["edges"])
+
+
+def test_pressure_route(code_objects, capsysbinary, tmp_path):
+  """/pressure through the app: a row per instruction in pc order, never above the allocation, the peak and every pc
+  reaching it, the summary's occupancy; `amdviz json` prints the very bytes; gfx942 MFMA code counts its AGPRs."""
+  from viz.cli import main
+  paths = list(code_objects)
+  if shutil.which("clang-19"):
+    from tests.llvm_oracle import compile_cl
+    paths.append(compile_cl(REPO / "tests" / "corpus" / "10_matrix.cl", "gfx942", cache_dir=tmp_path))
+  c, agprs = client(create_app([str(p) for p in paths])), 0
+  for cid, p in enumerate(paths):
+    assert wait_ready(c, cid)["state"] == "ready"
+    for kid in range(len(c.get(f"/api/captures/{cid}/kernels").json()["kernels"])):
+      r = c.get(f"/api/captures/{cid}/kernels/{kid}/pressure")
+      j, insts = r.json(), c.get(f"/api/captures/{cid}/kernels/{kid}/disasm").json()["instructions"]
+      rows = j["instructions"]
+      assert [x["pc"] for x in rows] == [i["pc"] for i in insts]
+      live = [x["live_vgprs"] for x in rows]
+      assert j["peak"]["live_vgprs"] == max(live) <= j["vgpr_alloc"]
+      assert max(x["live_sgprs"] for x in rows) == j["peak"]["live_sgprs"] <= j["sgpr_alloc"]
+      assert j["peak_pcs"] == [x["pc"] for x in rows if x["live_vgprs"] == max(live)] and j["peak_count"] == len(j["peak_pcs"])
+      s = c.get(f"/api/captures/{cid}/kernels/{kid}/summary").json()
+      assert j["occupancy"] == s["occupancy"] and s["pressure"]["peak"] == j["peak"]
+      assert s["pressure"]["peak_pcs"] == j["peak_pcs"][:8]
+      if j["occupancy"]["vgprs_for_next_wave"] is None: assert j["vgprs_to_free_for_next_wave"] is None
+      else: assert 0 <= j["vgprs_to_free_for_next_wave"] <= j["occupancy"]["vgprs_to_free"]
+      if "live_agprs" in j["peak"]:
+        assert max(x["live_agprs"] for x in rows) == j["peak"]["live_agprs"] <= j["agpr_alloc"]
+        agprs = max(agprs, j["peak"]["live_agprs"])
+      assert main(["json", str(p), f"/api/kernels/{kid}/pressure"]) == 0
+      assert capsysbinary.readouterr().out == r.content + b"\n"
+  assert agprs > 0 or len(paths) == len(code_objects)        # the MFMA kernels hold AGPRs
 
 
 def test_demo_capture_without_paths():
