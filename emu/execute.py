@@ -400,9 +400,11 @@ def _fma_mix(op, G, out: str):
 #   column of B; element e is bits [w*e, w*e + w) of the source's VGPRs in order. 32-bit C/D: VGPR v of lane l is
 #   (row 2v + l // 16, column l % 16); f16 C/D: the same, one element per VGPR in the half op_sel[2] picks (the other
 #   half is C's, HW?).
-# - gfx12: a lane holds K/2 elements: lane l row (column of B) l % 16, K from (K/2) * (l // 16) (HW? for
-#   16x16x32_iu4); 32-bit C/D: VGPR v of lane l is (row v + 8 * (l // 16), column l % 16); f16 C/D packs two: element
-#   e = 2v + half is row e + 8 * (l // 16).
+# - gfx12: a lane holds K/2 elements: lane l row (column of B) l % 16, K from (K/2) * (l // 16) (8-bit and 4-bit
+#   operands exactly so; AMD's matrix instruction calculator has 16-bit ones interleaved, element e of VGPR g = e // 2
+#   at k = 8 (g // 2) + 4 (l // 16) + 2 (g % 2) + e % 2 (swmmac alike). The order used here relabels K the same way
+#   for A, B and the swmmac index, so the products are the same); 32-bit C/D: VGPR v of lane l is (row v + 8 * (l // 16),
+#   column l % 16); f16 C/D packs two: element e = 2v + half is row e + 8 * (l // 16).
 # - swmmac (gfx12): A holds the 2 nonzeros of each group of 4 along K (a lane's K/2 dense range as K/4 elements); the
 #   index VGPR (src2) gives each stored element's position in its group, 2 bits each from bit 16 * index_key
 #   (op_sel[1:0], HW?); B and C/D as for wmma; C is the destination register.

@@ -19,6 +19,12 @@ typedef int v8i __attribute__((ext_vector_type(8)));
 typedef int v16i __attribute__((ext_vector_type(16)));
 typedef double v4d __attribute__((ext_vector_type(4)));
 
+#if defined(__GFX11__) || defined(__GFX12__)
+// Operand block j of a buffer holds one vector per lane (p[32 * j + l]): every lane loads its own row of A / column
+// of B, so the per-lane layouts of A, B and C/D all show in the results.
+#define AT(p, j) p[32 * (j) + l]
+#endif
+
 #if defined(__GFX11__)
 __kernel void wmma(__global v8f *c, __global v16h *ch, __global v8i *ci, __global const v16h *a,
                    __global const v16s *bf, __global const v4i *i8, __global const v2i *i4, int k) {
@@ -27,34 +33,35 @@ __kernel void wmma(__global v8f *c, __global v16h *ch, __global v8i *ci, __globa
   v16h hacc = ch[l];
   v8i iacc = ci[l];
   for (int t = 0; t < k; ++t) {  // loop so accumulators stay in registers across iterations
-    acc = __builtin_amdgcn_wmma_f32_16x16x16_f16_w32(a[2 * t], a[2 * t + 1], acc);
-    acc = __builtin_amdgcn_wmma_f32_16x16x16_bf16_w32(bf[t], bf[t + 1], acc);
-    hacc = __builtin_amdgcn_wmma_f16_16x16x16_f16_w32(a[t], a[t + 3], hacc, false);
-    iacc = __builtin_amdgcn_wmma_i32_16x16x16_iu8_w32(true, i8[t], false, i8[t + 1], iacc, true);
-    iacc = __builtin_amdgcn_wmma_i32_16x16x16_iu4_w32(false, i4[t], true, i4[t + 1], iacc, false);
+    acc = __builtin_amdgcn_wmma_f32_16x16x16_f16_w32(AT(a, 2 * t), AT(a, 2 * t + 1), acc);
+    acc = __builtin_amdgcn_wmma_f32_16x16x16_bf16_w32(AT(bf, t), AT(bf, t + 1), acc);
+    hacc = __builtin_amdgcn_wmma_f16_16x16x16_f16_w32(AT(a, t), AT(a, t + 3), hacc, false);
+    iacc = __builtin_amdgcn_wmma_i32_16x16x16_iu8_w32(true, AT(i8, t), false, AT(i8, t + 1), iacc, true);
+    iacc = __builtin_amdgcn_wmma_i32_16x16x16_iu4_w32(false, AT(i4, t), true, AT(i4, t + 1), iacc, false);
   }
   c[l] = acc; ch[l] = hacc; ci[l] = iacc;
 }
 #elif defined(__GFX12__)
 __kernel void wmma(__global v8f *c, __global v8h *ch, __global v8i *ci, __global const v8h *a,
-                   __global const v8s *bf, __global const v2i *i8, __global const v4i *q, int k) {
+                   __global const v8s *bf, __global const v2i *i8, __global const v4i *q, __global const v2i *f8,
+                   __global const int *ix, int k) {
   uint l = LID;
   v8f acc = c[l];
   v8h hacc = ch[l];
   v8i iacc = ci[l];
   for (int t = 0; t < k; ++t) {
-    acc = __builtin_amdgcn_wmma_f32_16x16x16_f16_w32_gfx12(a[2 * t], a[2 * t + 1], acc);
-    acc = __builtin_amdgcn_wmma_f32_16x16x16_bf16_w32_gfx12(bf[t], bf[t + 1], acc);
-    hacc = __builtin_amdgcn_wmma_f16_16x16x16_f16_w32_gfx12(a[t], a[t + 3], hacc);
-    iacc = __builtin_amdgcn_wmma_i32_16x16x16_iu8_w32_gfx12(true, i8[t], false, i8[t + 1], iacc, true);
-    iacc = __builtin_amdgcn_wmma_i32_16x16x16_iu4_w32_gfx12(false, i8[t].x, true, i8[t].y, iacc, false);
-    iacc = __builtin_amdgcn_wmma_i32_16x16x32_iu4_w32_gfx12(false, i8[t + 2], true, i8[t + 3], iacc, false);
-    acc = __builtin_amdgcn_wmma_f32_16x16x16_fp8_fp8_w32_gfx12(i8[t], i8[t + 4], acc);
-    acc = __builtin_amdgcn_wmma_f32_16x16x16_bf8_fp8_w32_gfx12(i8[t], i8[t + 5], acc);
-    acc = __builtin_amdgcn_wmma_f32_16x16x16_fp8_bf8_w32_gfx12(i8[t + 1], i8[t + 5], acc);
-    acc = __builtin_amdgcn_wmma_f32_16x16x16_bf8_bf8_w32_gfx12(i8[t + 2], i8[t + 6], acc);
-    acc = __builtin_amdgcn_swmmac_f32_16x16x32_f16_w32(a[t], (v16h)(a[t + 1], a[t + 2]), acc, k + t);
-    iacc = __builtin_amdgcn_swmmac_i32_16x16x32_iu8_w32(true, i8[t], true, q[t], iacc, t, false);
+    acc = __builtin_amdgcn_wmma_f32_16x16x16_f16_w32_gfx12(AT(a, 2 * t), AT(a, 2 * t + 1), acc);
+    acc = __builtin_amdgcn_wmma_f32_16x16x16_bf16_w32_gfx12(AT(bf, t), AT(bf, t + 1), acc);
+    hacc = __builtin_amdgcn_wmma_f16_16x16x16_f16_w32_gfx12(AT(a, t), AT(a, t + 3), hacc);
+    iacc = __builtin_amdgcn_wmma_i32_16x16x16_iu8_w32_gfx12(true, AT(i8, t), false, AT(i8, t + 1), iacc, true);
+    iacc = __builtin_amdgcn_wmma_i32_16x16x16_iu4_w32_gfx12(false, AT(i8, t).x, true, AT(i8, t).y, iacc, false);
+    iacc = __builtin_amdgcn_wmma_i32_16x16x32_iu4_w32_gfx12(false, AT(i8, t + 2), true, AT(i8, t + 3), iacc, false);
+    acc = __builtin_amdgcn_wmma_f32_16x16x16_fp8_fp8_w32_gfx12(AT(f8, t), AT(f8, t + 4), acc);
+    acc = __builtin_amdgcn_wmma_f32_16x16x16_bf8_fp8_w32_gfx12(AT(f8, t), AT(f8, t + 5), acc);
+    acc = __builtin_amdgcn_wmma_f32_16x16x16_fp8_bf8_w32_gfx12(AT(f8, t + 1), AT(f8, t + 5), acc);
+    acc = __builtin_amdgcn_wmma_f32_16x16x16_bf8_bf8_w32_gfx12(AT(f8, t + 2), AT(f8, t + 6), acc);
+    acc = __builtin_amdgcn_swmmac_f32_16x16x32_f16_w32(AT(a, t), (v16h)(AT(a, t + 1), AT(a, t + 2)), acc, AT(ix, 2 * t));
+    iacc = __builtin_amdgcn_swmmac_i32_16x16x32_iu8_w32(true, AT(i8, t), true, AT(q, t), iacc, AT(ix, 2 * t + 1), false);
   }
   c[l] = acc; ch[l] = hacc; ci[l] = iacc;
 }
