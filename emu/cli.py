@@ -84,6 +84,7 @@ def cli(argv: list[str]) -> int:
   p = argparse.ArgumentParser(prog="amdviz emu", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
   launch_arguments(p, "an AMDGPU code object (.hsaco / .co / ELF)")
   p.add_argument("-o", "--output", help="capture to write (default: CODE's name + .amdviz)")
+  p.add_argument("--arch", help="target, for code objects that do not name one (hand-written kernels)")
   p.add_argument("--no-trace", action="store_true", help="do not write the thread trace")
   p.add_argument("--max-instructions", type=int, default=None, help="per-wave instruction budget")
   a = p.parse_args(argv)
@@ -94,7 +95,7 @@ def cli(argv: list[str]) -> int:
     args = [parse_arg(s, rng) for s in a.arg]
     t0 = time.perf_counter()
     kw = {"max_instructions": a.max_instructions} if a.max_instructions else {}
-    r = run(a.code, a.kernel, a.grid, a.block, args, trace=not a.no_trace, **kw)
+    r = run(a.code, a.kernel, a.grid, a.block, args, arch=a.arch, trace=not a.no_trace, **kw)
     dt = time.perf_counter() - t0
   except (ValueError, EmuError, CodeObjectError, OSError) as e:
     print(f"amdviz emu: {e}", file=sys.stderr); return 1
