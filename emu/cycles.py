@@ -86,13 +86,17 @@ class InstructionCosts:
     self.gap, self.latency = GAP[fam], LATENCY[fam]
     self.cls, self.size, self.incs, self.waits, self.nops = {}, {}, {}, {}, {}
     self.reads, self.writes = {}, {}
-    for i in instructions:
-      self.reads[i.pc], self.writes[i.pc] = frozenset(i.reads), frozenset(i.writes)
-      self.cls[i.pc] = klass(i)
-      self.size[i.pc] = i.size
-      self.incs[i.pc] = counters_incremented(i.mnemonic, i.writes, layout)
-      self.waits[i.pc] = wait_thresholds(i.mnemonic, i.words, i.text, layout) if self.cls[i.pc] == "wait" else {}
-      self.nops[i.pc] = (i.words[0] & 0xF) + 1 if i.mnemonic == "s_nop" else 0
+    for i in instructions: self.add(i)
+
+  def add(self, i) -> None:
+    """Learn one instruction's facts, under its pc (isa/vopd.py prices a VOPD the kernel does not hold under a pc of
+    its own)."""
+    self.reads[i.pc], self.writes[i.pc] = frozenset(i.reads), frozenset(i.writes)
+    self.cls[i.pc] = klass(i)
+    self.size[i.pc] = i.size
+    self.incs[i.pc] = counters_incremented(i.mnemonic, i.writes, self.layout)
+    self.waits[i.pc] = wait_thresholds(i.mnemonic, i.words, i.text, self.layout) if self.cls[i.pc] == "wait" else {}
+    self.nops[i.pc] = (i.words[0] & 0xF) + 1 if i.mnemonic == "s_nop" else 0
 
   def issue_cost(self, pc: int, next_pc: int | None = None) -> int:
     c, nc = self.cls[pc], self.cls.get(next_pc)
