@@ -12,7 +12,7 @@ _FIXED = {"vcc_lo": ("vcc_lo",), "vcc_hi": ("vcc_hi",), "vcc": ("vcc_lo", "vcc_h
 _SCC_WRITE = re.compile(r"^s_(add|sub|absdiff|lshl|lshr|ashr|min|max|and|or|xor|nand|nor|xnor|not|bfe|abs|bcnt|"
                         r"quadmask|wqm|cmp|bitcmp|addk|cmpk)|saveexec|wrexec")
 _SCC_READ = re.compile(r"^s_(addc|subb|cselect|cmov|cbranch_scc)")
-_RMW = re.compile(r"^s_(addk|mulk|cmovk|subvector_loop)|fmac|_mac_|dot2acc|^v_writelane|fmaak|^v_dual_fmac|"
+_RMW = re.compile(r"^s_(addk|mulk|cmovk|subvector_loop)|fmac|_mac_|dot2acc|^v_writelane|^v_dual_fmac|"
                   r"^buffer_atomic")
 _DST_IS_SOURCE = re.compile(r"^s_(cmpk|setreg|waitcnt_)")
 
@@ -44,6 +44,7 @@ def facts(mnemonic: str, wave64: bool = False) -> Facts:
     both = ("exec_lo", "exec_hi") if mnemonic.endswith("b64") else ("exec_lo",)
     reads.extend(both); writes.extend(both)
   if mnemonic.startswith("v_cmpx"): writes.extend(exec_)
+  if mnemonic.startswith("v_dual_cndmask"): reads.extend(vcc)     # (a VOPD half names no mask operand: vcc_lo it is)
   if re.match(r"^(s_movrel|v_movrel|s_sendmsg)", mnemonic): reads.append("m0")
   return Facts(bool(_DST_IS_SOURCE.match(mnemonic)), mnemonic.startswith("v_"),
                bool(re.match(r"^(t?buffer_load|v_cmp_.*_e32$)", mnemonic)), bool(_RMW.search(mnemonic)),
