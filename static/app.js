@@ -14,6 +14,7 @@ import {diffTable, instructionTable} from "./table.js";
 import {linearListing} from "./listing.js";
 import {pressureByPc, pressureLegend} from "./pressure.js";
 import {markVopd, vopdByPc, vopdLegend} from "./vopd.js";
+import {estimateMode} from "./estimate.js";
 import {sourcePane} from "./source.js";
 import {waveTimeline} from "./timeline.js";
 import {createSelection} from "./selection.js";
@@ -41,7 +42,7 @@ function timingNote(timing, waves) {
 }
 
 function wire(view, data) {
-  const {lay, disasm, cfg, timing, waves, timelines, diff, pressure, vopd} = data;
+  const {lay, disasm, cfg, timing, waves, timelines, diff, pressure, vopd, blocks} = data;
   const press = pressureByPc(pressure);     // live VGPRs per pc: a lane beside each line, a table column
   const duals = vopdByPc(vopd);             // VALU pairs that could issue as one VOPD: a mark on both lines
   const note = timingNote(timing, waves);
@@ -133,6 +134,8 @@ function wire(view, data) {
   }
   if (press.size) document.querySelector(".kernel-status")?.append(pressureLegend(pressure));   // what the lane is
   if (duals.size) document.querySelector(".kernel-status")?.append(vopdLegend(vopd));         // what the marks are
+  // the second heat mode: blocks by measured / estimated cycles a pass (its legend shown while it is on)
+  estimateMode(blocks, graph, canvas, document.querySelector(".kernel-status"), document.getElementById("heat-mode"));
   let shownRegs = "";
   sel.listen((s, source) => {
     showMode(s, source);
@@ -331,6 +334,8 @@ async function main() {
       : Promise.resolve(null);
     const vopdAsked = view.dataset.vopd ? getJSON(view.dataset.vopd, showStatus).catch(e => { console.warn(e); return null; })   // extra too
       : Promise.resolve(null);
+    const blocksAsked = view.dataset.blocks ? getJSON(view.dataset.blocks, showStatus).catch(e => { console.warn(e); return null; })   // and this
+      : Promise.resolve(null);
     const urls = ["layout", "disasm", "cfg", "timing", "waves"].map(k => view.dataset[k]);
     const [lay, disasm, cfg, timing, waves] = await Promise.all(urls.map(url => getJSON(url, showStatus)));
     // the instruction-traced waves' real timelines (a traced SIMD: a handful of waves; past MAX_TIMELINES the
@@ -341,8 +346,9 @@ async function main() {
     const diff = view.dataset.diff ? (await getJSON(view.dataset.diff, showStatus)).kernels[0] : null;   // a diff page
     const pressure = await pressureAsked;
     const vopd = await vopdAsked;
+    const blocks = await blocksAsked;
     showStatus({state: "ready"});
-    wire(view, {lay, disasm, cfg, timing, waves, timelines, diff, pressure, vopd});
+    wire(view, {lay, disasm, cfg, timing, waves, timelines, diff, pressure, vopd, blocks});
   } catch (e) {
     showError(e.message);
     console.error(e);

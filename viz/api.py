@@ -582,6 +582,12 @@ def vopd_json(ws: Workspace, kv: KernelView) -> dict:
     kv._cache["vopd"] = find(kv.instructions, kv.cfg, kv.arch, bool(d and d.wave32)).json()
   return kv._cache["vopd"]
 
+def blocks_json(ws: Workspace, kv: KernelView) -> dict:
+  """Per block and per natural loop: the cycles the simulator's cycle model predicts for one pass against the measured
+  mean per pass, flagged where measured is far above, with the waits that dominate there (viz/estimate.py)."""
+  from viz.estimate import blocks_json
+  return blocks_json(ws, kv)
+
 
 ID = r"(0|[1-9][0-9]{0,8})"   # ids are written one way only: no sign, leading zero or non-ASCII digit
 
@@ -601,10 +607,11 @@ ROUTES = [
   (re.compile(rf"^/api/kernels/{ID}/source/?$"), lambda ws, q, k: source_json(ws, ws.kernel(int(k)))),
   (re.compile(rf"^/api/kernels/{ID}/pressure/?$"), lambda ws, q, k: pressure_json(ws, ws.kernel(int(k)))),
   (re.compile(rf"^/api/kernels/{ID}/vopd/?$"), lambda ws, q, k: vopd_json(ws, ws.kernel(int(k)))),
+  (re.compile(rf"^/api/kernels/{ID}/blocks/?$"), lambda ws, q, k: blocks_json(ws, ws.kernel(int(k)))),
   (re.compile(r"^/api/traces/?$"), lambda ws, q: traces_json(ws)),
 ]
 ROUTE_NAMES = ("/api/kernels, /api/kernels/ID/{disasm?offset=N&limit=N,cfg,layout,timing,waves?offset=N&limit=N,"
-              "waves/N/timeline,hotspots?top=N,summary?top=N,source,pressure,vopd}, /api/traces")
+              "waves/N/timeline,hotspots?top=N,summary?top=N,source,pressure,vopd,blocks}, /api/traces")
 
 
 def route(ws: Workspace, path: str) -> dict:

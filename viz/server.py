@@ -548,13 +548,18 @@ def create_app(paths: list[str], max_upload_mb: float = 64, *, loader: Loader = 
     """VALU instructions, VOPD pairs issued, and pairs that could issue as one VOPD (gfx11/gfx12 wave32; isa/vopd.py):
     their pcs, the v_dual text that replaces them, the cycles the simulator's model says that saves."""
     return await data(cid, f"/api/kernels/{kid}/vopd", request)
+  async def blocks(request: Request, cid: Id, kid: Id):
+    """Per basic block and per natural loop: the cycles the simulator's cycle model predicts for one pass against the
+    measured mean per pass, flagged where measured is far above, with the waits that dominate there (viz/estimate.py)."""
+    return await data(cid, f"/api/kernels/{kid}/blocks", request)
   for path, fn, tag in (("/kernels", kernels, "kernels"), ("/kernels/{kid}/disasm", disasm, "kernels"),
                         ("/kernels/{kid}/cfg", cfg, "kernels"), ("/kernels/{kid}/layout", layout_route, "kernels"),
                         ("/kernels/{kid}/timing", timing, "traces"), ("/kernels/{kid}/waves", waves, "traces"),
                         ("/kernels/{kid}/waves/{n}/timeline", wave_timeline, "traces"),
                         ("/kernels/{kid}/hotspots", hotspots, "traces"), ("/kernels/{kid}/summary", summary, "kernels"),
                         ("/kernels/{kid}/source", source, "kernels"), ("/kernels/{kid}/pressure", pressure, "kernels"),
-                        ("/kernels/{kid}/vopd", vopd, "kernels"), ("/traces", traces, "traces")):
+                        ("/kernels/{kid}/vopd", vopd, "kernels"), ("/kernels/{kid}/blocks", blocks, "traces"),
+                        ("/traces", traces, "traces")):
     twin(path, fn, tags=[tag])
 
   # --- the diff of two kernels (viz/diff.py), from each capture's own cached /disasm and /timing answers ----------

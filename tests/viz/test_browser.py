@@ -909,3 +909,28 @@ def test_pressure_lane_marks_the_peak(page, base_url):
   listed = page.eval_on_selector_all(".listing-view .line", lane)
   assert listed and all(share == pytest.approx(live[pc] / alloc, abs=1e-3) and red == (pc in peak)
                         for pc, share, red, *_ in listed)
+
+
+def test_vopd_candidates_marked_in_the_graph(browser, tmp_path):
+  """Both lines of every VOPD candidate (/vopd) carry the mark, their tooltip says the VOPD text; no other line does;
+  the status line counts the pairs; the listing marks the same lines."""
+  import shutil
+  if not shutil.which("clang-19"): pytest.skip("clang-19 is missing (needed to build a kernel with candidates)")
+  from tests.llvm_oracle import compile_cl
+  src = Path(__file__).resolve().parents[1] / "corpus" / "02_float_arith.cl"
+  with opened(browser, compile_cl(src, "gfx1100", "-O0", cache_dir=tmp_path)) as (pg, url, ready):
+    cands = get_json(url, "/api/kernels/0/vopd")["candidates"]
+    assert cands
+    want = {pc: c for c in cands for pc in c["pcs"]}
+    marked = pg.eval_on_selector_all(".block .line.vopd", "ls => ls.map(l => [+l.dataset.pc, l.title, getComputedStyle(l, '::after').width])")
+    assert sorted(pc for pc, *_ in marked) == sorted(want)
+    for pc, title, width in marked:
+      c = want[pc]
+      other = c["pcs"][1] if pc == c["pcs"][0] else c["pcs"][0]
+      assert f"with 0x{other:x} one VOPD: {c['text']}" in title and width == "3px"
+    assert pg.text_content(".kernel-status .vopd-legend").startswith(f"{len(cands)} VOPD pairs")
+    pg.click("#mode")
+    pg.wait_for_selector(".listing-view .line")
+    listed = pg.eval_on_selector_all(".listing-view .line.vopd", "ls => ls.map(l => +l.dataset.pc)")
+    drawn = pg.eval_on_selector_all(".listing-view .line", "ls => ls.map(l => +l.dataset.pc)")
+    assert listed and sorted(listed) == sorted(pc for pc in drawn if pc in want)

@@ -10,7 +10,7 @@ from viz.api import ApiError, Workspace, route
 from capture import load_capture
 from viz.server import create_app
 
-KERNEL_ROUTES = ("disasm", "cfg", "layout", "timing", "waves", "hotspots", "waves/0/timeline", "pressure")
+KERNEL_ROUTES = ("disasm", "cfg", "layout", "timing", "waves", "hotspots", "waves/0/timeline", "pressure", "blocks")
 
 def set_section_field(lib: bytes, arch: str, section: str, index: int, value: int) -> bytes:
   """lib with field `index` of `section`'s header (3: sh_addr, 5: sh_size) set to value."""

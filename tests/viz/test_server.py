@@ -32,7 +32,7 @@ from viz.server import DEMO_CAPTURE, STATIC_DIR, TEMPLATES_DIR, create_app, load
 REPO = Path(__file__).resolve().parents[2]
 GEMM = real_capture("gfx1100", "gemm")
 KERNEL_ROUTES = ("disasm", "cfg", "layout", "timing", "waves", "hotspots", "hotspots?top=3", "summary", "summary?top=2", "source",
-                 "pressure")
+                 "pressure", "vopd", "blocks")
 WAIT_S = 60   # bound on any wait for a background load (numba compiles the SQTT decoder on first use)
 
 
@@ -694,3 +694,31 @@ def test_summary_and_trace_diagnostics_pages(real_app):
   for t in traces:
     if t["error"]: assert html_escape(t["error"]) in page.text
   assert f'href="/captures/{cid}/traces"' in real_app.get(f"/captures/{cid}").text
+
+
+def test_vopd_route_and_summary(tmp_path):
+  """/vopd through the app: what isa.vopd finds (pcs, text, saves), the VALU and VOPD counts, a note where VOPD cannot
+  be (gfx942); the summary page lists the candidates, linked to their lines."""
+  if not shutil.which("clang-19"): pytest.skip("clang-19 not installed")
+  from isa.elf import load_code_object
+  from isa.vopd import analyse
+  from tests.llvm_oracle import compile_cl
+  src = REPO / "tests" / "corpus" / "02_float_arith.cl"
+  paths = [compile_cl(src, "gfx1100", "-O0", cache_dir=tmp_path), compile_cl(src, "gfx1200", "-O3", cache_dir=tmp_path),
+           compile_cl(src, "gfx942", "-O3", cache_dir=tmp_path)]
+  c = client(create_app([str(p) for p in paths]))
+  for cid, p in enumerate(paths):
+    assert wait_ready(c, cid)["state"] == "ready"
+    co = load_code_object(p.read_bytes())
+    for kid, k in enumerate(co.kernels):
+      j = c.get(f"/api/captures/{cid}/kernels/{kid}/vopd").json()
+      _, found = analyse(co, k)
+      assert j == found.json() and j["valu"] == sum(i["mnemonic"].startswith("v_") for i in
+                                                    c.get(f"/api/captures/{cid}/kernels/{kid}/disasm").json()["instructions"])
+      if co.arch == "gfx942": assert j["candidates"] == [] and j["note"]; continue
+      page = c.get(f"/captures/{cid}/kernels/{kid}/summary").text
+      assert ("Dual issue (VOPD)" in page) == bool(j["candidates"])
+      for cand in j["candidates"]:
+        base = f"/captures/{cid}" if cid else ""                  # (capture 0's pages are also the site's root)
+        assert html_escape(cand["text"]) in page and f'href="{base}/kernels/{kid}#pc={cand["pcs"][1]:#x}"' in page
+  assert c.get("/api/captures/0/kernels/0/vopd").json()["candidates"]          # float_mix -O0 has some
