@@ -8,6 +8,7 @@ Both backends run the same code: the emu backend is the kfd backend (driver/kfd.
 whose GPU is the simulated one (driver/simgpu.py), which executes the PM4 stream this module submits.
 """
 from __future__ import annotations
+import dataclasses
 from dataclasses import dataclass, field
 import numpy as np
 from capture import CaptureFile, Device, Program, TraceBuffer, FORMAT_VERSION
@@ -71,33 +72,27 @@ class Runner:
     if k is None: raise ValueError(f"no kernel {kernel!r} (have: {', '.join(x.name for x in co.kernels)})")
     if co.arch != self.arch: raise ValueError(f"{k.name} is built for {co.arch}, the device is {self.arch}")
     kd = k.descriptor
-    owned = [code_buf]
+    itraced = {0} if itrace_se is None else itrace_se
+    mem, sqtt = _Args(self), []          # everything allocated below is freed at the end, whatever happens
     try:
-      mem = _Args(self)
       seg, copies = kernarg_segment(k, list(args), mem, grid, block)
-      owned += mem.buffers
       kernarg = mem.alloc(np.frombuffer(seg, np.uint8), "kernel arguments")
       dispatch = mem.alloc(np.frombuffer(dispatch_packet(grid, block, kernarg, kd), np.uint8), "dispatch packet")
-      owned += mem.buffers[len(owned) - 1:]
       user = user_sgpr_values(kd, {"kernarg_segment_ptr": kernarg, "dispatch_ptr": dispatch})
-      lds_granules = -(-kd.group_segment_fixed_size // 512)
-      kd_rsrc2 = kd.compute_pgm_rsrc2 | lds_granules << 15      # the runtime's part of RSRC2: the LDS size
+      lds_granules = -(-kd.group_segment_fixed_size // 512)   # the runtime's part of RSRC2: the LDS size
+      launched = dataclasses.replace(kd, compute_pgm_rsrc2=kd.compute_pgm_rsrc2 | lds_granules << 15)
       props = self.backend.node.props
       se_count = max(props.get("array_count", 1) // max(props.get("simd_arrays_per_engine", 1), 1), 1)
       s = Stream(self.gen)
       bufs, readback = [], None
       if trace:
         for se in range(se_count):
-          b = self.backend.alloc(SQTT_BYTES, "vram"); owned.append(b)
-          bufs.append(program.SqttBuffer(se, b.va, SQTT_BYTES))
-        readback = self.backend.alloc(16 * se_count, "gtt"); owned.append(readback)
-        program.sqtt_begin(s, bufs, {0} if itrace_se is None else itrace_se)
-      wave32 = kd.wave32
-      scratch = kd.private_segment_fixed_size
-      class _KD: pass
-      d = _KD(); d.__dict__.update(kd.__dict__); d.compute_pgm_rsrc2 = kd_rsrc2
-      program.dispatch(s, code_buf.va + k.entry_pc, d, user, grid, block, wave32,
-                       scratch_per_wave=scratch * (32 if wave32 else 64), scratch_waves=0)
+          sqtt.append(self.backend.alloc(SQTT_BYTES, "vram"))
+          bufs.append(program.SqttBuffer(se, sqtt[-1].va, SQTT_BYTES))
+        readback = self.backend.alloc(16 * se_count, "gtt"); sqtt.append(readback)
+        program.sqtt_begin(s, bufs, itraced)
+      program.dispatch(s, code_buf.va + k.entry_pc, launched, user, grid, block, kd.wave32,
+                       scratch_per_wave=kd.private_segment_fixed_size * (32 if kd.wave32 else 64), scratch_waves=0)
       if trace: program.sqtt_end(s, bufs, readback.va)
       fence = self.backend.submit(s.words)
       self.backend.wait(fence, 60.0)
@@ -112,8 +107,7 @@ class Runner:
         if not 0 <= n <= b.size: raise DriverError(f"SE {b.se}: write pointer {wptr:#x} says {n} bytes, the buffer holds {b.size}")
         if status2 & 1 or dropped:
           warnings.append(f"SE {b.se}: the {b.size >> 20} MB SQTT buffer filled up; {dropped} bytes of trace were lost")
-        view = next(x for x in owned if x.va == b.va).view
-        traces.append(TraceBuffer(dev, 0, b.se, view[:n].tobytes(), b.se in ({0} if itrace_se is None else itrace_se), 0))
+        traces.append(TraceBuffer(dev, 0, b.se, sqtt[k_].view[:n].tobytes(), b.se in itraced, 0))
       props = {"gfx_target_version": props.get("gfx_target_version", 0), "simulated": self.simulated}
       cap = CaptureFile(FORMAT_VERSION, [Device(dev, self.arch, props)], [Program(dev, k.name, bytes(code), code_buf.va, 0)],
                         traces, {"source": "amdviz run", "backend": self.name, "kernel": k.name, "grid": list(grid),
@@ -123,7 +117,7 @@ class Runner:
                 f"{len(traces)} trace buffers, {total} bytes"
       return RunResult(k.name, cap, s.decode(), summary, warnings)
     finally:
-      for b in owned:
+      for b in [code_buf, *mem.buffers, *sqtt]:
         try: self.backend.free(b)
         except Exception: pass      # freeing must not hide what went wrong
 

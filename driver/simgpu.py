@@ -9,15 +9,15 @@ refusal is a SimGPUError naming the packet (its index in the stream and its name
 from __future__ import annotations
 import numpy as np
 from driver import pm4, registers as R
+from driver.program import INSTRUCTION_TOKENS
 from driver.gpu_memory import GPUMemory
 from emu import cycles
-from emu.dispatch import Launch, launch
+from emu.dispatch import GFX_TARGET_VERSION as DISPATCH_TARGETS, Launch, launch
 from isa.encodings import family
 
-GFX_TARGET_VERSION = {"gfx1100": 110000, "gfx1101": 110001, "gfx1102": 110002, "gfx1200": 120000, "gfx1201": 120001}
+GFX_TARGET_VERSION = {a: v for a, v in DISPATCH_TARGETS.items() if family(a) in ("gfx11", "gfx12")}   # what emu runs
 SQTT_REGS = ("SQ_THREAD_TRACE_BUF0_SIZE", "SQ_THREAD_TRACE_BUF0_BASE", "SQ_THREAD_TRACE_BUF0_BASE_LO",
              "SQ_THREAD_TRACE_BUF0_BASE_HI", "SQ_THREAD_TRACE_MASK", "SQ_THREAD_TRACE_TOKEN_MASK", "SQ_THREAD_TRACE_CTRL")
-INSTRUCTION_TOKENS = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 5) | (1 << 8)
 WAIT = {0: lambda v, r: True, 1: lambda v, r: v < r, 2: lambda v, r: v <= r, 3: lambda v, r: v == r,
         4: lambda v, r: v != r, 5: lambda v, r: v >= r, 6: lambda v, r: v > r}
 

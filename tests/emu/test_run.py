@@ -27,11 +27,8 @@ def round_trip(r) -> dict:
   must start and end, nothing may be unmapped. Returns totals. Code with calls (s_swappc/s_setpc) is the exception the
   trace cannot express: the packets carry no pc, so the mapper loses a wave at its first indirect jump; there its
   pcs must match up to that jump and the rest of its packets count as lost, nothing else."""
-  insts = r.instructions
-  if any(i.flow in ("call", "indirect") for i in insts): return _round_trip_indirect(r)
-  d = Disassembler(r.arch)
-  encs = [(e.name if (e := d.encoding_of(i.words[0])) else None) for i in insts]
-  prog = program_tables(insts, build_cfg(insts, r.entry_pc), r.entry_pc, arch_layout(r.arch), encs)
+  if any(i.flow in ("call", "indirect") for i in r.instructions): return _round_trip_indirect(r)
+  prog = _program(r)
   traced, waves = 0, 0
   for se, blob in enumerate(r.traces):
     p = decode(blob, r.arch)
@@ -147,12 +144,16 @@ def test_bad_input_names_the_wave_and_pc(tmp_path_factory, arch):
     run(code, "nope")
 
 
-def _round_trip_indirect(r) -> dict:
-  insts = r.instructions
-  d = Disassembler(r.arch)
+def _program(r):
+  """The walker's tables for the run's code, built the way viz builds them."""
+  insts, d = r.instructions, Disassembler(r.arch)
   encs = [(e.name if (e := d.encoding_of(i.words[0])) else None) for i in insts]
-  prog = program_tables(insts, build_cfg(insts, r.entry_pc), r.entry_pc, arch_layout(r.arch), encs)
-  jumps = {i.pc for i in insts if i.flow in ("call", "indirect")}
+  return program_tables(insts, build_cfg(insts, r.entry_pc), r.entry_pc, arch_layout(r.arch), encs)
+
+
+def _round_trip_indirect(r) -> dict:
+  prog = _program(r)
+  jumps = {i.pc for i in r.instructions if i.flow in ("call", "indirect")}
   traced = 0
   for se, blob in enumerate(r.traces):
     m = map_buffer(blob, r.arch, prog, 0)
