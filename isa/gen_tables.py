@@ -1,6 +1,6 @@
 """Generate isa/tables/<family>.json by asking LLVM 19 about every opcode.
 
-    python -m isa.gen_tables gfx11        # needs llvm-mc-19 and llvm-objdump-19
+    python -m isa.gen_tables gfx11        # needs llvm-mc-19 and llvm-objdump-19 (gfx950: the -22 tools)
 
 LLVM is used as an oracle only: each probe is a hand-built encoding placed at its own symbol in
 an object file, so llvm-objdump restarts decoding at every probe and its words tell how many
@@ -9,9 +9,10 @@ up as which operands (and how many registers wide), and a signature of how each 
 prints constants; the runtime decoder (isa/decode.py) formats operands from these facts.
 """
 from __future__ import annotations
-import json, re, subprocess, sys, tempfile
+import json, re, struct, sys
 from pathlib import Path
 from isa.encodings import ENCODINGS, Encoding
+from isa.llvm_oracle import disassemble_words
 from isa.operand_text import FIELD_STYLES, LITERAL_RULES, field_imm
 
 MCPU = {"gfx11": "gfx1100", "gfx12": "gfx1200", "gfx94": "gfx942"}
@@ -19,28 +20,10 @@ PAD = 0x12345678  # filler after each probe: read as the literal when an opcode 
 
 
 def objdump_probes(probes: list[bytes], mcpu: str) -> list[tuple[str, int] | None]:
-  """Disassemble each probe on its own: (text, dwords used) or None when LLVM rejects it."""
-  src = [".text"]
-  for i, b in enumerate(probes):
-    src.append(f".type p{i},@function\np{i}: .byte {','.join(map(str, b))}")
-  with tempfile.TemporaryDirectory() as d:
-    Path(d, "p.s").write_text("\n".join(src) + "\n")
-    subprocess.run(["llvm-mc-19", "-triple=amdgcn-amd-amdhsa", f"-mcpu={mcpu}", "-filetype=obj", f"{d}/p.s",
-                    "-o", f"{d}/p.o"], check=True)
-    out = subprocess.run(["llvm-objdump-19", "-d", f"--mcpu={mcpu}", f"{d}/p.o"], capture_output=True,
-                         text=True, check=True).stdout
-  res: list = [None] * len(probes)
-  cur = None
-  for line in out.splitlines():
-    if m := re.match(r"^[0-9a-f]+ <p(\d+)>:", line):
-      cur = int(m.group(1))
-    elif cur is not None and line.startswith("\t"):
-      text, rest = re.split(r"//\s*[0-9A-Fa-f]+:", line[1:], maxsplit=1)
-      words = rest.split(";")[0].split("<")[0].split()
-      text = " ".join(text.split())
-      res[cur] = None if text.startswith(".long") or "/*" in text else (text, len(words))
-      cur = None
-  return res
+  """Disassemble each probe on its own: (text, dwords used), or None when LLVM rejects it or calls a value in it
+  invalid (`/* invalid ... */`: such words teach nothing about the opcode)."""
+  words = [struct.unpack(f"<{len(b) // 4}I", b) for b in probes]
+  return [None if r is None or "/*" in r[0] else r for r in disassemble_words(words, mcpu)]
 
 
 def split_operands(text: str) -> tuple[str, list[str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.llvm_oracle import (
-    TARGETS, ObjdumpInst, compile_cl, corpus_builds, corpus_files, have_llvm, mc_disassemble_words,
+    TARGETS, ObjdumpInst, compile_cl, corpus_builds, corpus_files, have_llvm, disassemble_words,
     mc_encode, objdump, parse_objdump,
 )
 
@@ -75,22 +75,22 @@ def test_objdump_and_disassemble_roundtrip(cache, mcpu):
     assert all("//" not in i.text and "  " not in i.text for i in insts)
     # Each instruction re-decoded in isolation (padded) gives objdump's text and length back.
     probes = [i.words + (0xBF800000, 0xBF800000) for i in insts]
-    got = mc_disassemble_words(probes, mcpu)
+    got = disassemble_words(probes, mcpu)
     assert got == [(i.text, len(i.words)) for i in insts]
 
 
 @needs_llvm
 def test_disassemble_invalid_and_truncated():
-    got = mc_disassemble_words([(0xBF800000,), (0xFFFFFFFF, 0), (0xD6460000,), (0xD6460000, 0x04010C0F)], "gfx1100")
+    got = disassemble_words([(0xBF800000,), (0xFFFFFFFF, 0), (0xD6460000,), (0xD6460000, 0x04010C0F)], "gfx1100")
     assert got == [("s_nop 0", 1), None, None, ("v_lshl_add_u32 v0, s15, 6, v0", 2)]
-    assert mc_disassemble_words([], "gfx1100") == []
+    assert disassemble_words([], "gfx1100") == []
 
 
 @needs_llvm
 def test_disassemble_survives_objdump_crash():
     # llvm-objdump 19 segfaults on this malformed gfx9 SDWA word; neighbours must still decode.
     bad = (0x15B4E8F9, 0xE7D4169D, 0x7C01D1F1)
-    got = mc_disassemble_words([(0xBF800000,)] * 3 + [bad] + [(0xBF800001,)] * 3, "gfx942")
+    got = disassemble_words([(0xBF800000,)] * 3 + [bad] + [(0xBF800001,)] * 3, "gfx942")
     assert got[:3] == [("s_nop 0", 1)] * 3 and got[4:] == [("s_nop 1", 1)] * 3
 
 

@@ -5,7 +5,7 @@ For each encoding of a family (isa/encodings.py) it builds K random probes: word
 encoding's fixed bits, the opcode is one the table knows, operand fields are random with a bias
 towards interesting values (inline constants, literal, specials, high VGPRs, DPP, gfx9 SDWA), modifier bits
 random or default, and 1-3 random words follow (literal / DPP / third word).  LLVM decodes each
-probe on its own (tests.llvm_oracle.mc_disassemble_words); probes it rejects, or prints with its
+probe on its own (tests.llvm_oracle.disassemble_words); probes it rejects, or prints with its
 own "/* invalid ... */" comments or warnings, are skipped.  The rest are compared on text and on
 words consumed.
 
@@ -30,7 +30,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 from isa.decode import Disassembler, load_table  # noqa: E402
 from isa.encodings import ENCODINGS, Encoding  # noqa: E402
-from tests.llvm_oracle import mc_disassemble_words  # noqa: E402
+from tests.llvm_oracle import disassemble_words  # noqa: E402
 
 MCPU = {"gfx11": "gfx1100", "gfx12": "gfx1200", "gfx94": "gfx942"}
 
@@ -231,7 +231,7 @@ def run_family(family: str, k: int = 3000, seed: int = 0, formats=None, any_opco
     ps = gen_probes(family, enc, k, seed, any_opcode)
     probes += ps
     owner += [enc.name] * len(ps)
-  ref = mc_disassemble_words(probes, mcpu)
+  ref = disassemble_words(probes, mcpu)
   res = {e.name: FormatResult(family, e.name) for e in encs}
   for ws, name, r in zip(probes, owner, ref):
     fr = res[name]

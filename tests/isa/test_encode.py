@@ -18,7 +18,7 @@ from isa.elf import load_code_object
 from isa.encode import AsmError, assemble, assemble_lines, canonical_mnemonic, cli, code_lines, hex_words
 from isa.encodings import ENCODINGS, family
 from tests.isa.test_disasm import capture_code_objects
-from tests.llvm_oracle import compile_cl, corpus_builds, corpus_files, have_llvm, mc_disassemble_words, mc_encode
+from tests.llvm_oracle import compile_cl, corpus_builds, corpus_files, have_llvm, disassemble_words, mc_encode
 from tools.fuzz_report import MCPU, gen_probes
 
 needs_llvm = pytest.mark.skipif(not have_llvm(), reason="LLVM 19 (clang-19, llvm-objdump-19, llvm-mc-19) missing")
@@ -455,7 +455,7 @@ def test_random_encodings_match_llvm(arch):
   dis, mcpu = Disassembler(arch), ARCHS[arch]
   probes = random_probes(arch, 6000, seed=1)
   agreed = []
-  for p, r in zip(probes, mc_disassemble_words(probes, mcpu)):
+  for p, r in zip(probes, disassemble_words(probes, mcpu)):
     inst = dis.disassemble(as_bytes(p))[0]
     if r and inst.mnemonic != ".long" and r == (inst.text, len(inst.words)): agreed.append(inst)
   texts = sorted({i.text for i in agreed})
@@ -491,7 +491,7 @@ def test_fuzz_round_trip(fam, report):
   dis = Disassembler(mcpu)
   probes = [p for enc in ENCODINGS[fam] for p in gen_probes(fam, enc, FUZZ_K, FUZZ_SEED)]
   agreed = []
-  for p, r in zip(probes, mc_disassemble_words(probes, mcpu)):
+  for p, r in zip(probes, disassemble_words(probes, mcpu)):
     if r is None or "/*" in r[0] or "Warning" in r[0] or r[1] > len(p): continue
     inst = dis.disassemble(as_bytes(p))[0]
     if inst.mnemonic != ".long" and (inst.text, len(inst.words)) == r: agreed.append(inst)

@@ -3,7 +3,7 @@ import struct
 import pytest
 from isa.decode import Disassembler
 from isa.encodings import ENCODINGS
-from tests.llvm_oracle import have_llvm, mc_disassemble_words
+from tests.llvm_oracle import have_llvm, disassemble_words
 
 pytestmark = pytest.mark.skipif(not have_llvm(), reason="LLVM 19 not installed")
 
@@ -28,7 +28,7 @@ def words_for(fam: str, enc_name: str, mnemonic: str) -> list[tuple[int, ...]]:
 @pytest.mark.parametrize("fam,mcpu,enc_name,mnemonic", CASES, ids=[f"{c[1]}-{c[3]}" for c in CASES])
 def test_every_immediate_prints_like_llvm(fam, mcpu, enc_name, mnemonic, report):
   probes = words_for(fam, enc_name, mnemonic)
-  ref = mc_disassemble_words(probes, mcpu)
+  ref = disassemble_words(probes, mcpu)
   d = Disassembler(mcpu)
   bad = []
   for v, (p, r) in enumerate(zip(probes, ref)):
