@@ -163,7 +163,9 @@ HASH_CHUNK = 64 << 20
 def _file_key(f) -> str:
   """content_key of an open file, read in chunks into one buffer (a mapped file would count its every page in
   this process's resident memory)."""
-  h, buf = blake3.blake3(max_threads=blake3.blake3.AUTO), bytearray(HASH_CHUNK)
+  size = f.seek(0, 2)
+  # (a buffer no bigger than the file: zero-filling 64 MB would cost a small capture 40 ms)
+  h, buf = blake3.blake3(max_threads=blake3.blake3.AUTO), bytearray(max(1, min(HASH_CHUNK, size)))
   view = memoryview(buf)
   f.seek(0)
   while n := f.readinto(buf): h.update(view[:n])

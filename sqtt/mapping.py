@@ -41,7 +41,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 import numpy as np
-from sqtt.jit import compiled
+from sqtt.jit import Rows, compiled, is_interpreted, python_ints
 from sqtt.decode import Packets
 from sqtt.packets import ALU_SRC, INST_OPS, KIND, MEM_SRC
 
@@ -207,7 +207,8 @@ def traced_unit(p: Packets, layout: str, pk_class: np.ndarray, unit: np.ndarray,
   starts, ends = np.flatnonzero(p.mask("WAVE_START")), np.flatnonzero(p.mask("WAVE_END"))
   insts = np.flatnonzero(np.isin(pk_class, (PK_VALU, PK_IMM, PK_SALU, PK_VALU_OP, PK_MEM, PK_MSG, PK_ANY, PK_JUMP, PK_NOJUMP)))
   if not len(starts) or not len(insts): return -1      # no instruction tracing on this SE: no unit is traced
-  cands = np.unique(unit[starts])
+  u = np.sort(unit[starts])
+  cands = u[np.concatenate(([True], u[1:] != u[:-1]))]   # (np.unique: it imports numpy.ma, 15 ms of a cold start)
   if len(insts) > SAMPLE: insts = insts[np.linspace(0, len(insts) - 1, SAMPLE).astype(np.int64)]
   n = len(p) + 1
   def keyed(idx): return (unit[idx] * 64 + slot[idx]) * n + idx
@@ -571,6 +572,36 @@ X_TYPES = (np.int32, np.int64)                                          # inst, 
 
 UNIT_TRIES = 8   # chunks with instruction packets looked at for the traced unit (only OTHER_* ops: no unit to find)
 
+_walk_python = python_ints(_walk)
+_WALK_ARGS = _walk.__code__.co_varnames[:_walk.__code__.co_argcount]
+_WALK_STATE = _WALK_ARGS.index("slot_wave")     # from here on the walk writes: its state and outputs
+
+class _Column(list):
+  """A 1-D array as a list (what the plain-Python walk indexes), with the .shape the walk asks of it."""
+  __slots__ = ()
+  @property
+  def shape(self): return (len(self),)
+
+# outputs the walk only appends to, at the row its count names: filled from fresh lists, copied back from that row on
+_APPENDED = {**dict.fromkeys(("ev_pkt", "ev_time", "ev_wave", "ev_inst", "ev_stepped", "ev_done"), C_EVENTS),
+             **dict.fromkeys(("be_wave", "be_block", "be_kind"), C_ENTRIES), **dict.fromkeys(("x_inst", "x_delay"), C_XPAIRS)}
+
+def _as_python(a):
+  if not isinstance(a, np.ndarray): return int(a) if isinstance(a, (np.integer, np.bool_)) else a
+  return _Column(a.tolist()) if a.ndim == 1 else Rows(a)
+
+def _walk_interpreted(*args):
+  """_walk as plain Python over lists of Python ints (sqtt.jit.interpreted: small captures), about 3x faster than
+  over numpy arrays, whose every element read makes a numpy scalar. What the walk wrote goes back into the arrays."""
+  counts = args[-1]
+  before = counts.tolist()
+  py = [_Column([0] * len(a)) if name in _APPENDED else _as_python(a) for name, a in zip(_WALK_ARGS, args)]
+  _walk_python(*py)
+  after = py[-1]
+  for name, a, b in zip(_WALK_ARGS[_WALK_STATE:], args[_WALK_STATE:], py[_WALK_STATE:]):
+    if name in _APPENDED: lo, hi = before[_APPENDED[name]], after[_APPENDED[name]]; a[lo:hi] = b[lo:hi]
+    else: a[...] = b.rows if isinstance(b, Rows) else b
+
 class Walk:
   """A walk of one buffer through one kernel, fed chunk by chunk (`feed`), its state kept in between; `result`
   gives the Mapping. The outputs grow as chunks need; the chunks themselves are not kept."""
@@ -592,7 +623,7 @@ class Walk:
     self.counts[C_FIRST_MISMATCH] = -1
     self.kind_counts = np.zeros(len(KIND), np.int64)
     self.error, self.first_mismatch, self.unit_tries = None, None, 0
-    self.walk = compiled(_walk)
+    self.walk = _walk_interpreted if is_interpreted() else compiled(_walk)
 
   def _find_unit(self, p: Packets) -> None:
     """Which unit is traced, from the first chunk that has both wave starts and instruction packets. Waves of that

@@ -19,7 +19,6 @@ from isa.elf import CodeObject, CodeObjectError, Kernel
 from isa.gc_pause import gc_paused
 from isa.instruction import Instruction
 from sqtt.mapping import NO_TIME
-from viz.layout import block_sizes, drawn_text, layout
 from capture import Capture, Program, TraceBuffer, load_capture
 
 log = logging.getLogger("amdviz")
@@ -270,6 +269,7 @@ def analyze(ws: Workspace, progress: Callable[[int, int, str], None] | None = No
   The decoder never raises; a kernel whose code cannot be walked, or a walk that fails, is a problem of that
   kernel and its traces only."""
   from concurrent.futures import ThreadPoolExecutor
+  from contextlib import nullcontext
   arch = {d.name: d.arch for d in ws.capture.devices}
   traces = ws.capture.traces
   owners = [ws.kernel_of_trace(t) for t in traces]
@@ -278,11 +278,13 @@ def analyze(ws: Workspace, progress: Callable[[int, int, str], None] | None = No
   total, done = sum(len(t.blob) for t in traces), 0
   results: list[TraceResult] = []
   if progress: progress(0, total, f"{len(traces)} traces")
-  with ThreadPoolExecutor(ANALYSIS_THREADS, thread_name_prefix="amdviz-trace") as pool:
-    futures = [pool.submit(_analyze_trace, i, t, arch.get(t.device) or (kv.arch if kv else None), kv, total < SMALL_TRACES)
-               for i, (t, kv) in enumerate(zip(traces, owners))]
-    for i, f in enumerate(futures):
-      results.append(f.result())
+  small = total < SMALL_TRACES
+  jobs = [(i, t, arch.get(t.device) or (kv.arch if kv else None), kv, small) for i, (t, kv) in enumerate(zip(traces, owners))]
+  # small traces take the plain-Python path, which holds the GIL: threads would only add their start-up
+  with ThreadPoolExecutor(ANALYSIS_THREADS, thread_name_prefix="amdviz-trace") if not small else nullcontext() as pool:
+    futures = [pool.submit(_analyze_trace, *job) for job in jobs] if pool else None
+    for i, job in enumerate(jobs):
+      results.append(futures[i].result() if futures else _analyze_trace(*job))
       done += len(traces[i].blob)
       if progress: progress(done, total, f"trace {i + 1}/{len(traces)}")
   return finish_analysis(ws, results)
@@ -569,6 +571,7 @@ def layout_json(ws: Workspace, kv: KernelView) -> dict:
   """The CFG laid out as IDA draws it, each block's box sized for its disassembly text (viz/layout.py)."""
   cfg = cfg_with_counts_json(ws, kv)
   # boxes sized for the lines as drawn: a branch's line ends with the name of where it goes (static/graph.js)
+  from viz.layout import block_sizes, drawn_text, layout   # (here: a route that needs no layout skips its import)
   texts = {i.pc: drawn_text(i.text, i.target) for i in kv.instructions}
   return layout(cfg, block_sizes(cfg, texts))
 

@@ -8,7 +8,6 @@ from capture import CaptureError
 from viz.progress import TraceProgress
 from isa.elf import CodeObjectError
 from isa.decode import UnsupportedArch
-from isa.encode import cli as encode_cli
 
 
 def cmd_json(args) -> int:
@@ -113,7 +112,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(p, argv: list[str]) -> int:
-  if argv[:1] == ["asm"]: return encode_cli(argv[1:])   # its own parser: isa/encode.py
+  if argv[:1] == ["asm"]:                       # its own parser: isa/encode.py (imported here: 25 ms other commands skip)
+    from isa.encode import cli as encode_cli
+    return encode_cli(argv[1:])
   if argv[:1] == ["export"]:                             # its own parser: viz/export.py
     from viz.export import cli as export_cli
     try: return export_cli(argv[1:])

@@ -212,13 +212,17 @@ def test_interpreted_walk_equals_compiled(monkeypatch):
   ws, an = real(str(real_capture("gfx1200", "gemm")))
   r = an.traces[0]
   cases = [(sqtt.decode(stream("rdna3", TWO_WAVES), "gfx1100"), prog), (sqtt.decode(r.trace.blob, r.kernel.arch), r.kernel.program_tables)]
+  from sqtt.jit import interpreted
   compiled = [map_packets(p, t) for p, t in cases]
-  monkeypatch.setattr(mod, "compiled", lambda fn: fn)   # run the loop as plain Python
-  for (p, t), a in zip(cases, compiled):
+  with interpreted():                                   # small captures: plain Python over lists of ints
+    lists = [map_packets(p, t) for p, t in cases]
+  monkeypatch.setattr(mod, "compiled", lambda fn: fn)   # no numba: the same loop as plain Python over the arrays
+  for (p, t), a, c in zip(cases, compiled, lists):
     b = map_packets(p, t)
     for f in ("ev_packet", "ev_time", "ev_wave", "ev_inst", "ev_stepped", "ev_done", "be_block", "be_kind", "w_status",
               "w_start", "w_end", "x_inst", "x_delay", "hits"):
       assert (getattr(a, f) == getattr(b, f)).all(), f
+      assert np.array_equal(getattr(a, f), getattr(c, f)) and getattr(a, f).dtype == getattr(c, f).dtype, f
 
 # ---------------------------------------------------------------------------------------------------
 # every real capture
