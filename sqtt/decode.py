@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 import numpy as np
-from sqtt.jit import compiled, is_interpreted, python_ints
+from sqtt.jit import as_dict, compiled, is_interpreted, python_ints
 from sqtt.packets import (ALU_SRC, CDNA_HEADER, HEADER_LAYOUTS, INST_OPS, KIND, KINDS, LAYOUT_NAMES, LAYOUTS, MEM_SRC, TIME_RULES,
                           arch_layout)
 
@@ -54,8 +54,6 @@ def _build_tables():
   return byte_kind, rule
 
 BYTE_KIND, RULES = _build_tables()
-NC = len(C_NAMES)
-BYTE_KIND_FLAT, RULES_FLAT = BYTE_KIND.ravel(), RULES.ravel()   # what the loops index: [layout * 256 + byte], [row * NC + column]
 
 def _window(data, b, odd, n_bytes):
   """The 64 bits of the stream from nibble 2*b + odd, little-endian; past the end reads as zero."""
@@ -92,19 +90,19 @@ def _frame(data, first_kind, byte_kind, rules, nk, state, offset, kind, time, ra
     # packet's start to the next is short (the loop's speed is that chain's latency)
     first = np.int64(data[b])
     if p & 1: first = (first >> 4) | ((np.int64(data[b + 1]) << 4) & 0xFF if b + 1 < n_bytes else 0)
-    kn = byte_kind[layout * 256 + first]    # kind | size in nibbles << 8: one load from first byte to size
+    kn = byte_kind[layout, first]           # kind | size in nibbles << 8: one load from first byte to size
     size = kn >> 8
     k = kn & 0xFF
-    if n == 0 and first_kind >= 0: k, size = first_kind, rules[(layout * nk + first_kind) * NC + C_NIBBLES]
-    r = (layout * nk + k) * NC              # the packet's row of the rule table
+    if n == 0 and first_kind >= 0: k, size = first_kind, rules[layout * nk + first_kind, C_NIBBLES]
+    r = layout * nk + k
     if p + size > n_nib:
       if err_at < 0: err_at, err_code, err_arg = p, E_TRUNCATED, k
       break
     w = _window(data, b, p & 1, n_bytes)
     # every delta rule, branch-free: markers (rt set, pl clear) reuse the delta bits and do not move the clock
-    marker = rules[r + C_MARKS] & (w >> rules[r + C_RT]) & ~(w >> rules[r + C_PL]) & 1
-    t += (((w >> rules[r + C_DLO]) & rules[r + C_DMASK]) * rules[r + C_MUL] + rules[r + C_ADD]) * (1 - marker)
-    code, next_layout = rules[r + C_RULE], layout
+    marker = rules[r, C_MARKS] & (w >> rules[r, C_RT]) & ~(w >> rules[r, C_PL]) & 1
+    t += (((w >> rules[r, C_DLO]) & rules[r, C_DMASK]) * rules[r, C_MUL] + rules[r, C_ADD]) * (1 - marker)
+    code, next_layout = rules[r, C_RULE], layout
     if code >= R_ABSOLUTE:                  # rare: absolute timestamps, headers, unknown ids
       if code == R_ABSOLUTE:
         if (w >> 4) & 0xFFF == 0:           # tag 0: an absolute timestamp
@@ -137,6 +135,7 @@ def _frame_new(data, first_kind, byte_kind, rules, nk, state):
 
 COLUMN_TYPES = (np.int64, np.uint8, np.int64, np.uint64, np.uint8)   # offset, kind, time, raw, layout
 _frame.jit_calls = {"_window": _window}
+_window.jit_options = {"inline": "always"}   # a call per packet in the compiled loop costs a third of its speed
 _frame_python = python_ints(_frame, _window=_window_python)
 _TABLES_PYTHON: list = []
 
@@ -145,7 +144,7 @@ def _framer():
   """The framing loop for this thread: numba's, or (inside sqtt.jit.interpreted) plain Python over bytes and lists,
   which makes no numpy scalar per packet. Both take and return the same arguments."""
   if not is_interpreted(): return compiled(_frame)
-  if not _TABLES_PYTHON: _TABLES_PYTHON.extend((BYTE_KIND_FLAT.tolist(), RULES_FLAT.tolist()))
+  if not _TABLES_PYTHON: _TABLES_PYTHON.extend((as_dict(BYTE_KIND), as_dict(RULES)))
   def frame(data, first_kind, byte_kind, rules, nk, state, *out):
     st = state.tolist()
     _frame_python(bytes(data), first_kind, *_TABLES_PYTHON, nk, st, *out)
@@ -160,16 +159,16 @@ def _walk(data, layout: int, first_kind: int):
   state[5], state[6] = layout, -1
   frame, frame_new = _framer(), compiled(_frame_new, _frame=_frame)
   if len(data) < 1 << 20 and not is_interpreted():
-    out = frame_new(data, first_kind, BYTE_KIND_FLAT, RULES_FLAT, NK, state)
+    out = frame_new(data, first_kind, BYTE_KIND, RULES, NK, state)
     if state[9]: return out, *state[6:9].tolist()
   else:
     # real streams average 2-3 bytes a packet; only NOP runs go past 1 a byte. Large outputs come from numpy,
     # which asks for huge pages: writing them then faults far less than into numba's own allocation.
     out = [np.empty(len(data) + 64, t) for t in COLUMN_TYPES]
-    frame(data, first_kind, BYTE_KIND_FLAT, RULES_FLAT, NK, state, *out)
+    frame(data, first_kind, BYTE_KIND, RULES, NK, state, *out)
   while not state[9]:           # the arrays filled up: double them and go on
     out = [np.concatenate([c[:state[1]], np.empty_like(c)]) for c in out]
-    frame(data, first_kind, BYTE_KIND_FLAT, RULES_FLAT, NK, state, *out)
+    frame(data, first_kind, BYTE_KIND, RULES, NK, state, *out)
   return [c[:state[1]] for c in out], *state[6:9].tolist()
 
 # ---------------------------------------------------------------------------------------------------
@@ -341,7 +340,7 @@ def decode_chunks(blob: bytes, arch: str | None = None, chunk: int = CHUNK):
   frame, first_kind = _framer(), LAYOUT_HEADER if cdna_header else -1
   while True:
     state[1] = 0                                  # packets written into this chunk's arrays
-    frame(data, first_kind, BYTE_KIND_FLAT, RULES_FLAT, NK, state, *out)
+    frame(data, first_kind, BYTE_KIND, RULES, NK, state, *out)
     first_kind = -1                               # only the stream's first packet may be a CDNA header
     err_at = int(state[6])
     error = problem if problem is not None or err_at < 0 else \

@@ -51,6 +51,11 @@ class Rows:
   def __setitem__(self, ij, v): self.rows[ij[0]][ij[1]] = v
 
 
+def as_dict(a) -> dict:
+  """A 2-D table as {(i, j): value}: t[i, j] then costs one tuple hash in C, where Rows costs a Python call."""
+  return {(i, j): v for i, row in enumerate(a.tolist()) for j, v in enumerate(row)}
+
+
 def python_ints(fn, **calls):
   """`fn` with numpy's scalar constructors replaced by Python ints (see PythonInts), and the global names in `calls`
   bound to plain-Python versions of its helpers; for the interpreted path, whose caller hands it bytes, Rows and
@@ -74,7 +79,7 @@ def compiled(fn, **calls):
         fn.__qualname__ = key[0].__qualname__
       try:
         import numba
-        hit = numba.njit(cache=True, nogil=True)(fn)
+        hit = numba.njit(cache=True, nogil=True, **getattr(key[0], "jit_options", {}))(fn)
       except ImportError:   # pragma: no cover - numba is a dependency; this keeps a broken install usable, slowly
         hit = fn
       _done[key] = hit
