@@ -44,11 +44,20 @@ def _np():
 
 
 class Rows:
-  """A 2-D integer table as nested lists, indexed t[i, j] as numpy is: the plain-Python loop's view of a table."""
-  __slots__ = ("rows",)
-  def __init__(self, a): self.rows = a.tolist()
-  def __getitem__(self, ij): return self.rows[ij[0]][ij[1]]
-  def __setitem__(self, ij, v): self.rows[ij[0]][ij[1]] = v
+  """An integer array of 2 or more dimensions as lists, indexed t[i, j] as numpy is: the plain-Python loop's view of
+  it. A row becomes a list when first used (a 16 x 4096 queue whose loop touches two rows costs two rows);
+  `write_back` puts the rows used back into the array."""
+  __slots__ = ("a", "rows")
+  def __init__(self, a): self.a, self.rows = a, [None] * len(a)
+  def _row(self, i):
+    r = self.rows[i]
+    if r is None: r = self.rows[i] = self.a[i].tolist()
+    return r
+  def __getitem__(self, ij): return self._row(ij[0])[ij[1]]
+  def __setitem__(self, ij, v): self._row(ij[0])[ij[1]] = v
+  def write_back(self):
+    for i, r in enumerate(self.rows):
+      if r is not None: self.a[i] = r
 
 
 def as_dict(a) -> dict:

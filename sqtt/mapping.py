@@ -600,7 +600,8 @@ def _walk_interpreted(*args):
   after = py[-1]
   for name, a, b in zip(_WALK_ARGS[_WALK_STATE:], args[_WALK_STATE:], py[_WALK_STATE:]):
     if name in _APPENDED: lo, hi = before[_APPENDED[name]], after[_APPENDED[name]]; a[lo:hi] = b[lo:hi]
-    else: a[...] = b.rows if isinstance(b, Rows) else b
+    elif isinstance(b, Rows): b.write_back()
+    else: a[...] = b
 
 class Walk:
   """A walk of one buffer through one kernel, fed chunk by chunk (`feed`), its state kept in between; `result`
