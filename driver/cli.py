@@ -49,12 +49,14 @@ def cli(argv: list[str]) -> int:
   from driver.simgpu import SimGPUError
   from emu import EmuError
   from capture import save_capture
-  from isa.elf import CodeObjectError
+  from isa.elf import CodeObjectError, load_code_object
   viz = os.environ.get("VIZ", "")
   try:
     path = Path(a.code)
     if not path.exists(): raise ValueError(f"{a.code}: no such file")
     data = compile_opencl(path, a.arch or "gfx1100") if path.suffix == ".cl" else path.read_bytes()
+    try: load_code_object(data, a.arch)      # refused before any device is opened, named by its file
+    except CodeObjectError as e: raise CodeObjectError(f"{a.code}: {e}") from None
     rng = np.random.default_rng(a.seed)
     args = [parse_arg(s, rng) for s in a.arg]
     dev = open_device(a.backend, a.arch, allow_unprofiled=a.allow_unprofiled)

@@ -99,7 +99,8 @@ def test_amdviz_run_command_line(tmp_path_factory, tmp_path):
   assert c.returncode == 0 and "saxpy" in c.stdout, c.stderr
   from capture import load_capture
   assert load_capture(str(tmp_path / "cl.amdviz")).devices[0].arch == "gfx1200"
-  for bad, msg in ((["/no/such.hsaco"], "no such file"), ([code, "--kernel", "zzz", "--backend", "emu"], "no kernel 'zzz'"),
+  (junk := tmp_path / "junk.hsaco").write_bytes(b"not a code object")
+  for bad, msg in ((["/no/such.hsaco"], "no such file"), ([junk], f"{junk}: not an ELF file"), ([code, "--kernel", "zzz", "--backend", "emu"], "no kernel 'zzz'"),
                    ([code, "--backend", "emu", "--arch", "gfx1031"], "not gfx1031"),
                    ([code, "--backend", "kfd"], "no /dev/kfd")):
     e = amdviz("run", *bad)
