@@ -3,10 +3,11 @@ from __future__ import annotations
 import json, struct
 from functools import lru_cache
 from pathlib import Path
-from isa.encodings import ENCODINGS, Encoding, family
+from isa.encodings import CDNA, ENCODINGS, Encoding, family
 from isa.instruction import Instruction, Operand
 from isa.operand_text import LITERAL_RULES, ScalarNames, field_imm, vreg, sint
 from isa import implicit
+from isa.validity import SCALE, invalid_imm, lone_register, tuple_exists, value_kind
 from isa.gc_pause import gc_paused
 
 TABLES = Path(__file__).parent / "tables"
@@ -33,6 +34,8 @@ class Disassembler:
     self.ops = {name: {int(k): v for k, v in ops.items()} for name, ops in t["encodings"].items()}
     self.classes = t["classes"]
     self.special = t.get("special", {})
+    self.verdicts: dict = {}                     # (value class, width, value, vgpr field) -> _operands' verdict
+    self.valclasses = t.get("valclasses", [])   # isa/validity.py: how kinds of operand values fare, per field
     names = t.get("sregs")
     self.names = ScalarNames(names["nsgpr"], {int(k): v for k, v in names["32"].items()},
                              {int(k): v for k, v in names["64"].items()}) if names else ScalarNames()
@@ -83,16 +86,47 @@ class Disassembler:
       if enc.name == "VOPD":
         x, y = self.ops["VOPDX"].get(op), self.ops["VOPDY"].get(enc.field("opy").get(w0))
         entry = x and y and {"x": x, "y": y, "ops": x["ops"] + y["ops"], "lit": x.get("lit") or y.get("lit")}
+        if entry and ("fixed_bits" in x or "fixed_bits" in y):   # each half's required bits lie in its own fields
+          fx, fy = x.get("fixed_bits", (0, 0)), y.get("fixed_bits", (0, 0))
+          entry["fixed_bits"] = (fx[0] | fy[0], fx[1] | fy[1])
       else:
         entry = self.ops.get(enc.name, {}).get(op)
     if entry is None or i + enc.words > n:
       return _long(pc, w0)
+    if entry.get("scale_prefix") and i + 2 * enc.words <= n and (scaled := self._scaled_mfma(enc, words, i, pc)):
+      return scaled
     v = w0
     for k in range(1, enc.words): v |= words[i + k] << 32 * k
+    if (fixed := entry.get("fixed_bits")) and (v ^ fixed[1]) & fixed[0]:
+      return _long(pc, w0)   # a bit LLVM requires at one value (unused field, missing modifier, reserved bit)
     try:
       return _format(self, enc, entry, v, words, i, pc, n)
     except (_Unsupported, KeyError, IndexError, TypeError, ValueError):
       return _long(pc, w0)   # a form the tables do not describe: show the word, keep decoding
+
+
+  def _scaled_mfma(self, enc: Encoding, words, i: int, pc: int) -> Instruction | None:
+    """gfx950 v_mfma_scale_*: v_mfma_ld_scale_b32 (the A and B scale sources and their op_sel / op_sel_hi) and an
+    f8f6f4 MFMA with op_sel 1 read as one instruction, as LLVM does; None when the next words are not such an MFMA."""
+    w2 = words[i + enc.words]
+    mfma = self.ops["VOP3P"].get(enc.opcode.get(w2)) if self.encoding_of(w2) is enc else None
+    if not mfma or "scale" not in mfma: return None
+    val = lambda k: words[k] | words[k + 1] << 32
+    ld, f = ({fl.name: fl.get(val(k)) for fl in enc.fields} for k in (i, i + enc.words))
+    if f["opsel"] != 1 or f["opsel_hi2"]: return None
+    takes = lambda e, fs: all(any(lo <= fs[k] <= hi for lo, hi in r) for k, r in e.get("scale_ok", {}).items())
+    if not takes(mfma, f) or not takes(self.ops["VOP3P"][enc.opcode.get(words[i])], ld): return None
+    f["opsel"] = 0
+    sel = {"src0": f["neg_hi"], "src1": f["neg"]}   # cbsz / blgp: the A / B formats, hence register widths
+    slots = [[s[0], mfma["src_widths"][s[0]][sel[s[0]]], *s[2:]] if s[0] in mfma.get("src_widths", {}) else s
+             for s in mfma["ops"]]
+    if any(f[s[0]] + s[1] > (512 if enc.field(s[0]).kind == "src9" else 256) for s in slots if f[s[0]] >= 256 or
+           enc.field(s[0]).kind == "vgpr8"): return None   # a register range running past v255/a255
+    operands, mods = _valu_mods("VOP3P", mfma, f, _operands(self, enc, mfma, slots, f, None, pc), slots)
+    operands += [Operand(*_src(self, ld[k], 1, None, None)) for k in ("src0", "src1")]
+    bits = lambda x: f"[{x & 1},{x >> 1 & 1},0]"
+    scale = (f" op_sel:{bits(ld['opsel'])}" if ld["opsel"] & 3 else "") + f" op_sel_hi:{bits(ld['opsel_hi'])}"
+    return _instruction(self, pc, tuple(words[i:i + 2 * enc.words]), mfma["scale"], operands, scale + mods, None)
 
 
 class _Unsupported(Exception): pass
@@ -109,16 +143,20 @@ def _format(d: Disassembler, enc: Encoding, entry: dict, v: int, words, i: int, 
   nwords = enc.words
   literal = None
   srcs = [s for s in entry["ops"] if isinstance(s, list) and s[0] in f and enc.field(s[0]).kind in ("src9", "ssrc8")]
+  if vals := entry.get("vals"):   # a destination LLVM reads as a source encoding: 255 takes a literal there too
+    srcs += [s for s in entry["ops"] if isinstance(s, list) and s[0] in vals and s not in srcs
+             and d.valclasses[vals[s[0]]].get("255") == "i"]
   dpp = None
-  if d.family == "gfx94" and f.get("src0") == 249 and "sdwa" in entry and name in ("VOP1", "VOP2", "VOPC"):
+  if d.family in CDNA and f.get("src0") == 249 and "sdwa" in entry and name in ("VOP1", "VOP2", "VOPC"):
     if i + nwords >= n: raise _Unsupported
     return _format_sdwa(d, enc, entry, f, words[i + nwords], tuple(words[i:i + nwords + 1]), pc)
   if f.get("src0") in (233, 234, 250) and any(s[0] == "src0" for s in srcs):
     key = "dpp" if f["src0"] == 250 else "dpp8"
     if key not in entry or i + nwords >= n: raise _Unsupported
     dpp = (f["src0"], words[i + nwords]); nwords += 1
+    if key == "dpp" and dpp[1] & entry.get("dpp_fixed", 0): raise _Unsupported   # modifier bits of absent operands
     f["src0"] = 256 + (dpp[1] & 0xFF)
-    entry = {**entry, "m": entry[key]}
+    entry = {**entry, "m": entry[key], "vals": entry.get("vals_dpp", entry.get("vals"))}
   if entry.get("lit") or any(f[s[0]] == 255 for s in srcs):   # a VOP3 DPP literal follows the DPP dword
     if i + nwords >= n: raise _Unsupported
     literal = words[i + nwords]; nwords += 1
@@ -133,34 +171,95 @@ def _format(d: Disassembler, enc: Encoding, entry: dict, v: int, words, i: int, 
     operands = tuple(halves[0][1] + halves[1][1])
     reads, writes = zip(*(implicit.reads_writes(m, ops) for m, ops in halves))
     return Instruction(pc, ws, halves[0][0] + "::" + halves[1][0], text, operands, sum(reads, ()), sum(writes, ()))
+  if name in IMAGE: return _format_image(d, enc, entry, f, words, i, pc, n)
   mnemonic = entry["m"]
   slots = entry["ops"]
   if name in ("FLAT", "GLOBAL", "SCRATCH", "MUBUF") and _returns(f) and "atomic" in mnemonic:
     slots = entry.get("ops_rtn", slots)
   if f.get("tfe") and "ops_tfe" in entry: slots = entry["ops_tfe"]   # buffer tfe: one more data register
+  elif f.get("tfe") and name == "MTBUF": raise _Unsupported            # (LLVM 19 decodes no gfx11 tbuffer tfe)
   if f.get("lds") and "ops_lds" in entry: slots = entry["ops_lds"]   # gfx9 buffer load to LDS: no data register
+  if "src_widths" in entry:   # gfx950 f8f6f4 MFMA: cbsz (neg_hi) / blgp (neg) pick A / B formats, hence widths
+    sel = {"src0": f["neg_hi"], "src1": f["neg"]}
+    slots = [[s[0], entry["src_widths"][s[0]][sel[s[0]]], *s[2:]] if isinstance(s, list) and s[0] in entry["src_widths"]
+             else s for s in slots]
   operands, mods = _operands(d, enc, entry, slots, f, literal, pc), ""
   if name in ("VOP3", "VOP3P"): operands, mods = _valu_mods(name, entry, f, operands, slots)
-  elif name == "DS": mods = _ds_mods(mnemonic, f, entry.get("gds", False), entry.get("off2"))
+  elif name == "DS": mods = _ds_mods(mnemonic, f, entry.get("gds", False), entry.get("off2"), d.special.get("swizzle", ()))
   elif name in ("FLAT", "GLOBAL", "SCRATCH"): operands, mods = _flat(name, f, operands, slots, d.family)
-  elif name == "MUBUF":
+  elif name in ("MUBUF", "MTBUF"):
     operands, mods = _mubuf(f, operands, slots, "atomic" in mnemonic, f.get("lds") and entry.get("lds_first"))
     if entry.get("fmt") and (fmt := d.special["format"].get(str(f["format"]))): mods = " " + fmt + mods   # tbuffer
   elif name == "SMEM": operands, mods = _smem(f, operands, slots, enc, d.names.sreg)
+  elif name == "EXP": operands, mods = _export(entry, f, operands)
   if "policy" in entry: mods += _policy(entry["policy"], f)
   if name == "MUBUF" and f.get("tfe") and "th" in f: mods += " tfe"    # gfx12: after th/scope
   if f.get("lds") and "ops_lds" in entry and not entry.get("lds_first"): mods += " lds"
-  if dpp: operands, mods = _dpp(name, dpp, operands, slots, mods, d.family == "gfx94", entry.get("dpp_abs_span", 1),
+  if dpp: operands, mods = _dpp(name, dpp, operands, slots, mods, d.family in CDNA, entry.get("dpp_abs_span", 1),
                                 entry.get("dpp_nomod", 0), entry.get("dpp_sext", 0))
   if f.get("acc") and "acc" in entry: operands = _acc(operands, slots, entry["acc"])
   return _instruction(d, pc, ws, mnemonic, operands, mods, f.get("simm16"))
+
+
+IMAGE = ("MIMG", "VIMAGE", "VSAMPLE")
+IMAGE_FLAGS = ("unorm", "glc", "slc", "dlc", "r128", "a16", "tfe", "lwe", "d16")
+
+
+def _format_image(d: Disassembler, enc: Encoding, entry: dict, f: dict, words, i: int, pc: int, n: int) -> Instruction:
+  """gfx11 MIMG, gfx12 VIMAGE / VSAMPLE. The data operand spans the channels moved (dmask; 4 for gather4 and
+  msaa_load; d16 packs two a register, tfe adds the status dword), the address operand the groups the opcode, dim
+  and a16 need, as learned (gen_tables.learn_image); where the opcode has no such variant, or the registers would
+  pass v255, LLVM keeps the variant it decoded first (the table's 'orig')."""
+  nsa = f.get("nsa", 1)            # gfx12 always lists its addresses
+  nwords = enc.words + (1 if "nsa" in f and nsa else 0)
+  if i + nwords > n: raise _Unsupported
+  if "nsa" in f:                   # gfx11: the variants by nsa and a16
+    key = f"{nsa}{f['a16']}"
+    starts = [f["vaddr"]] + [words[i + 2] >> 8 * k & 0xFF for k in range(4)] if nsa else [f["vaddr"]]
+  else:                            # gfx12: by the address fields up to the last nonzero one, and a16
+    starts = [f[f"vaddr{k}"] for k in range(5) if f"vaddr{k}" in f]
+    key = f"{max([k + 1 for k, r in enumerate(starts) if r] or [1])}{f['a16']}"
+  fits = lambda groups: all(r + w <= 256 for r, w in zip(starts, groups))
+  if "needs" in entry:             # BVH: these field values, one variant per a16, no resizing
+    if any(f[k] != v for k, v in entry["needs"].items()): raise _Unsupported
+    vd, groups = entry["ops"][0][1], entry["addr"][key][f["dim"]]
+  else:
+    size = (4 if entry.get("g4") else max(bin(f["dmask"]).count("1"), 1))
+    size = ((size + 1) // 2 if f["d16"] else size) + f["tfe"]
+    vd, groups = entry["dst"].get(str(size)), entry["addr"][key][f["dim"]]
+    if groups is None: raise _Unsupported
+    if not groups or vd is None or f["vdata"] + vd > 256 or not fits(groups):
+      if not entry["orig"].get(key): raise _Unsupported
+      vd, groups = entry["orig"][key]
+  if not groups or f["vdata"] + vd > 256 or not fits(groups): raise _Unsupported
+  mnemonic = entry["m"]
+  store, atomic = "store" in mnemonic, "atomic" in mnemonic
+  addrs = [vreg(r, w) for r, w in zip(starts, groups)]
+  operands = [Operand(*vreg(f["vdata"], vd), not store and (not atomic or _returns(f))),
+              Operand(addrs[0][0] if len(addrs) == 1 else "[" + ", ".join(t for t, _ in addrs) + "]",
+                      tuple(r for _, regs in addrs for r in regs))]
+  for field, width, _ in entry["ops"][2:]:   # (gfx12: an SGPR or ttmp range starts at a multiple of 4)
+    if not any(lo <= f[field] <= hi for lo, hi in d.special.get(f"{enc.name}.{field}", [[0, 511]])): raise _Unsupported
+    val = f[field] * 4 if enc.field(field).kind == "srsrc5" else f[field]
+    if val < 124 and val not in (106, 107) and val & 3: val &= ~3
+    if val >= 256 or val < 106 < val + width or 108 <= val < 124 < val + width: raise _Unsupported
+    operands.append(Operand(*d.names.sreg(val, width)))
+  mods = "" if entry.get("bare") else (f" dmask:0x{f['dmask']:x}" if f["dmask"] else "") + \
+    f" dim:{d.special['dim'][str(f['dim'])]}"
+  flags = entry.get("flags", ())
+  if any(f.get(k) and k not in entry.get("needs", ()) and all(k != x for x, _ in flags) for k in IMAGE_FLAGS):
+    raise _Unsupported             # a flag this opcode refuses (d16 on atomics, gfx12 lwe without a sampler)
+  for field, word in flags:
+    if field == "policy": mods += _policy(entry["policy"], f)
+    elif f[field] and field not in entry.get("needs", ()): mods += " " + word
+  return _instruction(d, pc, tuple(words[i:i + nwords]), mnemonic, operands, mods, None)
 
 
 def _instruction(d: Disassembler, pc: int, ws: tuple, mnemonic: str, operands: list[Operand], mods: str,
                  simm16: int | None) -> Instruction:
   """The text, operand roles, implicit registers and control flow of a formatted instruction."""
   text = mnemonic + (" " + ", ".join(o.text for o in operands) if operands else "") + mods
-  wave64 = d.family == "gfx94"
+  wave64 = d.family in CDNA
   operands = implicit.fix_roles(mnemonic, operands, wave64)
   reads, writes = implicit.reads_writes(mnemonic, operands, wave64)
   target, flow = implicit.control_flow(mnemonic, simm16, pc)
@@ -210,6 +309,23 @@ def _operands(d: Disassembler, enc: Encoding, entry: dict, slots: list, f: dict,
     if len(slot) > 3 and (kind == "vgpr8" or val >= 256):   # 't16': a 16-bit half, VGPR bit 7 selects .h
       r = val - 256 if kind == "src9" else val
       text, regs = f"v{r & 127}.{'h' if r & 128 else 'l'}", (f"v{r & 127}",)
+    vals = entry.get("vals")
+    if width > 1 or vals and field in vals:   # what LLVM refuses or calls invalid (isa/validity.py)
+      vgpr = kind == "vgpr8" and slot[2] != "s"
+      x = val * SCALE.get(kind, 1)
+      vc = vals[field] if vals and field in vals else None
+      # (memoised per value: working it out for every operand cost a quarter of the decoder's time)
+      if (verdict := d.verdicts.get(key := (vc, width, x, vgpr))) is None:
+        vk = value_kind(x, vgpr)
+        st = d.valclasses[vc].get(vk) if vc is not None else None
+        lone = bool(st and st != "i" and lone_register(vk, width))
+        bad = st == "x" or not lone and vk in ("s", "ttmp", "v", "vh") and \
+          not tuple_exists(x - 256 if x >= 256 and not vgpr else x, width, vk[0] == "v")
+        verdict = d.verdicts[key] = (st, lone, bad)
+      st, lone, bad = verdict
+      if bad: raise _Unsupported
+      if lone: text, regs = d.names.sreg(x, 1)
+      if st: text, regs = (invalid_imm(val, literal), ()) if st == "i" else (text + st, regs)
     operands.append(Operand(text, regs, field in WRITE_FIELDS))
   return operands
 
@@ -245,9 +361,12 @@ def _valu_mods(name: str, entry: dict, f: dict, operands: list[Operand], slots) 
     if t != out[p].text: out[p] = Operand(t, out[p].regs, out[p].write)
   s = ""
   if name == "VOP3":
+    if b3 := entry.get("bitop3"):   # gfx950 v_bitop3_*: neg/abs/omod hold the truth table
+      v = sum(f[k] << b3[k] for k in ("neg", "abs", "omod"))
+      if v: s += " bitop3:" + field_imm(b3["style"], v, 8)
     if f["opsel"] and str(f["opsel"]) in entry.get("opsel", {}): s += " " + entry["opsel"][str(f["opsel"])]
     if "clamp" in m and f["clamp"]: s += " clamp"
-    if "omod" in m and f["omod"]: s += (" mul:2", " mul:4", " div:2")[f["omod"] - 1]
+    if "omod" in m and f["omod"] and "bitop3" not in entry: s += (" mul:2", " mul:4", " div:2")[f["omod"] - 1]
     return out, s
   lst = lambda x: "[" + ",".join(str(x >> k & 1) for k in range(nsrc)) + "]"
   if "cbsz" in m.get("neg_hi", {}):   # MFMA: acc bits select AGPRs; cbsz/abid/blgp broadcast controls
@@ -278,8 +397,9 @@ def _as_list(x) -> list: return x if isinstance(x, list) else []
 
 
 def _negate(text: str, absm: bool, val: int) -> str:
-  """-x, but neg(c) for a constant without |..| (LLVM: '-1' would read as the constant -1)."""
-  return f"neg({text})" if not absm and (128 <= val <= 208 or 240 <= val <= 248 or val == 255) else "-" + text
+  """-x, but neg(c) for a constant without |..| (LLVM: '-1' would read as the constant -1; LLVM 22's lit(..) is safe)."""
+  const = (128 <= val <= 208 or 240 <= val <= 248 or val == 255) and not text.startswith("lit(")
+  return f"neg({text})" if not absm and const else "-" + text
 
 
 SDWA_SEL = ["BYTE_0", "BYTE_1", "BYTE_2", "BYTE_3", "WORD_0", "WORD_1", "DWORD"]
@@ -288,6 +408,7 @@ SDWA_UNUSED = ["UNUSED_PAD", "UNUSED_SEXT", "UNUSED_PRESERVE", "UNUSED_PAD"]   #
 
 def _format_sdwa(d: Disassembler, enc: Encoding, entry: dict, f: dict, w: int, ws: tuple, pc: int) -> Instruction:
   """gfx9 SDWA: sub-dword selects; the extra dword also holds src0, sext/neg/abs, clamp/omod (VOPC: sdst)."""
+  if w & entry.get("sdwa_fixed", 0): raise _Unsupported   # a modifier the opcode refuses (learned)
   f = dict(f, src0=(w & 0xFF) + (0 if w >> 23 & 1 else 256))
   if name_is_vopc := enc.name == "VOPC":
     f["sdst"] = (w >> 8 & 0x7F) if w >> 15 & 1 else 106
@@ -307,7 +428,9 @@ def _format_sdwa(d: Disassembler, enc: Encoding, entry: dict, f: dict, w: int, w
     if w >> (base + 4) & 1: t = _negate(t, bool(w >> (base + 5) & 1), src1 if k else f[field])
     if w >> (base + 3) & 1: t = f"sext({t})"
     ops[p] = Operand(t, ops[p].regs, ops[p].write)
-  sel = lambda x: SDWA_SEL[x] if x < len(SDWA_SEL) else str(x)
+  def sel(x: int) -> str:
+    if x >= len(SDWA_SEL): raise _Unsupported   # select 7: LLVM refuses the word
+    return SDWA_SEL[x]
   s = (" clamp" if w >> 13 & 1 else "") + ("", " mul:2", " mul:4", " div:2")[w >> 14 & 3] if not name_is_vopc else ""
   if enc.name != "VOPC" and not entry.get("sdwa_nodst"):
     s += f" dst_sel:{sel(w >> 8 & 7)} dst_unused:{SDWA_UNUSED[w >> 11 & 3]}"
@@ -335,7 +458,11 @@ def _dpp(name: str, dpp: tuple[int, int], operands: list[Operand], slots, mods: 
   elif ctrl == 0x141: c = "row_half_mirror"
   elif 0x150 <= ctrl <= 0x15F and not gfx9: c = f"row_share:{ctrl & 0xF}"
   elif 0x160 <= ctrl <= 0x16F and not gfx9: c = f"row_xmask:{ctrl & 0xF}"
-  else: raise _Unsupported
+  # values LLVM decodes but calls invalid, in its words
+  elif ctrl in GFX9_DPP and not 0x150 <= ctrl:
+    c = f"/* {GFX9_DPP[ctrl].split(':')[0]} is not supported starting from GFX10 */"
+  elif 0x160 <= ctrl <= 0x16F: c = "/* row_xmask is not supported on ASICs earlier than GFX10 */"
+  else: c = "/* Invalid dpp_ctrl value */"
   out = list(operands)
   if name in ("VOP1", "VOP2", "VOPC"):  # DPP16 carries the neg/abs bits of src0 and src1
     w &= ~(nomod << 20)                  # (bits of operands that take no modifier: LLVM ignores them)
@@ -352,9 +479,12 @@ def _dpp(name: str, dpp: tuple[int, int], operands: list[Operand], slots, mods: 
   return out, s + (" bound_ctrl:1" if w >> 19 & 1 else "") + (" fi:1" if w >> 18 & 1 and not gfx9 else "")
 
 
-def _swizzle(imm: int) -> str:
-  """ds_swizzle_b32's offset, in LLVM's swizzle(...) macro syntax where one fits."""
+def _swizzle(imm: int, modes=()) -> str:
+  """ds_swizzle_b32's offset, in LLVM's swizzle(...) macro syntax where one fits; `modes`: the newer macros this
+  LLVM prints (the table's special.swizzle: 'rotate', 'fft')."""
   if imm == 0: return ""
+  if imm & 0xE000 == 0xC000 and "rotate" in modes: return f" offset:swizzle(ROTATE,{imm >> 10 & 1},{imm >> 5 & 0x1F})"
+  if imm & 0xE000 == 0xE000 and "fft" in modes: return f" offset:swizzle(FFT,{imm & 0x1F})"
   if imm & 0xFF00 == 0x8000:
     return " offset:swizzle(QUAD_PERM," + ",".join(str(imm >> 2 * k & 3) for k in range(4)) + ")"
   if imm & 0x8000: return f" offset:{imm}"
@@ -370,10 +500,10 @@ def _swizzle(imm: int) -> str:
   return f' offset:swizzle(BITMASK_PERM,"{bits}")'
 
 
-def _ds_mods(mnemonic: str, f: dict, gds: bool, off2: bool | None = None) -> str:
+def _ds_mods(mnemonic: str, f: dict, gds: bool, off2: bool | None = None, modes=()) -> str:
   s = ""
   if mnemonic == "ds_swizzle_b32":
-    s = _swizzle(f["offset0"] | f["offset1"] << 8)
+    s = _swizzle(f["offset0"] | f["offset1"] << 8, modes)
   elif off2 if off2 is not None else ("2addr" in mnemonic or "read2" in mnemonic or "write2" in mnemonic):
     if f["offset0"]: s += f" offset0:{f['offset0']}"
     if f["offset1"]: s += f" offset1:{f['offset1']}"
@@ -384,7 +514,7 @@ def _ds_mods(mnemonic: str, f: dict, gds: bool, off2: bool | None = None) -> str
 
 def _flat(name: str, f: dict, operands: list[Operand], slots, fam: str) -> tuple[list[Operand], str]:
   out = []
-  off_saddr = 127 if fam == "gfx94" else 124   # the saddr value that means "no scalar base"
+  off_saddr = 127 if fam in CDNA else 124   # the saddr value that means "no scalar base"
   for o, slot in zip(operands, slots):
     field = slot[0] if isinstance(slot, list) else None
     if field == "saddr" and f["saddr"] == off_saddr and name != "FLAT":
@@ -426,6 +556,7 @@ def _mubuf(f: dict, operands: list[Operand], slots, atomic: bool, lds_first=Fals
   for o, slot in zip(operands, slots):
     if isinstance(slot, list) and slot[0] == "vaddr":   # vaddr shows only with offen/idxen, 64-bit with both
       n = f["offen"] + f["idxen"]
+      if not tuple_exists(f["vaddr"], n, True): raise _Unsupported   # v[255:256]: no such register pair
       o = Operand(*vreg(f["vaddr"], n)) if n else Operand("off", ())
     out.append(o)
   s = "".join(f" {k}" for k in ("idxen", "offen") if f[k])
@@ -433,6 +564,14 @@ def _mubuf(f: dict, operands: list[Operand], slots, atomic: bool, lds_first=Fals
   # (gfx12 prints tfe after th/scope, gfx9 lds after the cache bits: the caller adds them)
   s += " lds" * bool(lds_first) + "".join(f" {k}" for k in CACHE_BITS if f.get(k))
   return out, s + (" tfe" if f.get("tfe") and "th" not in f else "")
+
+
+def _export(entry: dict, f: dict, operands: list[Operand]) -> tuple[list[Operand], str]:
+  """exp/export: a source whose en bit is clear prints 'off' (and is not read); a space, not a comma, separates the
+  target from the first source; done/row_en as learned."""
+  srcs = [o if f["en"] >> k & 1 else Operand("off", ()) for k, o in enumerate(operands[1:])]
+  first = Operand(f"{operands[0].text} {srcs[0].text}", srcs[0].regs)
+  return [first, *srcs[1:]], "".join(f" {word}" for field, word in entry.get("flags", ()) if f[field])
 
 
 def _policy(policy: dict, f: dict) -> str:
@@ -517,7 +656,7 @@ def _simm16(d: Disassembler, mnemonic: str, imm: int, style: str, pc: int) -> st
     name = d.special.get("hwreg", {}).get(str(rid), str(rid))
     return f"hwreg({name})" if off == 0 and size == 32 else f"hwreg({name}, {off}, {size})"
   if mnemonic == "s_waitcnt":
-    if d.family == "gfx94": return _waitcnt_gfx9(imm)   # vmcnt split over bits 3:0 and 15:14
+    if d.family in CDNA: return _waitcnt_gfx9(imm)   # vmcnt split over bits 3:0 and 15:14
     fields = WAITCNT_FIELDS[d.family]
     vals = [(nm, imm >> lo & ((1 << bits) - 1), (1 << bits) - 1) for nm, lo, bits in fields]
     shown = [f"{nm}({x})" for nm, x, mx in vals if x != mx] or [f"{nm}({x})" for nm, x, _ in vals]
@@ -529,9 +668,10 @@ def _simm16(d: Disassembler, mnemonic: str, imm: int, style: str, pc: int) -> st
     return " ".join(shown)
   if mnemonic == "s_delay_alu":
     id0, skip, id1 = imm & 0xF, imm >> 4 & 7, imm >> 7 & 0xF
-    if id0 >= len(DELAY_ID) or id1 >= len(DELAY_ID) or skip >= len(DELAY_SKIP): return f"0x{imm:x}"
-    parts = ([f"instid0({DELAY_ID[id0]})"] if id0 else []) + ([f"instskip({DELAY_SKIP[skip]})"] if skip else []) + \
-            ([f"instid1({DELAY_ID[id1]})"] if id1 else [])
+    name = lambda names, x, what: names[x] if x < len(names) else f"/* invalid {what} value */"   # (LLVM's words)
+    parts = ([f"instid0({name(DELAY_ID, id0, 'instid')})"] if id0 else []) + \
+            ([f"instskip({name(DELAY_SKIP, skip, 'instskip')})"] if skip else []) + \
+            ([f"instid1({name(DELAY_ID, id1, 'instid')})"] if id1 else [])
     return " | ".join(parts) or "0"
   raise _Unsupported
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from isa.decode import DELAY_ID, DELAY_SKIP, DEPCTR, SDWA_SEL, SDWA_UNUSED, VERSION_FLAGS, WAITCNT_FIELDS, \
   Disassembler, UnsupportedArch, load_table, _swizzle as _print_swizzle
-from isa.encodings import ENCODINGS, Encoding, family
+from isa.encodings import CDNA, ENCODINGS, Encoding, family
 from isa.operand_text import LITERAL_RULES, SPECIAL32, SPECIAL64
 
 
@@ -38,9 +38,11 @@ DPP_MODS = {"dpp8", "fi", "quad_perm", "row_shl", "row_shr", "row_ror", "row_mir
 SDWA_MODS = {"dst_sel", "dst_unused", "src0_sel", "src1_sel"}                            # gfx9 SDWA
 MOD_NAMES = ("offset", "offset0", "offset1", "gds", "glc", "slc", "dlc", "tfe", "offen", "idxen", "nv", "th", "scope", "format",
              "sc0", "sc1", "nt", "lds", "clamp", "mul", "div", "op_sel", "op_sel_hi", "byte_sel", "neg_lo", "neg_hi", "neg",
-             "cbsz", "abid", "blgp", *sorted(DPP_MODS), *sorted(SDWA_MODS))
-# ' name' or ' name:value' at the end of a line; values: [..] lists, swizzle(...) macros, numbers and words
-_MOD_TAIL = re.compile(r"\s+(" + "|".join(MOD_NAMES) + r")(?::(\[[^\]]*\]|\w+\([^)]*\)|[-+]?\w+))?\s*$", re.I)
+             "cbsz", "abid", "blgp", "done", "row_en", "bitop3", "dmask", "dim", "unorm", "r128", "a16", "d16", "lwe",
+             *sorted(DPP_MODS), *sorted(SDWA_MODS))
+# ' name' or ' name:value' at the end of a line, not after a comma (', a16' is a register, ' a16' the image flag);
+# values: [..] lists, swizzle(...) macros, numbers and words
+_MOD_TAIL = re.compile(r"(?<!,)\s+(" + "|".join(MOD_NAMES) + r")(?::(\[[^\]]*\]|\w+\([^)]*\)|[-+]?\w+))?\s*$", re.I)
 
 
 def split_line(text: str) -> tuple[str, list[str], dict[str, str | None]]:
@@ -78,7 +80,8 @@ def _strip_comment(text: str) -> str:
 
 _REG = re.compile(r"^(v|s|ttmp|a)(?:(\d+)|\[(\d+)(?::(\d+))?\])$")
 _ANY_WIDTH = {"null", "src_shared_base", "src_shared_limit", "src_private_base", "src_private_limit",
-              "src_pops_exiting_wave_id", "src_vccz", "src_execz", "src_scc", "src_lds_direct"}
+              "src_pops_exiting_wave_id", "src_vccz", "src_execz", "src_scc", "src_lds_direct",
+              "src_flat_scratch_base_lo", "src_flat_scratch_base_hi"}   # (LLVM 22 names 230/231 on gfx950)
 _ALIASES = {"vccz": "src_vccz", "execz": "src_execz", "scc": "src_scc", "lds_direct": "src_lds_direct",
             "shared_base": "src_shared_base", "shared_limit": "src_shared_limit", "private_base": "src_private_base",
             "private_limit": "src_private_limit", "pops_exiting_wave_id": "src_pops_exiting_wave_id"}
@@ -113,7 +116,7 @@ def parse_reg(tok: str, space: ScalarSpace = GFX10_SCALARS) -> Reg | None:
   if m := _REG.match(tok):
     lo = int(m[2] or m[3]); hi = int(m[4]) if m[4] else lo
     if hi < lo: return None
-    if m[1] in "va": return Reg(m[1], lo, hi - lo + 1) if hi < 256 else None
+    if m[1] in "va": return Reg(m[1], lo, hi - lo + 1) if lo < 256 else None   # (objdump prints v[255:256] too)
     base, limit = (0, space.nsgpr) if m[1] == "s" else (108, 16)
     n = hi - lo + 1
     # LLVM wants tuples aligned; a tuple starting below the last SGPR may run past it (gfx9 s[100:103])
@@ -176,7 +179,7 @@ def _int_inline(v: int) -> int | None:
 def constant(num: int | float, rule: str | None) -> tuple[int | None, int | None]:
   """(inline constant encoding or None, 32-bit literal or None) for a number written as a source operand
   of the given printing class, the way LLVM 19 picks them."""
-  fmt, int_fp, bits = _NUM_TYPES.get(rule or "b32", _NUM_TYPES["b32"])
+  fmt, int_fp, bits = _NUM_TYPES.get((rule or "b32").split(":")[0], _NUM_TYPES["b32"])   # ('b32:lit': LLVM 22's b32)
   if isinstance(num, float):
     b = _fbits(num, fmt)
     if b is None: return None, None
@@ -226,7 +229,13 @@ class _Lit:
 
 
 _SRC_KINDS = ("src9", "ssrc8")
-_VMEM = ("FLAT", "GLOBAL", "SCRATCH", "MUBUF")
+IMAGE = ("MIMG", "VIMAGE", "VSAMPLE")
+
+
+def _img_addr(text: str) -> list[str]:
+  return _split_commas(text[1:-1]) if text.startswith("[") else [text]
+
+_VMEM = ("FLAT", "GLOBAL", "SCRATCH", "MUBUF", "MTBUF")
 
 
 class Assembler:
@@ -240,13 +249,14 @@ class Assembler:
     t = load_table(self.family)
     self.classes = t["classes"]
     self.encodings = {e.name: e for e in ENCODINGS[self.family]}
-    self.gfx9 = self.family == "gfx94"       # GCN layouts: SDWA, gfx9 DPP, AGPRs, no VOP3 literal, wave64
+    self.gfx9 = self.family in CDNA          # GCN layouts: SDWA, gfx9 DPP, AGPRs, no VOP3 literal, wave64
+    self.vop3_literal = not self.gfx9 or self.family == "gfx95"   # (LLVM 22 decodes gfx950 VOP3 literals)
     sr = t.get("sregs")
     clean = lambda d: {int(c): n for c, n in d.items() if re.fullmatch(r"\w+", n)}   # (gfx11 lists dpp8 texts too)
     self.scalars = ScalarSpace.of(sr["nsgpr"], clean(sr["32"]), clean(sr["64"])) if sr else GFX10_SCALARS
     # symbolic immediates, text -> value: the smallest value printing as that text (what LLVM assembles)
     self.special = {m: {txt: int(v) for v, txt in sorted(tab.items(), key=lambda kv: -int(kv[0]))}
-                    for m, tab in t.get("special", {}).items()}
+                    for m, tab in t.get("special", {}).items() if isinstance(tab, dict)}   # (not swizzle's list)
     self.forms: dict[str, list[Form]] = {}
     self.vopd: dict[str, dict[str, Form]] = {"VOPDX": {}, "VOPDY": {}}
     for tname, ops in t["encodings"].items():
@@ -297,7 +307,9 @@ class Assembler:
 
   def _encode1(self, form: Form, ops: list[str], mods: dict, inline_text: bool) -> bytes:
     enc, entry = form.enc, form.entry
+    if enc.name in IMAGE: return self._image(form, ops, dict(mods))
     f, lit, mods = self._defaults(form), _Lit(inline_text), dict(mods)
+    if enc.name == "EXP" and ops: ops = [*ops[0].split(None, 1), *ops[1:]]   # 'mrt0 v0, ..': the target, then vsrc0
     slots = self._slots(form, ops, mods, f)
     if len(ops) == len(slots) - 1 and isinstance(slots[-1], list) and slots[-1][2:] == ["opt"]:
       slots = slots[:-1]                         # s_endpgm: the immediate shows only when nonzero
@@ -318,6 +330,60 @@ class Assembler:
     if entry.get("lit") and lit.value is None: raise _NoFit(f"{entry['m']} needs a literal")
     return _pack(enc, form.op, f, [w for w in (dpp_word, lit.value) if w is not None])   # VOP3 DPP: literal last
 
+  def _image(self, form: Form, ops: list[str], mods: dict) -> bytes:
+    """gfx11 MIMG, gfx12 VIMAGE / VSAMPLE: fields from the operands and modifiers; the register widths must be
+    the ones the decoder derives from dmask, d16, tfe, dim and a16 (checked by decoding the result)."""
+    enc, entry = form.enc, form.entry
+    slots = entry["ops"]
+    if len(ops) != len(slots): raise _NoFit(f"{entry['m']} takes {len(slots)} operands, got {len(ops)}")
+    f = {fl.name: 0 for fl in enc.fields}
+    f.update(entry.get("needs", {}))
+    def vgprs(tok: str, pos: int) -> Reg:    # any width: the check below decodes what was built
+      r = parse_reg(tok, self.scalars)
+      if r is None or r.file != "v": raise _NoFit(f"bad operand '{tok}'", pos)
+      return r
+    vdata = vgprs(ops[0], 0)
+    regs = [vgprs(t, 1) for t in _img_addr(ops[1])]
+    nsa_word = None
+    if "nsa" in f:                  # gfx11: a list of two or more takes the nsa dword
+      if len(regs) > 5: raise _NoFit("at most 5 address operands", 1)
+      f["vaddr"] = regs[0].code
+      if len(regs) > 1: f["nsa"], nsa_word = 1, sum(r.code << 8 * k for k, r in enumerate(regs[1:]))
+    else:
+      names = [fl.name for fl in enc.fields if fl.name.startswith("vaddr")]
+      if len(regs) > len(names): raise _NoFit(f"at most {len(names)} address operands", 1)
+      f.update({n: r.code for n, r in zip(names, regs)})
+    f["vdata"] = vdata.code
+    for pos, (slot, tok) in enumerate(zip(slots[2:], ops[2:]), 2):
+      r = self._reg(tok, pos, "s", slot[1])
+      if enc.field(slot[0]).kind == "srsrc5":
+        if r.code % 4: raise _NoFit(f"'{tok}' must start at a multiple of 4", pos)
+        f[slot[0]] = r.code // 4
+      else: f[slot[0]] = r.code
+    for key, val in mods.items():
+      if key == "dmask": f["dmask"] = _int(val, "dmask", 0, 15)
+      elif key == "dim":
+        dims = self.special.get("dim", {})
+        f["dim"] = dims[val] if val in dims else dims.get(f"SQ_RSRC_IMG_{val}", -1) if val else -1
+        if f["dim"] < 0: raise _NoFit(f"unknown dim '{val}'")
+      elif key in ("th", "scope") and "policy" in entry:
+        f["th"] = self._th(form, mods) if "th" in mods else 0
+        if "scope" in mods: f["scope"] = self._policy(form, "scope", mods["scope"])
+      elif key in f and val is None and any(k == key for k, _ in entry.get("flags", ())): f[key] = 1
+      else: raise _NoFit(f"{entry['m']} takes no modifier '{key}'")
+    out = _pack(enc, form.op, f, [nsa_word] if nsa_word is not None else [])
+    got = self._decoder().disassemble(out + b"\0" * 8)[0]
+    want = [vdata] + regs + [None] * (len(slots) - 2)
+    seen = [parse_reg(t, self.scalars) for t in [got.operands[0].text] + _img_addr(got.operands[1].text)] \
+      if got.mnemonic != ".long" else []
+    if [(r.code, r.n) for r in seen] != [(r.code, r.n) for r in want[:len(seen)]] or len(seen) != 1 + len(regs):
+      raise _NoFit("image data or address size does not match dmask, d16, tfe, dim and a16")
+    return out
+
+  def _decoder(self) -> Disassembler:
+    if not hasattr(self, "_dis"): self._dis = Disassembler(self.arch)
+    return self._dis
+
   def _defaults(self, form: Form) -> dict[str, int]:
     """Field values LLVM writes when the text says nothing about them."""
     f, name, entry = {fl.name: 0 for fl in form.enc.fields}, form.enc.name, form.entry
@@ -326,6 +392,7 @@ class Assembler:
     if name == "VOP3" and entry["m"].startswith("v_cmpx_"): f["vdst"] = 126     # v_cmpx_*_e64 'write' exec_lo
     if name in ("FLAT", "GLOBAL", "SCRATCH"): f["saddr"] = self._off_saddr(name)   # 'off'
     if name == "MUBUF" and "th" in f: f["_raw"] = 1 << 55   # gfx12: format field (bits 55..61, not in the layout) = 1
+    if name == "MTBUF": f["format"] = 1                      # gfx11 BUF_FMT_8_UNORM, gfx9 dfmt 1 nfmt 0: not printed
     return f
 
   def _slots(self, form: Form, ops: list[str], mods: dict, f: dict) -> list:
@@ -343,7 +410,7 @@ class Assembler:
     if name == "GLOBAL" and any(isinstance(s, list) and s[0] == "saddr" and t.lower() == "off"
                                 for s, t in zip(slots, ops)):
       slots = [["addr", 2, "v"] if isinstance(s, list) and s[0] == "addr" else s for s in slots]
-    if name == "MUBUF":
+    if name in ("MUBUF", "MTBUF"):
       n = ("offen" in mods) + ("idxen" in mods)
       slots = [["vaddr", n, "v"] if isinstance(s, list) and s[0] == "vaddr" else s for s in slots]
     return slots
@@ -378,7 +445,10 @@ class Assembler:
     if name == "SMEM" and field == "soffset": return self._smem_soffset(tok, pos, f, mods)
     if name in ("GLOBAL", "SCRATCH") and field == "saddr" and tok.lower() == "off":
       f["saddr"] = self._off_saddr(name); return
-    if name == "MUBUF" and field == "vaddr" and width == 0:
+    if name == "EXP" and field.startswith("vsrc"):   # a source, or 'off': its en bit clear
+      if tok.lower() != "off": f[field], f["en"] = self._reg(tok, pos, "v", 1).code, f["en"] | 1 << int(field[4])
+      return
+    if name in ("MUBUF", "MTBUF") and field == "vaddr" and width == 0:
       if tok.lower() != "off": raise _NoFit(f"expected 'off' (no offen/idxen), got '{tok}'", pos)
       return
     kind, rc = enc.field(field).kind, "a" if slot[2] == "a" else "v"
@@ -411,10 +481,16 @@ class Assembler:
       if r.file in "va" and r.file != rc: raise _NoFit(f"bad operand '{tok}'", pos)   # AGPRs only where printed so
       if r.n and r.n != width: raise _NoFit(f"'{tok}' should be {width} dword{'s' * (width > 1)} wide", pos)
       return 256 + r.code if r.file in "va" else r.code
-    num = parse_number(tok)
-    if num is None: raise _NoFit(f"bad operand '{tok}'", pos)
     cls_id = form.entry.get("cls", {}).get(field)
     cls = self.classes[cls_id] if cls_id is not None else None
+    if m := re.fullmatch(r"(-?)lit\((0x[0-9a-fA-F]+|\d+)\)", tok):   # LLVM 22: a literal even where inline fits
+      if cls is None or cls["rule"] is None or m[1]: raise _NoFit(f"constant '{tok}' not allowed here", pos)
+      if self.gfx9 and not self.vop3_literal and form.enc.name in ("VOP3", "VOP3P"):
+        raise _NoFit(f"no literal in gfx9 VOP3: '{tok}'", pos)
+      lit.set(int(m[2], 0) & 0xFFFFFFFF, pos)
+      return 255
+    num = parse_number(tok)
+    if num is None: raise _NoFit(f"bad operand '{tok}'", pos)
     if cls is None or not any(cls["inline"].values()): raise _NoFit(f"constant '{tok}' not allowed here", pos)
     if isinstance(num, float):   # a float written as the table prints an inline constant (bf16 1/(2*pi)) is that one
       code = next((int(c) for c, t in cls["inline"].items() if t == tok and int(c) >= 240), None)
@@ -423,7 +499,7 @@ class Assembler:
     code, value = constant(num, rule)
     inline = code if code is not None and cls["inline"].get(str(code)) is not None else None
     if inline is not None and cls["inline"][str(inline)] == tok: return inline
-    if self.gfx9 and form.enc.name in ("VOP3", "VOP3P"):   # no literal: maybe the text of an inline constant
+    if self.gfx9 and not self.vop3_literal and form.enc.name in ("VOP3", "VOP3P"):   # no literal: maybe an inline text
       if inline is not None: return inline
       code = next((int(c) for c, t in cls["inline"].items() if t == tok), None)   # (i16's 2.0 prints 0x4000)
       if code is not None: return code
@@ -435,7 +511,8 @@ class Assembler:
       # where LLVM's pick prints otherwise, a literal that prints as written (f64 0x40, i16 1.0 = 0x3f800000)
       cands = [value] + ([_fbits(num, "f32")] if isinstance(num, float) else
                          [num & 0xFFFFFFFF, num & 0xFFFF | 0x10000] if -0x80000000 <= num <= 0xFFFFFFFF else [])
-      mask = 0xFFFF if rule == "f16" or rule == "i16" and tok.lower().startswith("0x") else 0xFFFFFFFF
+      base = rule.split(":")[0]
+      mask = 0xFFFF if base == "f16" or base == "i16" and tok.lower().startswith("0x") else 0xFFFFFFFF
       if (v := next((v for v in cands if v is not None and LITERAL_RULES[rule](v) == tok), None)) is not None:
         lit.set(v, pos, mask); return 255
     if inline is not None: return inline
@@ -499,6 +576,10 @@ class Assembler:
       if "clamp" not in m or _is_mfma(form.entry) or mods.pop("clamp") is not None: raise _NoFit("clamp not allowed")
       f["clamp"] = 1
     if name == "VOP3":
+      if "bitop3" in mods:   # gfx950 v_bitop3_*: the truth table spread over neg, abs and omod
+        if not (b3 := form.entry.get("bitop3")): raise _NoFit("modifier 'bitop3' not allowed")
+        v = _int(mods.pop("bitop3"), "bitop3", 0, 255)
+        for k in ("neg", "abs", "omod"): f[k] |= v >> b3[k] & (form.enc.field(k).mask >> form.enc.field(k).lo)
       for key in ("mul", "div"):
         if key in mods:
           omod = {("mul", "2"): 1, ("mul", "4"): 2, ("div", "2"): 3}.get((key, mods.pop(key)))
@@ -550,9 +631,15 @@ class Assembler:
       for key in ("glc", "dlc") + ("nv",) * self.gfx9:
         if key in mods and key in f: f[key] = _flag(mods, key)
       mods.pop("offset", None)                   # taken with soffset
-    if name == "MUBUF" and "format" in mods and form.entry.get("fmt"):   # tbuffer data format
-      val = mods.pop("format")
-      f["format"] = self.special.get("format", {}).get(f"format:{val}")
+    elif name == "EXP":
+      for field, word in form.entry.get("flags", ()):
+        if word in mods: f[field] = _flag(mods, word)
+    if name in ("MUBUF", "MTBUF") and "format" in mods and form.entry.get("fmt"):   # tbuffer data format
+      val = (mods.pop("format") or "").replace(" ", "")
+      # (gfx11 also takes the gfx9 pair [BUF_DATA_FORMAT_8,BUF_NUM_FORMAT_UNORM] for its BUF_FMT_8_UNORM)
+      pair = re.fullmatch(r"\[BUF_DATA_FORMAT_(\w+),BUF_NUM_FORMAT_(\w+)\]", val)
+      names = self.special.get("format", {})
+      f["format"] = names.get(f"format:{val}", names.get(f"format:[BUF_FMT_{pair[1]}_{pair[2]}]") if pair else None)
       if f["format"] is None: f["format"] = _int(val, "format", 0, 127)
       f["_raw"] = 0
     if "policy" in form.entry:
@@ -817,6 +904,8 @@ def canonical_mnemonic(mnemonic: str, arch: str) -> str:
   """The table's name for an older spelling (itself when it is not one)."""
   fam = family(arch)
   if fam in ("gfx11", "gfx12"):
+    if mnemonic == "exp" and fam == "gfx12": return "export"
+    mnemonic = mnemonic.replace("_format_d16_", "_d16_format_")   # (t)buffer_load_format_d16_x: the gfx10 name
     parts = mnemonic.split("_")
     if parts[0] == "ds" and len(parts) > 1: parts[1] = dict(_DS).get(parts[1], parts[1])
     elif _MEMORY.match(mnemonic) and not {"atomic", "d16", "addtid", "tr"} & set(parts):   # plain loads and stores
@@ -825,7 +914,7 @@ def canonical_mnemonic(mnemonic: str, arch: str) -> str:
       parts = [sizes.get(p, p) for p in parts]
     parts = ["and_not1" if p == "andn2" else "or_not1" if p == "orn2" else p for p in parts] if parts[0] == "s" else parts
     return "_".join(parts)
-  if fam == "gfx94" and (m := _MFMA.match(mnemonic)): return f"{m[1]}_{m[2]}"
+  if fam in CDNA and (m := _MFMA.match(mnemonic)): return f"{m[1]}_{m[2]}"
   return mnemonic
 
 
@@ -919,6 +1008,8 @@ def _swizzle(tok: str) -> int:
   if mode == "QUAD_PERM" and len(nums) == 4 and max(nums) < 4:
     return 0x8000 | sum(x << 2 * k for k, x in enumerate(nums))
   if mode == "SWAP" and len(nums) == 1 and 0 < nums[0] < 32: return 0x1F | nums[0] << 10
+  if mode == "ROTATE" and len(nums) == 2 and nums[0] < 2 and nums[1] < 32: return 0xC000 | nums[0] << 10 | nums[1] << 5
+  if mode == "FFT" and len(nums) == 1 and nums[0] < 32: return 0xE000 | nums[0]
   if mode == "REVERSE" and len(nums) == 1 and nums[0] in (2, 4, 8, 16, 32): return 0x1F | (nums[0] - 1) << 10
   if mode == "BROADCAST" and len(nums) == 2 and nums[0] in (2, 4, 8, 16, 32) and nums[1] < nums[0]:
     return (0x20 - nums[0]) | nums[1] << 5

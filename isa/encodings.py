@@ -81,13 +81,31 @@ GFX11 = (
   *(_enc(name, 0xFC030000, 0xDC000000 | seg << 16, 2, (18, 24), ("vdst", 56, 63, "vgpr8"), ("addr", 32, 39, "vgpr8"),
          ("data", 40, 47, "vgpr8"), ("saddr", 48, 54, "sdst7"), ("offset", 0, 12), ("dlc", 13, 13), ("glc", 14, 14),
          ("slc", 15, 15), ("sve", 55, 55)) for seg, name in enumerate(("FLAT", "SCRATCH", "GLOBAL"))),
+  # tbuffer: MUBUF's word1 with the data format (a 7-bit BUF_FMT_* id) and a 4-bit opcode in word0
+  _enc("MTBUF", 0xFC000000, 0xE8000000, 2, (15, 18), ("vdata", 40, 47, "vgpr8"), ("vaddr", 32, 39, "vgpr8"),
+       ("srsrc", 48, 52, "srsrc5"), ("soffset", 56, 63, "ssrc8"), ("offset", 0, 11), ("offen", 54, 54),
+       ("idxen", 55, 55), ("glc", 14, 14), ("dlc", 13, 13), ("slc", 12, 12), ("tfe", 53, 53), ("format", 19, 25)),
+  # export (gfx12 VEXPORT, same layout): no opcode (a zero-width field); en bit k enables vsrc k, else 'off'
+  _enc("EXP", 0xFC000000, 0xF8000000, 2, (0, -1), ("vsrc0", 32, 39, "vgpr8"), ("vsrc1", 40, 47, "vgpr8"),
+       ("vsrc2", 48, 55, "vgpr8"), ("vsrc3", 56, 63, "vgpr8"), ("en", 0, 3), ("target", 4, 9), ("done", 11, 11),
+       ("row_en", 13, 13)),
+  # image: nsa set adds a dword holding vaddr1..vaddr4 (a byte each, read by the decoder, not a field here);
+  # srsrc/ssamp are SGPR quads (x4); the opcode and dim/a16 set how many address registers vaddr spans
+  _enc("MIMG", 0xFC000000, 0xF0000000, 2, (18, 25), ("vdata", 40, 47, "vgpr8"), ("vaddr", 32, 39, "vgpr8"),
+       ("srsrc", 48, 52, "srsrc5"), ("ssamp", 58, 62, "srsrc5"), ("nsa", 0, 0), ("dim", 2, 4), ("unorm", 7, 7),
+       ("dmask", 8, 11), ("slc", 12, 12), ("dlc", 13, 13), ("glc", 14, 14), ("r128", 15, 15), ("a16", 16, 16),
+       ("d16", 17, 17), ("tfe", 53, 53), ("lwe", 54, 54)),
 )
 
 _VMEM12 = (("vdst", 32, 39, "vgpr8"), ("addr", 64, 71, "vgpr8"), ("data", 55, 62, "vgpr8"), ("saddr", 0, 6, "sdst7"),
            ("offset", 72, 95), ("th", 52, 54), ("scope", 50, 51), ("sve", 49, 49), ("nv", 7, 7))
 
+_VIMAGE12 = (("vdata", 32, 39, "vgpr8"), ("vaddr0", 64, 71, "vgpr8"), ("vaddr1", 72, 79, "vgpr8"),
+             ("vaddr2", 80, 87, "vgpr8"), ("vaddr3", 88, 95, "vgpr8"), ("rsrc", 41, 49, "sdst7"), ("dim", 0, 2),
+             ("r128", 4, 4), ("d16", 5, 5), ("a16", 6, 6), ("dmask", 22, 25), ("scope", 50, 51), ("th", 52, 54))
+
 # RDNA4 (gfx12): the ALU formats keep their gfx11 layouts; scalar and vector memory changed.
-GFX12 = tuple(e for e in GFX11 if e.name not in ("SMEM", "FLAT", "SCRATCH", "GLOBAL", "MUBUF")) + (
+GFX12 = tuple(e for e in GFX11 if e.name not in ("SMEM", "FLAT", "SCRATCH", "GLOBAL", "MUBUF", "MTBUF", "MIMG")) + (
   # VBUFFER: the manual gives the resource 9 bits (41..49) but LLVM 19 decodes only 7 and rejects the top two set;
   # format (55..61) is the tbuffer data format, ignored by the other buffer ops
   _enc("MUBUF", 0xFC000000, 0xC4000000, 3, (14, 21), ("vdata", 32, 39, "vgpr8"), ("vaddr", 64, 71, "vgpr8"),
@@ -98,10 +116,14 @@ GFX12 = tuple(e for e in GFX11 if e.name not in ("SMEM", "FLAT", "SCRATCH", "GLO
   _enc("FLAT", 0xFF000000, 0xEC000000, 3, (14, 21), *_VMEM12),
   _enc("SCRATCH", 0xFF000000, 0xED000000, 3, (14, 21), *_VMEM12),
   _enc("GLOBAL", 0xFF000000, 0xEE000000, 3, (14, 21), *_VMEM12),
+  # image without / with a sampler: always the address list form (vaddr0..3 in word2, VIMAGE's vaddr4 where
+  # VSAMPLE keeps its sampler); rsrc and samp are 9-bit operand codes (SGPR ranges aligned down to 4)
+  _enc("VIMAGE", 0xFC000000, 0xD0000000, 3, (14, 21), *_VIMAGE12, ("vaddr4", 56, 63, "vgpr8"), ("tfe", 55, 55)),
+  _enc("VSAMPLE", 0xFC000000, 0xE4000000, 3, (14, 21), *_VIMAGE12, ("samp", 55, 63, "sdst7"), ("tfe", 3, 3),
+       ("unorm", 13, 13), ("lwe", 40, 40)),
 )
 
-# CDNA3 (gfx942; LLVM 19 knows no gfx950, whose code decodes with these tables as far as it shares them).
-# GCN-style layouts: VOP3 at 0xD0, SMEM at 0xC0, cache bits sc0/sc1/nt.
+# CDNA3 (gfx942, checked against LLVM 19). GCN-style layouts: VOP3 at 0xD0, SMEM at 0xC0, cache bits sc0/sc1/nt.
 GFX94 = (
   *(e for e in GFX11 if e.name in ("SOP1", "SOPC", "SOPP", "SOPK", "SOP2")),
   _enc("SMEM", 0xFC000000, 0xC0000000, 2, (18, 25), ("sdata", 6, 12, "sdst7"), ("sbase", 0, 5, "sbase6"),
@@ -125,14 +147,25 @@ GFX94 = (
   _enc("MUBUF", 0xFC000000, 0xE0000000, 2, (18, 24), ("vdata", 40, 47, "vgpr8"), ("vaddr", 32, 39, "vgpr8"),
        ("srsrc", 48, 52, "srsrc5"), ("soffset", 56, 63, "ssrc8"), ("offset", 0, 11), ("offen", 12, 12),
        ("idxen", 13, 13), ("sc0", 14, 14), ("sc1", 15, 15), ("lds", 16, 16), ("nt", 17, 17), ("acc", 55, 55)),
+  # format: dfmt (19..22) | nfmt (23..25) << 4 as one field, as LLVM prints the pair as one format:[..] word.
+  # (gfx942 has no export: LLVM 19 decodes no EXP word for it)
+  _enc("MTBUF", 0xFC000000, 0xE8000000, 2, (15, 18), ("vdata", 40, 47, "vgpr8"), ("vaddr", 32, 39, "vgpr8"),
+       ("srsrc", 48, 52, "srsrc5"), ("soffset", 56, 63, "ssrc8"), ("offset", 0, 11), ("offen", 12, 12),
+       ("idxen", 13, 13), ("sc0", 14, 14), ("sc1", 53, 53), ("nt", 54, 54), ("acc", 55, 55), ("format", 19, 25)),
 )
 
-ENCODINGS = {"gfx11": GFX11, "gfx12": GFX12, "gfx94": GFX94}
+# CDNA4 (gfx950, checked against LLVM 22): gfx942's layouts; its new opcodes (scaled/f6/f4 MFMA, v_cvt_scalef32_*,
+# ds_read_b64_tr_*, v_permlane*_swap...) sit in the same formats, so only the generated table differs.
+GFX95 = GFX94
+
+ENCODINGS = {"gfx11": GFX11, "gfx12": GFX12, "gfx94": GFX94, "gfx95": GFX95}
+CDNA = ("gfx94", "gfx95")   # the GCN-layout families: wave64, SDWA, gfx9 DPP, AGPRs, gfx9 s_waitcnt
 
 
 def family(arch: str) -> str:
   """gfx1100 -> gfx11; the tables are per ISA family."""
   if arch.startswith("gfx11"): return "gfx11"
   if arch.startswith("gfx12"): return "gfx12"
-  if arch.startswith("gfx94") or arch.startswith("gfx95"): return "gfx94"
+  if arch.startswith("gfx94"): return "gfx94"
+  if arch.startswith("gfx95"): return "gfx95"
   raise ValueError(f"unsupported target {arch}")

@@ -6,7 +6,8 @@ LLVM is used as an oracle only: each probe is a hand-built encoding placed at it
 an object file, so llvm-objdump restarts decoding at every probe and its words tell how many
 dwords the instruction took. For each opcode we learn the mnemonic, which encoding fields show
 up as which operands (and how many registers wide), and a signature of how each source operand
-prints constants; the runtime decoder (isa/decode.py) formats operands from these facts.
+prints constants, and what LLVM refuses or calls invalid (isa/validity.py); the runtime decoder (isa/decode.py)
+formats operands from these facts.
 """
 from __future__ import annotations
 import json, re, struct, sys
@@ -14,8 +15,9 @@ from pathlib import Path
 from isa.encodings import ENCODINGS, Encoding
 from isa.llvm_oracle import disassemble_words
 from isa.operand_text import FIELD_STYLES, LITERAL_RULES, field_imm
+from isa.validity import kind_reps
 
-MCPU = {"gfx11": "gfx1100", "gfx12": "gfx1200", "gfx94": "gfx942"}
+MCPU = {"gfx11": "gfx1100", "gfx12": "gfx1200", "gfx94": "gfx942", "gfx95": "gfx950"}
 PAD = 0x12345678  # filler after each probe: read as the literal when an opcode takes one
 
 
@@ -55,7 +57,8 @@ MOD_PROBES = {"VOP3": [("clamp", 1), ("omod", 1), ("neg", 1), ("neg", 2), ("neg"
                        ("abs", 2), ("abs", 4)],
               "VOP3P": [("opsel", "all"), ("opsel_hi", 3), ("opsel_hi2", 1), ("neg_hi", "all"), ("neg", "all"),
                         ("neg", 1), ("neg", 2), ("neg", 4), ("neg_hi", 1), ("neg_hi", 2), ("neg_hi", 4), ("clamp", 1)]}
-DEFAULTS = {"FLAT": {"saddr": 124}, "MUBUF": {"offen": 1}}  # field values that make every operand show
+DEFAULTS = {"FLAT": {"saddr": 124}, "MUBUF": {"offen": 1}, "MTBUF": {"offen": 1},   # field values that make
+            "EXP": {"en": 15}}                                                     # every operand show
 DPP_ENCODINGS = {"VOP1", "VOP2", "VOPC", "VOP3", "VOP3P"}
 SDWA_DWORD = {"VOP1": 0x00060600, "VOP2": 0x06060600, "VOPC": 0x06060000}  # every select DWORD, src0 v0
 
@@ -95,6 +98,8 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
              if not any(probe_word(enc, op) & e.mask == e.match for e in earlier)]
   def probe(probes, mcpu):  # for VOPD keep one side of 'x :: y'
     res = objdump_probes(probes, mcpu)
+    if enc.name == "EXP":   # 'exp mrt0 v0, v1, ..': a comma after the target, so that it reads as operands
+      res = [(re.sub(r"^(\S+ \S+) ", r"\1, ", r[0]), r[1]) if r else None for r in res]
     return res if half is None else [(r[0].split(" :: ")[half], r[1]) if r else None for r in res]
   zero = probe([word_bytes(probe_word(enc, op, **(defaults or {})), enc.words) for op in opcodes], mcpu)
   ops = {op: {"m": split_operands(r[0])[0], "text0": r[0], "words0": r[1], "base": {}}
@@ -158,6 +163,23 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
   res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], f: val}), enc.words) for op, f, val in probes], mcpu)
   for (op, f, val), r in zip(probes, res):
     ops[op].setdefault("mods", {}).setdefault(f, []).append(r[0] if r else None)
+  # gfx950 f8f6f4 MFMA: cbsz (neg_hi) and blgp (neg) name the A and B data formats (fp8, bf8, fp6, bf6, fp4),
+  # which set how many registers src0 and src1 span: their width for each field value
+  if enc.name == "VOP3P":
+    keys = [(op, fld, src, v) for op, info in ops.items()
+            if any(t and " cbsz:" in t for t in info.get("mods", {}).get("neg_hi", []))
+            for fld, src in (("neg_hi", "src0"), ("neg", "src1")) for v in range(8)]
+    res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], fld: v}), enc.words) for op, fld, src, v in keys],
+                mcpu)
+    for (op, fld, src, v), r in zip(keys, res):
+      pos = next(i for i, s in enumerate(ops[op]["slots"]) if s and s[0] == src)
+      reg = parse_reg(split_operands(r[0])[1][pos]) if r else None
+      ops[op].setdefault("src_widths", {}).setdefault(src, []).append(reg[2] if reg else None)
+    for info in ops.values():   # kept where every value decodes and some change the width (not smfmac's)
+      w = {s[0]: ws for s in info["slots"] if s and (ws := info.get("src_widths", {}).get(s[0]))
+           and None not in ws and set(ws) != {s[1]}}
+      if w: info["src_widths"] = w
+      else: info.pop("src_widths", None)
   # DPP forms: src0 = 250 (DPP16) or 233 (DPP8) takes a control dword after the instruction; record the mnemonic
   if enc.name in DPP_ENCODINGS:
     forms = (("dpp", 250, 0xFF00E400), ("dpp8", 233, 0)) + \
@@ -211,6 +233,25 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
       if r is None or split_operands(r[0])[1][:-1] != split_operands(ops[op]["text0"])[1][:-1]: continue
       new = [w for w in _mod_words(r[0]) if w not in _mod_words(ops[op]["text0"])]
       if new: ops[op].setdefault("opsel_text", {})[str(v)] = " ".join(new)
+  # gfx950 v_bitop3_*: the 8-bit truth table lies in the neg, abs and omod fields (printed bitop3:N): each field's
+  # shift in it, and how the value prints
+  if enc.name == "VOP3":
+    b3 = [op for op, info in ops.items() if any(t and " bitop3:" in t for ts in info.get("mods", {}).values() for t in ts)]
+    keys = [(op, f, k) for op in b3 for f in enc.fields if f.name in ("neg", "abs", "omod") for k in range(f.hi - f.lo + 1)]
+    res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], f.name: 1 << k}), enc.words) for op, f, k in keys],
+                mcpu)
+    for (op, f, k), r in zip(keys, res):
+      if r and (m := re.search(r" bitop3:(\w+)", r[0])):
+        ops[op].setdefault("bitop3", {}).setdefault(f.name, set()).add(int(m[1], 0).bit_length() - 1 - k)
+    for op in b3:
+      shifts = ops[op].pop("bitop3", {})
+      if len(shifts) != 3 or any(len(v) != 1 for v in shifts.values()): continue
+      shifts = {name: v.pop() for name, v in shifts.items()}
+      vals = [word_bytes(probe_word(enc, op, **{**ops[op]["base"], **{name: v >> sh for name, sh in shifts.items()}}),
+                         enc.words) for v in range(1, 256)]
+      texts = [re.search(r" bitop3:(\w+)", r[0])[1] if r and " bitop3:" in r[0] else None for r in probe(vals, mcpu)]
+      style = next((st for st in FIELD_STYLES if all(field_imm(st, v, 8) == t for v, t in enumerate(texts, 1))), None)
+      if style: ops[op]["bitop3"] = {**shifts, "style": style}
   # literal operands that every encoding of the opcode carries (fmaak K...): how they print
   lit_ops = [(op, pos) for op, info in ops.items() for pos, tok in enumerate(info["toks"])
              if info["slots"][pos] is None and tok in LIT_TOKENS]
@@ -220,24 +261,7 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
     samples = {f"lit{lit:x}": (split_operands(r[0])[1][pos].split(" ")[0] if r else None)
                for lit, r in zip(LITERALS, res[k * len(LITERALS):(k + 1) * len(LITERALS)])}
     ops[op]["slots"][pos] = ["literal", classify(samples)[0] or "hex32"]
-  # cache policy (gfx12 th/scope): the printed form of every (th, scope) pair, as the two interact
-  # (th 3 is TH_LOAD_BYPASS at SCOPE_SYS, atomics' th 4..7 are CASCADE names from SCOPE_DEV up)
-  if "th" in names:
-    pairs = [(op, th, sc) for op in ops for th in range(8) for sc in range(4) if th or sc]
-    res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], "th": th, "scope": sc}), enc.words)
-                 for op, th, sc in pairs], mcpu)
-    for (op, th, sc), r in zip(pairs, res):
-      base_mods = _mod_words(ops[op]["text0"])
-      new = [w for w in _mod_words(r[0]) if w not in base_mods] if r else None
-      word = lambda k: None if new is None else next((w for w in new if w.startswith(k + ":")), "")
-      pol = ops[op].setdefault("policy", {})
-      if sc == 0: pol.setdefault("th", {})[str(th)] = word("th")
-      elif th == 0: pol.setdefault("scope", {})[str(sc)] = word("scope")
-      else: pol.setdefault("pair", {})[f"{th},{sc}"] = word("th")
-    for info in ops.values():   # keep only the pairs whose th text differs from th's own
-      pol = info.get("policy", {})
-      pair = {k: t for k, t in pol.pop("pair", {}).items() if t != pol["th"].get(k.split(",")[0])}
-      if pair: pol["th_scope"] = pair
+  if "th" in names: learn_policy(enc, ops, probe, mcpu)
   # DS: two 8-bit offsets (offset0:/offset1:) or one 16-bit offset:, by how LLVM prints offset0 = 1
   if enc.name == "DS":
     res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], "offset0": 1}), enc.words) for op in ops], mcpu)
@@ -261,6 +285,26 @@ def learn_encoding(enc: Encoding, earlier: list[Encoding], mcpu: str, half: int 
       if not info["toks"] and seen:
         info["toks"], info["slots"] = ["?"], [["simm16", imm_style(seen), "opt"]]
   return ops
+
+
+def learn_policy(enc: Encoding, ops: dict, probe, mcpu: str) -> None:
+  """Cache policy (gfx12 th/scope): the printed form of every (th, scope) pair, as the two interact
+  (th 3 is TH_LOAD_BYPASS at SCOPE_SYS, atomics' th 4..7 are CASCADE names from SCOPE_DEV up)."""
+  pairs = [(op, th, sc) for op in ops for th in range(8) for sc in range(4) if th or sc]
+  res = probe([word_bytes(probe_word(enc, op, **{**ops[op]["base"], "th": th, "scope": sc}), enc.words)
+               for op, th, sc in pairs], mcpu)
+  for (op, th, sc), r in zip(pairs, res):
+    base_mods = _mod_words(ops[op]["text0"])
+    new = [w for w in _mod_words(r[0]) if w not in base_mods] if r else None
+    word = lambda k: None if new is None else next((w for w in new if w.startswith(k + ":")), "")
+    pol = ops[op].setdefault("policy", {})
+    if sc == 0: pol.setdefault("th", {})[str(th)] = word("th")
+    elif th == 0: pol.setdefault("scope", {})[str(sc)] = word("scope")
+    else: pol.setdefault("pair", {})[f"{th},{sc}"] = word("th")
+  for info in ops.values():   # keep only the pairs whose th text differs from th's own
+    pol = info.get("policy", {})
+    pair = {k: t for k, t in pol.pop("pair", {}).items() if t != pol["th"].get(k.split(",")[0])}
+    if pair: pol["th_scope"] = pair
 
 
 # values for a field that may print as a number (s_prefetch_data's sdata takes 0..31 only)
@@ -297,7 +341,7 @@ def learn_imm_slots(enc: Encoding, ops: dict, probe, mcpu: str) -> None:
     if style and ops[op]["slots"][pos] is None: ops[op]["slots"][pos] = ["imm", name, style]
 
 
-QUIET_ENCODINGS = ("SMEM", "DS", "MUBUF", "FLAT", "GLOBAL", "SCRATCH")
+QUIET_ENCODINGS = ("SMEM", "DS", "MUBUF", "MTBUF", "FLAT", "GLOBAL", "SCRATCH")
 
 
 def learn_quiet_fields(enc: Encoding, ops: dict, probe, mcpu: str) -> None:
@@ -318,7 +362,94 @@ def learn_quiet_fields(enc: Encoding, ops: dict, probe, mcpu: str) -> None:
     if a and b and a[0] == b[0] and (not c or not d or c[0] == d[0]): ops[op].setdefault("quiet", []).append(f.name)
 
 
-BARE_MODS = {"glc", "slc", "dlc", "gds", "offen", "idxen", "tfe", "clamp", "lwe", "nv", "lds"}
+VALUE_FIELDS = ("src9", "ssrc8", "sdst7", "vgpr8", "sbase6", "srsrc5")
+DPP_QUAD = 0xFF00E400   # a plain DPP16 control dword: quad_perm:[0,1,2,3], every row and bank
+DPP_NEWBCAST = 0xFF015100   # row_newbcast:1, the one control gfx90a+ 64-bit ops take
+DPP_SRC0 = {"250": "dpp", "233": "dpp8", "234": "dpp8", "249": "sdwa"}   # src0 values a DPP/SDWA form owns
+
+
+def learn_validity(enc: Encoding, half: int | None, table: dict, ops: dict, mcpu: str, valclasses: list) -> None:
+  """What LLVM refuses or calls invalid (isa/validity.py), per opcode: 'fixed_bits' = [mask, value], the bits a
+  single flip from the plain probe makes LLVM refuse (fields the opcode does not use, modifiers it lacks, reserved
+  bits); 'vals' = {operand field: index in valclasses}, how each kind of value in that field fares ('vals_dpp':
+  in the DPP16 and DPP8 forms, where that differs); 'dpp_fixed' / 'sdwa_fixed' = bits of the DPP16 control / SDWA
+  dword it refuses set."""
+  view = _vopd_view(enc, half) if half is not None else enc
+  def run(vs: list[int], after: list[int] | None = None) -> list:   # after: the dword following each probe
+    res = disassemble_words([struct.unpack(f"<{view.words + 2}I", word_bytes(v, view.words, a)) for v, a in
+                             zip(vs, after or [PAD] * len(vs))], mcpu)
+    return res if half is None else [(r[0].split(" :: ")[half], r[1]) if r else None for r in res]
+  base = {op: probe_word(view, op, **ops[op]["base"]) for op in table}
+  clean = {op: r for op, r in zip(table, run(list(base.values()))) if r and "/*" not in r[0]}
+  # (an operand printed as a field's number counts as unused: s_prefetch_data's sdata refuses bits 5 and 6)
+  used = lambda e: {s[1] if s[0] == "msg" else s[0] for key in ("ops", "ops_rtn", "ops_tfe", "ops_lds")
+                    for s in e.get(key, ()) if isinstance(s, list)}
+  keys = []
+  for op, e in table.items():
+    if op not in clean: continue
+    free = view.mask | view.opcode.mask
+    for f in view.fields:
+      if f.name in used(e) or f.name == "other": free |= f.mask
+    if half is not None: free |= ~sum(f.mask for f in view.fields)   # a VOPD half: only its own fields
+    keys += [(op, b) for b in range(32 * view.words) if not free >> b & 1]
+  fixed: dict[int, int] = {}
+  for (op, b), r in zip(keys, run([base[op] ^ 1 << b for op, b in keys])):
+    if r is None: fixed[op] = fixed.get(op, 0) | 1 << b
+  for op, mask in fixed.items(): table[op]["fixed_bits"] = [mask, base[op] & mask]
+  # DPP16 control dword: modifier bits of operands the opcode lacks (a VOP1's src1 neg/abs) must be clear
+  # (the plain probe at src0 = 250; or with every other source v0, which VOP3P mix ops want in their DPP forms)
+  dpp = [op for op, e in table.items() if "dpp" in e and "src0" in view.by_name]
+  # (gfx90a+ 64-bit ops take only row_newbcast: a second control dword)
+  dpp_base: dict[int, int] = {}
+  others = [f for f in view.fields if f.kind == "src9" and f.name != "src0"]
+  for keep, put in ((-1, 0), (~sum(f.mask for f in others), sum(256 << f.lo for f in others))):
+    for dword in (DPP_QUAD, DPP_NEWBCAST):
+      at = {op: base[op] & keep & ~view.field("src0").mask | put | 250 << view.field("src0").lo
+            for op in dpp if op not in dpp_base}
+      for op, r in zip(at, run(list(at.values()), [dword] * len(at))):
+        if r and "/*" not in r[0]: dpp_base[op] = (at[op], dword)
+  src0 = lambda op: dpp_base[op][0]
+  ok = list(dpp_base)
+  keys = [(op, b) for op in ok for b in range(17, 24)]
+  for (op, b), r in zip(keys, run([src0(op) for op, b in keys], [dpp_base[op][1] | 1 << b for op, b in keys])):
+    if r is None: table[op]["dpp_fixed"] = table[op].get("dpp_fixed", 0) | 1 << b
+  # gfx9 SDWA dword: the clamp/omod and source sext/neg/abs bits an opcode refuses set ('sdwa_fixed')
+  sdwa, dword = [op for op, e in table.items() if "sdwa" in e and view.name in SDWA_DWORD], SDWA_DWORD.get(view.name, 0)
+  at249 = lambda op: base[op] & ~view.field("src0").mask | 249 << view.field("src0").lo
+  ok249 = [op for op, r in zip(sdwa, run([at249(op) for op in sdwa], [dword] * len(sdwa))) if r]
+  keys = [(op, b) for op in ok249 for b in (19, 20, 21, 27, 28, 29) + ((13, 14, 15) if view.name != "VOPC" else ())]
+  for (op, b), r in zip(keys, run([at249(op) for op, b in keys], [dword | 1 << b for op, b in keys])):
+    if r is None: table[op]["sdwa_fixed"] = table[op].get("sdwa_fixed", 0) | 1 << b
+  # operand fields: one probe per kind of value the field can hold, in the plain form and in the DPP16 form
+  # ('vals_dpp': there src0 is the control dword's VGPR, and the other sources may take fewer kinds)
+  for key, todo, dpp_form in (("vals", list(clean), False), ("vals_dpp", ok, True)):
+    keys = []   # (op, field, kind, probe, dword after it)
+    for op in todo:
+      at, after = (dpp_base[op] if dpp_form else (base[op], PAD))
+      for s in table[op]["ops"]:
+        f = view.by_name.get(s[0]) if isinstance(s, list) else None
+        if f is None or f.kind not in VALUE_FIELDS: continue
+        if dpp_form and f.name == "src0":   # the lane's VGPR: 0..255 in the dword's low byte
+          keys += [(op, f, kind, at, after & ~0xFF | lane) for kind, lane in (("v", 0), ("vh", 128))]
+          continue
+        for kind, raw in kind_reps(f.kind, f.hi - f.lo + 1, f.kind == "vgpr8" and s[2:3] != ["s"]).items():
+          if not (f.name == "src0" and DPP_SRC0.get(kind) in table[op]):
+            keys.append((op, f, kind, at & ~f.mask | raw << f.lo, after))
+    status: dict = {op: {} for op in todo} if dpp_form else {}
+    for (op, f, kind, _, _), r in zip(keys, run([k[3] for k in keys], [k[4] for k in keys])):
+      m = re.search(r"/\*Invalid register.*?\*/", r[0]) if r else None
+      st = "x" if r is None else "i" if "/*Invalid immediate*/" in r[0] else m[0] if m else None
+      if st: status.setdefault(op, {}).setdefault(f.name, {})[kind] = st
+    for op, fields in status.items():
+      table[op][key] = {}
+      for name, cls in fields.items():
+        if cls not in valclasses: valclasses.append(cls)
+        table[op][key][name] = valclasses.index(cls)
+      if key == "vals_dpp" and table[op][key] == table[op].get("vals", {}): del table[op][key]
+
+
+BARE_MODS = {"glc", "slc", "dlc", "gds", "offen", "idxen", "tfe", "clamp", "lwe", "nv", "lds", "done", "row_en",
+             "unorm", "r128", "a16", "d16"}
 
 
 def _mod_words(text: str) -> list[str]:
@@ -342,7 +473,9 @@ def mod_forms(info: dict) -> dict:
     for text in texts:
       if text is None: continue
       toks = [t.split(" ")[0] for t in split_operands(text)[1]]
-      marked = [i for i, (a, b) in enumerate(zip(base_toks, toks)) if a != b
+      # (gfx950 f8f6f4 MFMA: cbsz/blgp also narrow the A/B register ranges: learned apart, as src_widths)
+      resized = lambda a, b: (ra := parse_reg(a)) and (rb := parse_reg(b)) and ra[:2] == rb[:2] and ra[2] != rb[2]
+      marked = [i for i, (a, b) in enumerate(zip(base_toks, toks)) if a != b and not resized(a, b)
                 and info["slots"][i] and info["slots"][i][0] in ("src0", "src1", "src2")]
       changed = {k: n for k, n in _mod_dict(text).items() if base.get(k) != n or k not in base}
       # an integer operand's neg bit prints as sext(x) (v_ldexp_f32's exponent): kept apart from '-x'
@@ -390,14 +523,30 @@ SPECIAL_IMM = {"s_sendmsg": 1 << 12, "s_sendmsghalt": 1 << 12, "s_version": 1 <<
 SPECIAL_SRC = ("s_sendmsg_rtn_b32", "s_sendmsg_rtn_b64")   # SOP1 whose ssrc0 is a message id
 
 
-def learn_special(enc: Encoding, op: int, count: int, mcpu: str, field: str = "simm16") -> dict[str, str]:
-  """value -> text for an immediate LLVM prints symbolically; values printed as plain decimals are left out."""
+def learn_special(enc: Encoding, op: int, count: int, mcpu: str, field: str = "simm16", pos: int = -1
+                  ) -> dict[str, str]:
+  """value -> text for an immediate LLVM prints symbolically (as operand `pos`); values printed as plain decimals
+  are left out."""
   res = objdump_probes([word_bytes(probe_word(enc, op, **{field: v}), enc.words) for v in range(count)], mcpu)
   out = {}
   for v, r in enumerate(res):
     toks = split_operands(r[0])[1] if r else []
-    if toks and toks[-1] != str(v): out[str(v)] = toks[-1]
+    if toks and toks[pos] != str(v): out[str(v)] = toks[pos]
   return out
+
+
+def learn_flags(enc: Encoding, op: int, mcpu: str) -> list[list[str]]:
+  """One-bit fields that print a word when set (export's done, row_en): [field, word], in printed order."""
+  bits = [f.name for f in enc.fields if f.kind == "imm" and f.lo == f.hi]
+  words = [word_bytes(probe_word(enc, op, **{b: 1}), enc.words) for b in bits]
+  base, *res, every = objdump_probes([word_bytes(probe_word(enc, op), enc.words), *words,
+                                      word_bytes(probe_word(enc, op, **dict.fromkeys(bits, 1)), enc.words)], mcpu)
+  found = {}
+  for b, r in zip(bits, res):
+    new = [w for w in _mod_words(r[0]) if w not in _mod_words(base[0])] if r and base else []
+    if len(new) == 1: found[b] = new[0]
+  order = _mod_words(every[0]) if every else []
+  return sorted(([b, w] for b, w in found.items()), key=lambda bw: order.index(bw[1]) if bw[1] in order else len(order))
 
 
 ATOMIC_RTN = {"FLAT", "GLOBAL", "SCRATCH", "MUBUF"}
@@ -448,13 +597,200 @@ def class_ids(info: dict, classes: list[dict]) -> dict[str, int]:
   return out
 
 
+# ---- image instructions (gfx11 MIMG, gfx12 VIMAGE / VSAMPLE)
+# LLVM decodes an image opcode as one variant and then resizes vdata to the channels it moves (dmask, or 4 for
+# gather4 / msaa_load; d16 halves, tfe adds the status dword) and the address operand to what the opcode, dim and
+# a16 need; where no variant has those sizes, or the registers would run past v255, it keeps the variant it
+# decoded. Learned per opcode: the data sizes it has ('dst'), the address groups per (nsa, a16, dim) ('addr',
+# 0 = no such variant), what the kept variant prints ('orig'), and the flag words.
+IMAGE_ENCODINGS = ("MIMG", "VIMAGE", "VSAMPLE")
+IMAGE_FLAGS = ("unorm", "glc", "slc", "dlc", "r128", "a16", "tfe", "lwe", "d16")
+# a base that decodes: most opcodes take any dmask; BVH wants dmask 0xf, unorm and r128 (gfx11), r128 (gfx12)
+IMAGE_BASES = ({"dmask": 1}, {"dmask": 15, "unorm": 1, "r128": 1}, {"r128": 1})
+IMAGE_REGS = {"vdata": 16, "srsrc": 4, "ssamp": 8, "rsrc": 4, "samp": 8}   # probe registers: v16, s4, s8
+NSA_REGS = (1, 20, 40, 60, 80)   # each address operand starts at one of these: vaddr0..4
+IMAGE_DATA = [(dm, d16, tfe) for dm in (1, 3, 7, 15) for d16 in (0, 1) for tfe in (0, 1)]
+
+
+def image_probe(enc: Encoding, op: int, fields: dict, k: int = 5) -> bytes:
+  """An image probe whose first k address operands start at NSA_REGS (the rest 0); gfx11 with nsa set carries
+  vaddr1..4 in a dword after the fixed words."""
+  regs = NSA_REGS[:k] + (0,) * (5 - k)
+  if enc.name == "MIMG":
+    v = probe_word(enc, op, **{**fields, "vaddr": regs[0]})
+    tail = sum(r << 8 * j for j, r in enumerate(regs[1:])) if fields.get("nsa") else PAD
+    return v.to_bytes(4 * enc.words, "little") + tail.to_bytes(4, "little") + PAD.to_bytes(4, "little")
+  return word_bytes(probe_word(enc, op, **{**fields, **{f"vaddr{j}": r for j, r in enumerate(regs)
+                                                       if f"vaddr{j}" in enc.by_name}}), enc.words)
+
+
+def image_operands(text: str) -> tuple:
+  """'image_sample v[0:3], [v1, v[20:22]], s[4:11], s[8:11] dmask:0xf' -> (('v', 0, 4), [('v', 1, 1),
+  ('v', 20, 3)], [('s', 4, 8), ('s', 8, 4)])."""
+  toks = split_operands(text)[1]
+  toks = [t if t.startswith("[") else t.split(" ")[0] for t in toks]
+  addr = split_operands("x " + toks[1][1:-1])[1] if toks[1].startswith("[") else [toks[1]]
+  return parse_reg(toks[0]), [parse_reg(t) for t in addr], [parse_reg(t) for t in toks[2:]]
+
+
+def _data_size(g4: bool, dmask: int, d16: int, tfe: int) -> int:
+  n = 4 if g4 else max(bin(dmask).count("1"), 1)
+  return ((n + 1) // 2 if d16 else n) + tfe
+
+
+def _image_rule(e: dict, key: str, dim: int, n: int):
+  """(data width, address groups) the decoder's rule gives for data size n (isa/decode.py _format_image)."""
+  g, o = e["addr"][key][dim], e["orig"][key]
+  if g is None: return None
+  if g and str(n) in e["dst"]: return (e["dst"][str(n)], g)
+  return tuple(o) if o else None
+
+
+def learn_image(enc: Encoding, earlier: list[Encoding], mcpu: str, special: dict) -> dict:
+  names = set(enc.by_name)
+  mimg = enc.name == "MIMG"
+  addr_field = "vaddr" if mimg else "vaddr0"
+  regs = {k: v // 4 if enc.field(k).kind == "srsrc5" else v for k, v in IMAGE_REGS.items() if k in names}
+  samp = next((k for k in ("ssamp", "samp") if k in names), None)
+
+  def run(items):   # (op, fields[, k]) -> LLVM's text; gfx12 rejects some address fields an opcode leaves unused
+    out = [None] * len(items)            # set (VIMAGE's vaddr4): without k, retry with fewer of them set
+    todo = list(range(len(items)))
+    for k in (5, 4, 3, 2, 1):
+      res = objdump_probes([image_probe(enc, *items[i][:2], items[i][2] if len(items[i]) > 2 else k) for i in todo], mcpu)
+      for i, r in zip(todo, res): out[i] = r
+      todo = [i for i in todo if out[i] is None and len(items[i]) == 2 and (not mimg or items[i][1].get("nsa"))]
+      if not todo: break
+    return [r[0] if r else None for r in out]
+
+  opcodes = [op for op in range(1 << (enc.opcode.hi - enc.opcode.lo + 1))
+             if not any(probe_word(enc, op) & e.mask == e.match for e in earlier)]
+  base: dict[int, dict] = {}
+  text0: dict[int, str] = {}
+  for b in IMAGE_BASES:
+    for with_samp in (True, False):     # (opcodes without a sampler want its field 0)
+      fields = {k: v for k, v in {**regs, **b}.items() if k in names and (with_samp or k != samp)}
+      todo = [op for op in opcodes if op not in base]
+      for op, r in zip(todo, run([(op, fields) for op in todo])):
+        if r: base[op], text0[op] = fields, r
+  table = {}
+  for op in sorted(base):
+    vd, groups, sregs = image_operands(text0[op])
+    want = [("s", 4), ("s", 8)][:len(sregs)]
+    if not vd or None in groups or [s[:2] if s else None for s in sregs] != want or not 1 <= len(sregs) <= 2:
+      print(f"  skipped {enc.name} {op}: {text0[op]}", file=sys.stderr); continue
+    rs = "srsrc" if mimg else "rsrc"
+    entry = {"m": split_operands(text0[op])[0],
+             "ops": [["vdata", vd[2], "v"], [addr_field, groups[0][2], "v"]] +
+                    [[k, s[2], "s"] for k, s in zip((rs, samp), sregs)]}
+    b = {k: v for k, v in base[op].items() if k not in regs}
+    if b != {"dmask": 1}: entry["needs"] = b
+    shown = [w.split(":")[0] for w in _mod_words(text0[op])]
+    if "dim" not in shown: entry["bare"] = True     # BVH: no dmask, no dim
+    table[op] = entry
+  # flags: the word each one-bit field prints when set, in LLVM's order (gfx12's th/scope: 'policy', in place)
+  flags = [f for f in IMAGE_FLAGS if f in names]
+  items = [(op, {**base[op], f: 1 - base[op].get(f, 0)}) for op in table for f in flags]
+  found: dict = {}
+  for (op, fl), r in zip(items, run(items)):
+    f = next(k for k in fl if fl[k] != base[op].get(k, 0))
+    new = [w for w in _mod_words(r) if w not in _mod_words(text0[op])] if r and fl[f] else []
+    if len(new) == 1: found.setdefault(op, {})[f] = new[0]
+  pol = {"th": 1, "scope": 1} if "th" in names else {}
+  every = run([(op, {**base[op], **dict.fromkeys(found.get(op, ()), 1), **pol}) for op in table])
+  for op, r in zip(table, every):
+    words = _mod_words(r) if r else []
+    fl = found.get(op, {})
+    order = sorted(fl, key=lambda f: words.index(fl[f]) if fl[f] in words else len(words) + IMAGE_FLAGS.index(f))
+    out = [[f, fl[f]] for f in order]
+    if pol:   # the policy words go before the first flag printed after them
+      at = next((k for k, w in enumerate(words) if w.startswith(("th:", "scope:"))), None)
+      later = {w for w in words[at:]} if at is not None else set()
+      pos = next((k for k, (f, w) in enumerate(out) if w in later), len(out))
+      out.insert(pos, ["policy", ""])
+    table[op]["flags"] = out
+  if "th" in names:
+    pol_ops = {op: {"base": base[op], "text0": text0[op]} for op in table}
+    learn_policy(enc, pol_ops, lambda probes, mcpu: objdump_probes(probes, mcpu), mcpu)
+    for op in table: table[op]["policy"] = pol_ops[op]["policy"]
+  # gather4-like: every dmask moves 4 channels
+  g4 = {op for op, r in zip(table, run([(op, {**base[op], "dmask": 3}) for op in table]))
+        if r and image_operands(r)[0][2] == 4 and "needs" not in table[op]}
+  for op in g4: table[op]["g4"] = True
+  # the variant kept: data one register past v255 (tfe, dmask 0xf). gfx11: per nsa and a16; gfx12 decodes first
+  # the variant with as many addresses as fields up to the last nonzero one (k): per k and a16
+  nvaddr = sum(1 for f in names if f.startswith("vaddr"))
+  forms = [(x, a16) for x in ((0, 1) if mimg else range(1, nvaddr + 1)) for a16 in (0, 1)]
+  at = lambda x: ({"nsa": x},) if mimg else ({}, x)     # a form's nsa field, or its k
+  keys = [(op, nsa, a16) for op in table if "needs" not in table[op] for nsa, a16 in forms]
+  res = run([(op, {**base[op], "vdata": 252, "dmask": 15, "tfe": 1, "a16": a16, **at(nsa)[0]}, *at(nsa)[1:])
+             for op, nsa, a16 in keys])
+  for (op, nsa, a16), r in zip(keys, res):
+    vd, groups, _ = image_operands(r) if r else (None, None, None)
+    table[op].setdefault("orig", {})[f"{nsa}{a16}"] = [vd[2], [g[2] for g in groups]] if r else None
+  # every data size at every (nsa, a16, dim): a size the opcode has prints its variant's data width (atomics:
+  # 4 prints 5) and the resized addresses; a size it lacks prints the kept variant
+  keys, items = [], []
+  for op, e in table.items():
+    combos = {} if "needs" in e else {_data_size(op in g4, *c): c for c in reversed(IMAGE_DATA)}
+    for nsa, a16 in forms:
+      for dim in range(8):
+        fl = {**base[op], "a16": a16, "dim": dim, **at(nsa)[0]}
+        for n, c in (sorted(combos.items()) or [(0, None)]):
+          keys.append((op, f"{nsa}{a16}", dim, n))
+          items.append((op, {**fl, **({"dmask": c[0], "d16": c[1], "tfe": c[2]} if c else {})}, *at(nsa)[1:]))
+  seen: dict = {}
+  for (op, key, dim, n), r in zip(keys, run(items)):
+    vd, groups, _ = image_operands(r) if r else (None, None, None)
+    seen.setdefault(op, {})[key, dim, n] = (vd[2], [g[2] for g in groups]) if r else None
+  for op, got in seen.items():
+    e = table[op]
+    if "needs" in e:   # BVH: no resizing, one variant per a16
+      for (key, dim, _), v in got.items(): e.setdefault("addr", {}).setdefault(key, [None] * 8)[dim] = v and v[1]
+      continue
+    orig = {k: tuple(v) if v else None for k, v in e["orig"].items()}
+    widths: dict = {}      # size -> data widths printed where the addresses show resized
+    for (key, dim, n), v in got.items():   # (or the data alone shows resized: image_get_resinfo's one address)
+      if v and orig[key] and (v[1] != orig[key][1] or v[0] != orig[key][0]): widths.setdefault(n, set()).add(v[0])
+    e["dst"] = {str(n): w.pop() for n, w in sorted(widths.items()) if len(w) == 1}
+    for key in orig:
+      for dim in range(8):
+        vals = [got[key, dim, n] for n in range(1, 6) if (key, dim, n) in got]
+        conv = [v for n, v in ((n, got.get((key, dim, n))) for n in range(1, 6)) if str(n) in e["dst"]]
+        same = all(v and v[0] == e["dst"][str(n)] for n, v in ((n, got.get((key, dim, n))) for n in range(1, 6))
+                   if str(n) in e["dst"]) and len({str(v[1]) for v in conv}) == 1
+        g = None if None in vals else conv[0][1] if same else 0
+        e.setdefault("addr", {}).setdefault(key, [None] * 8)[dim] = g
+    bad = [k for k, v in got.items() if v != _image_rule(e, *k)]
+    if bad: print(f"  {e['m']}: {len(bad)} of {len(got)} probes not as the rule says, e.g. {bad[0]} "
+                  f"{got[bad[0]]} vs {_image_rule(e, *bad[0])}", file=sys.stderr)
+  # which values the resource and sampler fields take (SGPR ranges, ttmp, null, a few src_*): [lo, hi] ranges
+  for field in (f for f in ("srsrc", "ssamp", "rsrc", "samp") if f in names):
+    op = next(op for op, e in table.items() if any(s[0] == field for s in e["ops"]))
+    top = 1 << (enc.field(field).hi - enc.field(field).lo + 1)
+    ok = [v for v, r in enumerate(run([(op, {**base[op], field: v}) for v in range(top)])) if r and "/*" not in r]
+    special[f"{enc.name}.{field}"] = [[v, next(w for w in range(v, top) if w + 1 not in ok)] for v in ok if v - 1 not in ok]
+  # dim names
+  op = next((op for op, e in table.items() if "bare" not in e), None)
+  if op is not None and "dim" not in special:
+    res = run([(op, {**base[op], "dim": d}) for d in range(8)])
+    special["dim"] = {str(d): next((w[4:] for w in _mod_words(r) if w.startswith("dim:")), "") if r else ""
+                      for d, r in enumerate(res)}
+  return table
+
+
 def build_table(fam: str) -> dict:
   encs = ENCODINGS[fam]
   classes: list[dict] = []
-  out: dict = {"family": fam, "mcpu": MCPU[fam], "classes": classes, "encodings": {}, "sregs": learn_sreg_names(fam)}
+  out: dict = {"family": fam, "mcpu": MCPU[fam], "classes": classes, "encodings": {}, "sregs": learn_sreg_names(fam),
+               "valclasses": []}
   jobs = [(enc.name, enc, i, None) for i, enc in enumerate(encs) if enc.name != "VOPD"]
   jobs += [(f"VOPD{xy}", enc, i, h) for i, enc in enumerate(encs) if enc.name == "VOPD" for h, xy in enumerate("XY")]
   for tname, enc, i, half in jobs:
+    if enc.name in IMAGE_ENCODINGS:
+      out["encodings"][tname] = learn_image(enc, list(encs[:i]), MCPU[fam], out.setdefault("special", {}))
+      print(f"{fam} {tname}: {len(out['encodings'][tname])} opcodes", file=sys.stderr)
+      continue
     ops = learn_encoding(enc, list(encs[:i]), MCPU[fam], half)
     table = {}
     slots_of = lambda info: [s if s else ["literal", LIT_TOKENS[tok]] if tok in LIT_TOKENS else tok
@@ -465,7 +801,7 @@ def build_table(fam: str) -> dict:
     rtn = learn_encoding(enc, list(encs[:i]), MCPU[fam], defaults=rtn_bit) if enc.name in ATOMIC_RTN else {}
     # buffer ops with tfe return a status dword after the data: the data operand is one register wider
     mubuf = lambda bit: learn_encoding(enc, list(encs[:i]), MCPU[fam], defaults={bit: 1}) \
-      if enc.name == "MUBUF" and bit in names else {}
+      if enc.name in ("MUBUF", "MTBUF") and bit in names else {}
     tfe = mubuf("tfe")
     # gfx9 MUBUF lds forms (load to LDS, no data register); opcodes valid only so (buffer_store_lds_dword) join
     lds = mubuf("lds")
@@ -481,12 +817,34 @@ def build_table(fam: str) -> dict:
       if info.get("policy"): entry["policy"] = info["policy"]
       if "gds" in _mod_words(info["text0"]): entry["gds"] = True   # printed even with the bit clear
       if "opsel_text" in info: entry["opsel"] = info["opsel_text"]
-      for key in ("dpp", "dpp8", "sdwa", "sdwa_nodst", "dpp_abs_span", "dpp_nomod", "dpp_sext", "quiet"):
+      for key in ("dpp", "dpp8", "sdwa", "sdwa_nodst", "dpp_abs_span", "dpp_nomod", "dpp_sext", "quiet", "src_widths", "bitop3"):
         if key in info: entry[key] = info[key]
       if any(w.startswith("format:") for w in _mod_words(info["text0"])): entry["fmt"] = True   # tbuffer
       if "off2" in info: entry["off2"] = info["off2"]
       table[op] = entry
     fmt_op = next((op for op, e in table.items() if e.get("fmt")), None)
+    # gfx950 scaled MFMA (LLVM's VOP3PX2): v_mfma_ld_scale_b32 followed by an f8f6f4 MFMA whose op_sel is 1 decodes
+    # as one 4-dword instruction: which opcodes pair so, and the pair's mnemonic
+    pre = next((op for op, e in table.items() if e["m"] == "v_mfma_ld_scale_b32"), None) if enc.name == "VOP3P" else None
+    if pre is not None:
+      lead = word_bytes(probe_word(enc, pre, src0=256 + 24, src1=256 + 25), enc.words)[:4 * enc.words]
+      res = objdump_probes([lead + word_bytes(probe_word(enc, op, **{**ops[op]["base"], "opsel": 1}), enc.words)
+                            for op in table], MCPU[fam])
+      for op, r in zip(table, res):
+        if r and r[1] == 2 * enc.words: table[op]["scale"] = split_operands(r[0])[0]
+      # LLVM reads the pair as one only when every source decodes in its register class (else the ld_scale
+      # alone): per source field, the values it takes there, as [lo, hi] ranges
+      def accepted(make) -> list[list[int]]:
+        res = disassemble_words([struct.unpack(f"<{len(b) // 4}I", b) for b in map(make, range(512))], MCPU[fam])
+        ok = {v for v, r in enumerate(res) if r and r[1] == 2 * enc.words}
+        return [[v, next(w for w in range(v, 512) if w + 1 not in ok)] for v in sorted(ok) if v - 1 not in ok]
+      lead_with = lambda **kw: word_bytes(probe_word(enc, pre, **{"src0": 256 + 24, "src1": 256 + 25, **kw}),
+                                          enc.words)[:4 * enc.words]
+      for op in [op for op, e in table.items() if "scale" in e]:
+        tail = lambda **kw: word_bytes(probe_word(enc, op, **{**ops[op]["base"], "opsel": 1, **kw}), enc.words)
+        table[op]["scale_ok"] = {n: accepted(lambda v: lead_with() + tail(**{n: v})) for n in ("src0", "src1", "src2")}
+        table[pre].setdefault("scale_ok", {n: accepted(lambda v: lead_with(**{n: v}) + tail()) for n in ("src0", "src1")})
+      if any("scale" in e for e in table.values()): table[pre]["scale_prefix"] = True
     # gfx90a+ acc bit: which operand fields turn into AGPRs (ds_gws_* data sits in the addr field)
     if "acc" in names:
       for extra in ({"acc": 1},) + (({"acc": 1, **rtn_bit},) if enc.name in ATOMIC_RTN else ()):
@@ -498,6 +856,12 @@ def build_table(fam: str) -> dict:
         table[op]["ops_lds"] = slots_of(info)
         r = objdump_probes([word_bytes(probe_word(enc, op, **{**info["base"], "sc0": 1}), enc.words)], MCPU[fam])[0]
         if r and " lds sc0" in r[0]: table[op]["lds_first"] = True   # buffer_store_lds_dword: lds before sc0
+    swz = next((op for op, e in table.items() if e["m"] == "ds_swizzle_b32"), None)
+    if enc.name == "DS" and swz is not None:   # swizzle macros beyond gfx9's (LLVM 22: ROTATE and FFT at 0xc000+)
+      r = objdump_probes([word_bytes(probe_word(enc, swz, offset0=v & 0xFF, offset1=v >> 8), enc.words)
+                          for v in (0xC000 | 1 << 10 | 3 << 5, 0xE000 | 5)], MCPU[fam])
+      modes = [m for m, x, want in zip(("rotate", "fft"), r, ("swizzle(ROTATE,1,3)", "swizzle(FFT,5)")) if x and want in x[0]]
+      if modes: out.setdefault("special", {})["swizzle"] = modes
     if fmt_op is not None and "format" not in out.get("special", {}):
       out.setdefault("special", {})["format"] = learn_format_names(enc, fmt_op, ops[fmt_op]["base"], MCPU[fam])
     if "simm16" in [f.name for f in enc.fields]:
@@ -508,8 +872,13 @@ def build_table(fam: str) -> dict:
       if entry["m"] in SPECIAL_SRC:   # the message operand is the last one
         out.setdefault("special", {})[entry["m"]] = learn_special(enc, op, 256, MCPU[fam], "ssrc0")
         entry["ops"][-1] = ["msg", "ssrc0"]
+      if enc.name == "EXP":   # export: the target prints by name, as the first operand; done/row_en as words
+        names = learn_special(enc, op, 64, MCPU[fam], "target", pos=0)   # ('mrt0 v0': the target, then vsrc0)
+        out.setdefault("special", {})[entry["m"]] = {v: t.split(" ")[0] for v, t in names.items()}
+        entry["ops"][0], entry["flags"] = ["msg", "target"], learn_flags(enc, op, MCPU[fam])
       if entry["m"] in ("s_getreg_b32", "s_setreg_b32") and "hwreg" not in out.get("special", {}):
         out.setdefault("special", {})["hwreg"] = learn_hwreg_names(enc, op, MCPU[fam])
+    learn_validity(enc, half, table, ops, MCPU[fam], out["valclasses"])
     out["encodings"][tname] = table
     print(f"{fam} {tname}: {len(table)} opcodes", file=sys.stderr)
   # VOPD: beside a half that always carries a literal (fmaak/fmamk), LLVM prints the shared literal in the other

@@ -13,7 +13,7 @@ _SCC_WRITE = re.compile(r"^s_(add|sub|absdiff|lshl|lshr|ashr|min|max|and|or|xor|
                         r"quadmask|wqm|cmp|bitcmp|addk|cmpk)|saveexec|wrexec")
 _SCC_READ = re.compile(r"^s_(addc|subb|cselect|cmov|cbranch_scc)")
 _RMW = re.compile(r"^s_(addk|mulk|cmovk|subvector_loop)|fmac|_mac_|dot2acc|^v_writelane|^v_dual_fmac|"
-                  r"^buffer_atomic")
+                  r"^buffer_atomic|^image_atomic")
 _DST_IS_SOURCE = re.compile(r"^s_(cmpk|setreg|waitcnt_)")
 
 

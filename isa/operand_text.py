@@ -37,10 +37,20 @@ LITERAL_RULES = {
   "hex": lambda v: f"0x{v:x}",
   "f64": lambda v: "0" if v == 0 else F64HI.get(v) or f"0x{v:x}",
   "b64": lambda v: str(v) if v <= 64 else f"0x{v:x}",
+  # LLVM 22 (gfx950): a literal holding a value the operand could take as an inline constant prints as lit(0x..),
+  # the whole dword in hex, so it reads back as a literal; any other prints in hex, never as a float name
+  "b32:lit": lambda v: f"lit(0x{v:x})" if _inl(sint(v, 32)) or v in F32 else f"0x{v:x}",
+  "hex32:lit": lambda v: f"lit(0x{v:x})" if _inl(sint(v, 32)) else f"0x{v:x}",
+  "i16:lit": lambda v: f"lit(0x{v:x})" if _inl(sint(v, 32)) or v in F32 else f"0x{v & 0xffff:x}",
+  "f16:lit": lambda v: f"lit(0x{v:x})" if _inl(sint(v & 0xFFFF, 16)) or v & 0xFFFF in F16 else f"0x{v & 0xffff:x}",
+  "bf16:lit": lambda v: f"lit(0x{v:x})" if _inl(sint(v & 0xFFFF, 16)) or v & 0xFFFF in BF16 else f"0x{v:x}",
+  "pk16:lit": lambda v: f"lit(0x{v:x})" if _inl(sint(v, 32)) or v in F16 else f"0x{v:x}",
+  "pkbf16:lit": lambda v: f"lit(0x{v:x})" if _inl(sint(v, 32)) or v in BF16 else f"0x{v:x}",
+  "b64:lit": lambda v: f"lit(0x{v:x})" if v <= 64 else f"0x{v:x}",
 }
 
 
-FIELD_STYLES = ("dec", "ihex", "hex", "shex", "sdec")
+FIELD_STYLES = ("dec", "ihex", "hex", "shex", "sdec", "dec10")
 
 
 def field_imm(style: str, v: int, width: int) -> str:
@@ -48,6 +58,7 @@ def field_imm(style: str, v: int, width: int) -> str:
   if style == "dec": return str(v)
   if style == "ihex": return str(v) if v <= 64 else f"0x{v:x}"
   if style == "hex": return f"0x{v:x}"
+  if style == "dec10": return str(v) if v <= 10 else f"0x{v:x}"    # (LLVM 22's bitop3:N)
   sv = sint(v, width)
   return (f"-0x{-sv:x}" if sv < 0 else f"0x{sv:x}") if style == "shex" else str(sv)
 

@@ -5,9 +5,9 @@ For each encoding of a family (isa/encodings.py) it builds K random probes: word
 encoding's fixed bits, the opcode is one the table knows, operand fields are random with a bias
 towards interesting values (inline constants, literal, specials, high VGPRs, DPP, gfx9 SDWA), modifier bits
 random or default, and 1-3 random words follow (literal / DPP / third word).  LLVM decodes each
-probe on its own (tests.llvm_oracle.disassemble_words); probes it rejects, or prints with its
-own "/* invalid ... */" comments or warnings, are skipped.  The rest are compared on text and on
-words consumed.
+probe on its own (tests.llvm_oracle.disassemble_words). Probes it decodes plainly are compared on text and on
+words consumed (match%); those it refuses (`.long`) count as ours-only where we decode an instruction anyway;
+those it prints with its own "/* invalid ... */" comments are compared apart (inv-match).
 
     python3 tools/fuzz_report.py                     # gfx11, gfx12 and gfx94 (gfx942), K=3000, seed 0
     python3 tools/fuzz_report.py gfx12 -k 500 --formats VOP3,VOP3P --seed 7 --examples 3
@@ -29,10 +29,10 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
   sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from isa.decode import Disassembler, load_table  # noqa: E402
-from isa.encodings import ENCODINGS, Encoding  # noqa: E402
+from isa.encodings import CDNA, ENCODINGS, Encoding  # noqa: E402
 from tests.llvm_oracle import disassemble_words  # noqa: E402
 
-MCPU = {"gfx11": "gfx1100", "gfx12": "gfx1200", "gfx94": "gfx942"}
+MCPU = {"gfx11": "gfx1100", "gfx12": "gfx1200", "gfx94": "gfx942", "gfx95": "gfx950"}
 
 INLINE = [*range(128, 209), *range(240, 249)]
 SPECIAL = [*range(106, 128)]
@@ -113,6 +113,9 @@ def _overlaps(enc: Encoding, f) -> bool:
 
 
 OPERAND_KINDS = ("src9", "ssrc8", "vgpr8", "sdst7", "sbase6", "srsrc5")
+# immediate fields the table names value by value, (field, format) -> its special table (None: the mnemonic's):
+# half the probes take a named value (a tbuffer format:[BUF_FMT_..], an export target), not a number
+NAMED_FIELDS = {("format", "MTBUF"): "format", ("target", "EXP"): None}
 # A strict probe zeroes reserved bits and fields the opcode does not use, and sets only modifier bits the
 # opcode has (LLVM rejects most encodings that do otherwise); the rest are left fully random.
 STRICT_P = 0.90
@@ -152,6 +155,10 @@ def gen_probe(enc: Encoding, opcodes, rng: random.Random, any_opcode: float = 0.
       v = _put(v, f, 0)
     elif f.name == "simm16" and rng.random() < 0.3:
       v = _put(v, f, rng.randrange(65))
+    elif (f.name, enc.name) in NAMED_FIELDS and entries is not None and rng.random() < 0.5:
+      names = table.get("special", {}).get(NAMED_FIELDS[f.name, enc.name] or entries[0]["m"], {})
+      named = [int(x) for x, t in names.items() if t and not re.search(r"invalid|:\d+$", t)]
+      if named: v = _put(v, f, rng.choice(named))
   for f in enc.fields:
     if f.kind not in OPERAND_KINDS: continue
     if used is not None and f.name not in used:
@@ -166,6 +173,8 @@ def gen_probe(enc: Encoding, opcodes, rng: random.Random, any_opcode: float = 0.
       v = _put(v, f, rng.choice(rng.choice([INLINE, [255], SPECIAL, SPECIAL_HI])))
     elif f.kind == "sdst7" and rng.random() < 0.2:
       v = _put(v, f, rng.choice(SDST_INTERESTING))
+    elif f.kind == "sdst7" and f.hi - f.lo > 6 and rng.random() < 0.7:
+      v = _put(v, f, rng.randrange(128))       # gfx12 image rsrc/samp: 9-bit codes, mostly SGPRs (256+: VGPRs)
   # The word after the fixed part holds the literal or the DPP control word.
   lit_at = 32 * enc.words
   src0 = enc.field("src0").get(v) if any(f.name == "src0" for f in enc.fields) else None
@@ -181,7 +190,31 @@ def gen_probes(family: str, enc: Encoding, k: int, seed: int, any_opcode: float 
   opcodes = opcodes_for(table, enc)
   if not opcodes: return []
   rng = random.Random(f"{seed}:{family}:{enc.name}")   # per format: a --formats subset sees the same probes
-  return [gen_probe(enc, opcodes, rng, any_opcode, table, sdwa=family == "gfx94") for _ in range(k)]
+  return [gen_probe(enc, opcodes, rng, any_opcode, table, sdwa=family in CDNA) for _ in range(k)]
+
+
+def gen_scaled_probes(family: str, k: int, seed: int) -> list[tuple[int, ...]]:
+  """gfx950 scaled MFMA (row VOP3PX2): a random v_mfma_ld_scale_b32 followed by a random MFMA of an opcode the
+  table pairs with it, op_sel mostly 1 (the pairing value; otherwise two instructions)."""
+  table = load_table(family)
+  vop3p = next((e for e in ENCODINGS[family] if e.name == "VOP3P"), None)
+  ops = table["encodings"].get("VOP3P", {})
+  pre = [int(op) for op, e in ops.items() if e.get("scale_prefix")]
+  mfma = [int(op) for op, e in ops.items() if "scale" in e]
+  if vop3p is None or not pre or not mfma: return []
+  rng = random.Random(f"{seed}:{family}:VOP3PX2")
+  srcs = [vop3p.field(n) for n in ("src0", "src1", "src2")]
+  def no_literal(ws):   # (llvm-objdump-22 crashes on a literal in either half: a VGPR instead)
+    v = ws[0] | ws[1] << 32
+    for f in srcs: v = _put(v, f, 256 + rng.randrange(256)) if f.get(v) == 255 else v
+    return [v & 0xFFFFFFFF, v >> 32, *ws[2:]]
+  out = []
+  for _ in range(k):
+    ld = no_literal(gen_probe(vop3p, pre, rng, 0.0, table))[:2]
+    m = no_literal(gen_probe(vop3p, mfma, rng, 0.0, table))
+    if rng.random() < 0.8: m[0] = m[0] & ~(0xF << 11) | 1 << 11    # op_sel 1, op_sel_hi2 0
+    out.append(tuple(ld) + tuple(m))
+  return out
 
 
 # --------------------------------------------------------------------------- compare
@@ -212,9 +245,22 @@ class FormatResult:
   errors: list[tuple[tuple[int, ...], str]] = field(default_factory=list)  # ours raised / returned nothing
   overrun: int = 0      # LLVM consumed more words than the probe has (skipped)
   ours_only: list[tuple[tuple[int, ...], str]] = field(default_factory=list)  # LLVM: .long, ours decodes (info)
+  rejected: int = 0     # LLVM prints .long (ours should too: ours_only are the ones we decode anyway)
+  invalid: int = 0      # LLVM decodes with a /* ... */ comment (an invalid register, immediate, field value)
+  invalid_misses: list[Mismatch] = field(default_factory=list)   # ... and we print something else
 
   @property
   def rate(self) -> float: return self.match / self.valid if self.valid else 1.0
+
+  @property
+  def ours_only_rate(self) -> float:
+    """Share of all probes that LLVM refuses (.long) and we decode as an instruction."""
+    return len(self.ours_only) / self.probes if self.probes else 0.0
+
+  @property
+  def invalid_rate(self) -> float:
+    """Share of the probes LLVM prints with its /* invalid ... */ comments that we print identically."""
+    return 1 - len(self.invalid_misses) / self.invalid if self.invalid else 1.0
 
 
 def skip_llvm(text: str) -> bool:
@@ -231,8 +277,12 @@ def run_family(family: str, k: int = 3000, seed: int = 0, formats=None, any_opco
     ps = gen_probes(family, enc, k, seed, any_opcode)
     probes += ps
     owner += [enc.name] * len(ps)
+  scaled = gen_scaled_probes(family, k, seed) if formats is None or "VOP3PX2" in formats else []
+  probes += scaled
+  owner += ["VOP3PX2"] * len(scaled)
   ref = disassemble_words(probes, mcpu)
   res = {e.name: FormatResult(family, e.name) for e in encs}
+  if scaled: res["VOP3PX2"] = FormatResult(family, "VOP3PX2")
   for ws, name, r in zip(probes, owner, ref):
     fr = res[name]
     fr.probes += 1
@@ -243,8 +293,14 @@ def run_family(family: str, k: int = 3000, seed: int = 0, formats=None, any_opco
       got = None
     if got is not None and not got:
       fr.errors.append((ws, "no instruction returned"))
+    fr.rejected += r is None
     if r is None and got and got[0].mnemonic != ".long":
       fr.ours_only.append((ws, got[0].text))
+    if r is not None and "/*" in r[0] and r[1] <= len(ws):
+      fr.invalid += 1
+      if not got or got[0].text != r[0] or len(got[0].words) != r[1]:
+        fr.invalid_misses.append(Mismatch(ws, r[0], r[1], got[0].text if got else "<error>",
+                                          len(got[0].words) if got else 0))
     if r is None or skip_llvm(r[0]):
       continue
     if r[1] > len(ws):   # objdump read on into the next probe's words: not a fair comparison
@@ -285,20 +341,22 @@ def diff_pattern(m: Mismatch) -> str:
 # --------------------------------------------------------------------------- report
 
 def format_table(results: dict[str, FormatResult]) -> str:
-  rows = [(fr.name, fr.probes, fr.valid, fr.match, fr.rate, len(fr.errors), len(fr.ours_only))
-          for fr in results.values()]
-  tv, tm = sum(r[2] for r in rows), sum(r[3] for r in rows)
-  rows.append(("all", sum(r[1] for r in rows), tv, tm, tm / tv if tv else 1.0, sum(r[5] for r in rows),
-               sum(r[6] for r in rows)))
-  lines = [f"{'format':<9} {'probes':>7} {'valid':>6} {'match':>6} {'match%':>7} {'errors':>6} {'ours-only':>9}"]
-  lines += [f"{n:<9} {p:>7} {v:>6} {m:>6} {100 * r:>6.1f}% {e:>6} {o:>9}" for n, p, v, m, r, e, o in rows]
+  rows = [(fr.name, fr.probes, fr.valid, fr.match, len(fr.errors), fr.rejected, len(fr.ours_only), fr.invalid,
+           fr.invalid - len(fr.invalid_misses)) for fr in results.values()]
+  rows.append(("all", *(sum(r[k] for r in rows) for k in range(1, 9))))
+  pct = lambda a, b: f"{100 * a / b:.1f}%" if b else "-"
+  lines = [f"{'format':<9} {'probes':>7} {'valid':>6} {'match':>6} {'match%':>7} {'errors':>6} {'llvm-.long':>10} "
+           f"{'ours-only':>9} {'only%':>6} {'invalid':>7} {'inv-match':>9} {'inv%':>6}"]
+  lines += [f"{n:<9} {p:>7} {v:>6} {m:>6} {pct(m, v) if v else '100.0%':>7} {e:>6} {rj:>10} {o:>9} {pct(o, p):>6} "
+            f"{iv:>7} {im:>9} {pct(im, iv):>6}" for n, p, v, m, e, rj, o, iv, im in rows]
   lines.append("(valid: LLVM decodes it, no /* */ comment or warning; errors: ours raised or returned nothing;\n"
-               " ours-only: LLVM prints .long but we decode an instruction - informational, not in match%)")
+               " llvm-.long: LLVM refuses it; ours-only: of those, we decode an instruction (only%: of all probes);\n"
+               " invalid: LLVM decodes it with a /* invalid ... */ comment; inv-match: we print that text too)")
   return "\n".join(lines)
 
 
 def mismatch_report(fr: FormatResult, top: int = 10, examples: int = 2) -> str:
-  if not fr.mismatches and not fr.errors and not fr.ours_only: return ""
+  if not fr.mismatches and not fr.errors and not fr.ours_only and not fr.invalid_misses: return ""
   out = [f"--- {fr.family} {fr.name}: {len(fr.mismatches)} mismatches of {fr.valid}" +
          (f" ({fr.overrun} skipped: LLVM read past the probe)" if fr.overrun else "")]
   for ws, err in fr.errors[:examples]:
@@ -321,7 +379,19 @@ def mismatch_report(fr: FormatResult, top: int = 10, examples: int = 2) -> str:
                ", ".join(f"{m} {n}x" for m, n in c.most_common(4)))
     for ws, t in fr.ours_only[:examples]:
       out.append(f"      {' '.join(f'{w:08x}' for w in ws)}\n        ours: {t}")
+  if fr.invalid_misses:
+    c = Counter(invalid_form(m.llvm) for m in fr.invalid_misses)
+    out.append(f"  invalid-text misses: {len(fr.invalid_misses)} of {fr.invalid}  (" +
+               " | ".join(f"{n}x {p}" for p, n in c.most_common(3)) + ")")
+    for m in fr.invalid_misses[:examples]:
+      out.append(f"      {m.hex}\n        llvm[{m.llvm_n}]: {m.llvm}\n        ours[{m.ours_n}]: {m.ours}")
   return "\n".join(out)
+
+
+def invalid_form(text: str) -> str:
+  """LLVM's /* ... */ comment in a text, numbers folded: the kind of invalid value it marks."""
+  m = re.search(r"/\*.*?\*/", text)
+  return re.sub(r"\d+", "#", m[0]) if m else "?"
 
 
 def pattern_summary(results: dict[str, FormatResult], top: int = 25) -> str:

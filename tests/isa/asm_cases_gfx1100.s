@@ -363,6 +363,17 @@ buffer_load_b32 v0, v1, s[4:7], 0 idxen
 buffer_load_b32 v0, v[1:2], s[0:3], 0 idxen offen
 buffer_store_b32 v0, v1, s[0:3], 0 offen offset:4095 slc dlc
 buffer_atomic_add_u32 v0, v1, s[0:3], 0 offen glc
+tbuffer_load_format_x v1, v2, s[4:7], s3 format:[BUF_FMT_32_FLOAT] offen offset:12 glc slc dlc
+tbuffer_load_format_xyzw v[0:3], off, s[0:3], 0 format:[BUF_FMT_32_32_32_32_FLOAT]
+tbuffer_load_d16_format_xy v4, off, s[8:11], s3 format:[BUF_FMT_8_SINT] offset:4095
+tbuffer_load_format_d16_x v1, v[2:3], s[0:3], s4 idxen offen
+tbuffer_store_format_xyzw v[1:4], v[2:3], s[4:7], 0 idxen offen
+tbuffer_store_format_x v1, off, s[0:3], 0.5 format:77
+tbuffer_store_format_xy v[1:2], v0, s[0:3], m0 format:[BUF_DATA_FORMAT_32, BUF_NUM_FORMAT_FLOAT] idxen
+exp mrt0 v0, v1, v2, v3 done
+exp pos0 v0, off, v2, off row_en
+exp mrtz off, off, off, off done row_en
+exp dual_src_blend1 v255, v1, off, v0
 v_nop
 v_pipeflush
 v_illegal

@@ -167,5 +167,10 @@ buffer_store_dword v0, v1, s[0:3], s4 offen offset:4095
 buffer_store_lds_dword s[0:3], s4 lds
 buffer_store_lds_dword s[0:3], s4 lds sc0
 buffer_atomic_add v0, v1, s[0:3], 0 offen sc0
+tbuffer_load_format_x v1, v2, s[4:7], s3 format:[BUF_DATA_FORMAT_32,BUF_NUM_FORMAT_FLOAT] offen offset:12 sc0 nt sc1
+tbuffer_load_format_xy a[2:3], v1, s[4:7], s3 format:[BUF_NUM_FORMAT_SNORM] offen
+tbuffer_load_format_d16_xyz v[2:3], off, s[4:7], -1 format:[BUF_DATA_FORMAT_INVALID] offset:4095
+tbuffer_store_format_xyzw v[2:5], v[2:3], s[4:7], 0 idxen offen
+tbuffer_store_format_x v1, off, s[0:3], s4 format:[BUF_DATA_FORMAT_8_8_8_8, BUF_NUM_FORMAT_UINT] offset:8
 buffer_wbl2 sc1
 buffer_inv sc1

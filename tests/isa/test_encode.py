@@ -18,7 +18,8 @@ from isa.elf import load_code_object
 from isa.encode import AsmError, assemble, assemble_lines, canonical_mnemonic, cli, code_lines, hex_words
 from isa.encodings import ENCODINGS, family
 from tests.isa.test_disasm import capture_code_objects
-from tests.llvm_oracle import compile_cl, corpus_builds, corpus_files, have_llvm, disassemble_words, mc_encode
+from tests.llvm_oracle import (compile_cl, corpus_builds, corpus_files, have_llvm, disassemble_words, llvm_version,
+                               mc_encode)
 from tools.fuzz_report import MCPU, gen_probes
 
 needs_llvm = pytest.mark.skipif(not have_llvm(), reason="LLVM 19 (clang-19, llvm-objdump-19, llvm-mc-19) missing")
@@ -316,7 +317,7 @@ def capture_id(x) -> str:
   return getattr(x, "name", None) or (f"{x.parent.name}/{x.stem}" if isinstance(x, Path) else str(x))
 
 
-CAPTURES = [c for c in capture_code_objects() if family(c[2]) in ("gfx11", "gfx12", "gfx94")]   # targets with tables
+CAPTURES = [c for c in capture_code_objects() if family(c[2]) in ("gfx11", "gfx12", "gfx94", "gfx95")]   # targets with tables
 
 
 @pytest.mark.parametrize("cap_path,prog,arch", CAPTURES, ids=capture_id)
@@ -488,6 +489,7 @@ def test_fuzz_round_trip(fam, report):
   text assembles, to bytes printing the same text (its own words unless other bits print the same), and to
   llvm-mc's bytes wherever llvm-mc reads the text back to bytes printing that text."""
   mcpu = MCPU[fam]
+  if not have_llvm(mcpu): pytest.skip(f"LLVM {llvm_version(mcpu)} missing")
   dis = Disassembler(mcpu)
   probes = [p for enc in ENCODINGS[fam] for p in gen_probes(fam, enc, FUZZ_K, FUZZ_SEED)]
   agreed = []
@@ -495,6 +497,9 @@ def test_fuzz_round_trip(fam, report):
     if r is None or "/*" in r[0] or "Warning" in r[0] or r[1] > len(p): continue
     inst = dis.disassemble(as_bytes(p))[0]
     if inst.mnemonic != ".long" and (inst.text, len(inst.words)) == r: agreed.append(inst)
+  # every format the table has takes part (tbuffer MTBUF and export EXP too)
+  formats = {e.name for e in ENCODINGS[fam] if e.name in load_table(fam)["encodings"] or e.name == "VOPD"}
+  assert not (missing := formats - {dis.encoding_of(i.words[0]).name for i in agreed}), missing
   texts = sorted({i.text for i in agreed})
   ref = dict(zip(texts, mc_encode(texts, mcpu)))
   bad, exact, llvm_same, llvm_reads, quirks = [], 0, 0, 0, 0
@@ -507,6 +512,8 @@ def test_fuzz_round_trip(fam, report):
     exact += ours == as_bytes(inst.words)
     r = ref[inst.text]
     if r is None: continue
+    if fam == "gfx95" and inst.words[0] >> 26 == 0x34 and len(inst.words) == 3:
+      continue   # llvm-mc-22 takes no gfx950 VOP3 literal (objdump-22 decodes it): drops the dword or inlines it
     if llvm_quirk(dis, inst.text, r[1]):
       quirks += 1; continue
     llvm_reads += 1
@@ -517,3 +524,124 @@ def test_fuzz_round_trip(fam, report):
          f"{len(agreed) - len(bad)} assemble to bytes printing the same, {exact} to their exact words; "
          f"{llvm_same}/{llvm_reads} as llvm-mc ({quirks} texts llvm-mc encodes to bytes printing otherwise)")
   assert len(agreed) > len(probes) // 2 and not bad, "\n".join(bad[:30])
+
+
+# --------------------------------------------------------------------------- gfx950 (against LLVM 22)
+
+def _gfx950_corpus() -> list:
+  """The corpus as llc-22 compiles clang-19's IR for gfx950 (builds using what gfx950 dropped are left out)."""
+  dis, insts = Disassembler("gfx950"), []
+  for src in corpus_files():
+    for opt, extra in corpus_builds(src):
+      try: co = load_code_object(compile_cl(src, "gfx950", opt, extra_flags=extra).read_bytes(), "gfx950")
+      except RuntimeError: continue
+      insts += dis.disassemble(co.text.data, co.text.addr)
+  return insts
+
+
+@pytest.mark.skipif(not have_llvm("gfx950"), reason="LLVM 22 (llvm-objdump-22, llvm-mc-22, llc-22) or clang-19 missing")
+def test_gfx950_round_trip_and_llvm_mc_22(report):
+  """gfx950 corpus code and random gfx950-only encodings (bitop3, lit(), ROTATE swizzles...) that llvm-objdump-22
+  and we print alike: the text assembles back to its words (or to words printing the same, which must then be
+  llvm-mc-22's), and wherever llvm-mc-22 reads a text, to its bytes."""
+  dis, insts = Disassembler("gfx950"), _gfx950_corpus()
+  table = load_table("gfx95")["encodings"]
+  new = {e["m"] for t, ops in table.items() for e in ops.values()} - \
+        {e["m"] for ops in load_table("gfx94")["encodings"].values() for e in ops.values()}
+  probes = [p for enc in ENCODINGS["gfx95"] if enc.name in ("VOP1", "VOP2", "VOP3", "VOP3P", "DS", "GLOBAL")
+            for p in gen_probes("gfx95", enc, 1500, 3)]
+  for p, r in zip(probes, disassemble_words(probes, "gfx950")):
+    i = dis.disassemble(as_bytes(p))[0]
+    if r and r == (i.text, len(i.words)) and "/*" not in i.text and (i.mnemonic in new or "lit(" in i.text):
+      insts.append(i)
+  n, ambiguous, bad = round_trip(insts, "gfx950")
+  assert n > 30000 and not bad, "\n".join(bad[:20])
+  # (llvm-mc-22 takes no VOP3 literal on gfx950, which objdump-22 decodes: it drops the dword or picks the inline
+  # constant; those texts are checked by the round trip only)
+  vop3_lit = {i.text for i in insts if i.words[0] >> 26 == 0x34 and len(i.words) == 3}
+  texts = [t for t in sorted({i.text for i in insts if i.mnemonic != ".long" and i.mnemonic.split("_e")[0] in new}) +
+           sorted({i.text for i in insts if "lit(" in i.text})[:300] +
+           sorted({i.text for i in insts if i.mnemonic != ".long"})[:800] if t not in vop3_lit]
+  ref = mc_encode(texts, "gfx950")
+  wrong = [f"{t}: llvm {hex_words(r[1])}, ours {hex_words(assemble(t, 'gfx950'))}" for t, r in zip(texts, ref)
+           if r is not None and assemble(t, "gfx950") != r[1] and not llvm_quirk(dis, r[0], r[1])]
+  amb_texts = sorted({t for t, _ in ambiguous} - vop3_lit)
+  amb_ref = dict(zip(amb_texts, mc_encode(amb_texts, "gfx950")))
+  wrong += [f"{t}: ours {hex_words(o)}, llvm {amb_ref[t] and hex_words(amb_ref[t][1])}" for t, o in ambiguous
+            if t in amb_ref and amb_ref[t] is not None and amb_ref[t][1] != o and not llvm_quirk(dis, t, amb_ref[t][1])]
+  report(f"asm gfx950: {n - len(ambiguous)}/{n} instructions assemble to their exact words, {len(ambiguous)} to "
+         f"words printing the same; {sum(r is not None for r in ref)} of {len(texts)} texts read by llvm-mc-22, "
+         f"{len(wrong)} encoded otherwise")
+  assert not wrong, "\n".join(wrong[:20])
+
+
+# --------------------------------------------------------------------------- image instructions (gfx11 MIMG, gfx12)
+
+# hand-written: address lists (NSA), BVH, d16/a16/tfe sizes, cache policy; and texts LLVM refuses (wrong sizes)
+IMAGE_LINES = {
+  "gfx1100": ["image_sample v[0:3], v[0:1], s[0:7], s[8:11] dmask:0xf dim:SQ_RSRC_IMG_2D",
+              "image_sample v[0:3], [v0, v5], s[0:7], s[8:11] dmask:0xf dim:SQ_RSRC_IMG_2D",
+              "image_sample v[1:2], v[0:1], s[4:11], s[12:15] dmask:0xf dim:SQ_RSRC_IMG_2D d16",
+              "image_sample v[1:2], v0, s[4:11], s[12:15] dmask:0x3 dim:SQ_RSRC_IMG_2D a16",
+              "image_sample v[1:5], v[0:1], s[4:11], s[12:15] dmask:0xf dim:SQ_RSRC_IMG_2D unorm glc slc dlc r128 tfe lwe",
+              "image_load v[1:2], v0, s[4:11] dmask:0x3 dim:SQ_RSRC_IMG_1D",
+              "image_store v[1:2], v0, s[4:11] dmask:0x3 dim:SQ_RSRC_IMG_1D",
+              "image_atomic_add v1, v0, s[4:11] dmask:0x1 dim:SQ_RSRC_IMG_1D glc",
+              "image_msaa_load v[1:4], v[0:2], s[4:11] dmask:0x1 dim:SQ_RSRC_IMG_2D_MSAA",
+              "image_gather4 v[1:4], v[0:1], s[4:11], s[12:15] dmask:0x1 dim:SQ_RSRC_IMG_2D",
+              "image_bvh_intersect_ray v[4:7], v[9:19], s[4:7]",
+              "image_bvh64_intersect_ray v[4:7], v[9:17], s[4:7] a16",
+              "image_bvh_intersect_ray v[4:7], [v9, v10, v[11:13], v[14:16], v[17:19]], s[4:7]",
+              "image_bvh_intersect_ray v[4:7], [v9, v10, v[11:13], v[14:16]], s[4:7] a16",
+              "image_sample v[1:4], v[0:1], s[4:11], s[12:15] dmask:0xf dim:SQ_RSRC_IMG_2D tfe",      # data too narrow
+              "image_bvh_intersect_ray v[4:7], v[9:24], s[4:7]"],                                   # 16 addresses
+  "gfx1200": ["image_sample v[0:3], [v0, v1], s[0:7], s[8:11] dmask:0xf dim:SQ_RSRC_IMG_2D",
+              "image_sample v[5:8], [v1, v2, v3], s[4:11], s[12:15] dmask:0xf dim:SQ_RSRC_IMG_3D",
+              "image_sample v[5:9], [v1, v2], s[4:11], s[12:15] dmask:0xf dim:SQ_RSRC_IMG_2D unorm th:TH_LOAD_NT "
+              "scope:SCOPE_SE r128 tfe lwe",
+              "image_sample v[5:7], v1, s[4:11], s[12:15] dmask:0xf dim:SQ_RSRC_IMG_2D a16 tfe d16",
+              "image_load v[5:7], [v1, v2], s[4:11] dmask:0xf dim:SQ_RSRC_IMG_2D th:TH_LOAD_NT scope:SCOPE_SYS r128 tfe d16",
+              "image_load v[5:8], [v1, v2, v3, v4], s[4:11] dmask:0xf dim:SQ_RSRC_IMG_2D_MSAA_ARRAY",
+              "image_store_mip v[5:8], [v1, v2, v3, v4], s[4:11] dmask:0xf dim:SQ_RSRC_IMG_CUBE",
+              "image_atomic_add_uint v5, [v1, v2], s[4:11] dmask:0x1 dim:SQ_RSRC_IMG_2D th:TH_ATOMIC_RETURN",
+              "image_get_resinfo v[5:8], v1, s[4:11] dmask:0xf dim:SQ_RSRC_IMG_2D",
+              "image_bvh_intersect_ray v[4:7], [v9, v10, v[11:13], v[14:16], v[17:19]], s[4:7]",
+              "image_bvh64_intersect_ray v[4:7], [v[9:10], v11, v[12:14], v[15:17], v[18:20]], s[4:7]",
+              "image_load v[5:8], [v1, v2], s[4:11] dmask:0xf dim:SQ_RSRC_IMG_2D tfe",              # data too narrow
+              "image_load v[5:7], [v1, v2], s[4:11] dmask:0xf dim:SQ_RSRC_IMG_2D lwe"],             # no lwe here
+}
+
+
+@needs_llvm
+@pytest.mark.parametrize("arch", sorted(IMAGE_LINES))
+def test_image_like_llvm_mc(arch):
+  """Hand-written image instructions: we encode what llvm-mc-19 encodes, to its bytes, refuse what it refuses, and
+  the bytes print back as the text (objdump-19 too)."""
+  lines, dis = IMAGE_LINES[arch], Disassembler(arch)
+  ref = mc_encode(lines, arch)
+  assert sum(r is not None for r in ref) >= len(lines) - 2
+  for text, r in zip(lines, ref):
+    try: ours = assemble(text, arch)
+    except AsmError: ours = None
+    assert ours == (r and r[1]), f"{text}: llvm {r and hex_words(r[1])}, ours {ours and hex_words(ours)}"
+    if ours:
+      words = struct.unpack(f"<{len(ours) // 4}I", ours)
+      assert dis.disassemble(ours)[0].text == text == disassemble_words([words], arch)[0][0]
+
+
+@needs_llvm
+def test_image_registers():
+  """vdata is written by loads, samples and returning atomics, read by stores and atomics; every address VGPR
+  and the resource and sampler SGPRs are read."""
+  lines = ["image_sample v[0:3], [v4, v9], s[0:7], s[8:11] dmask:0xf dim:SQ_RSRC_IMG_2D",
+           "image_store v[1:2], v0, s[4:11] dmask:0x3 dim:SQ_RSRC_IMG_1D",
+           "image_atomic_add v1, v0, s[4:11] dmask:0x1 dim:SQ_RSRC_IMG_1D glc",
+           "image_atomic_add v1, v0, s[4:11] dmask:0x1 dim:SQ_RSRC_IMG_1D",
+           "image_bvh_intersect_ray v[4:7], v[9:19], s[4:7]"]
+  dis, ref = Disassembler("gfx1100"), mc_encode(lines, "gfx1100")
+  got = [dis.disassemble(r[1])[0] for r in ref]
+  v = lambda *n: {f"v{k}" for k in n}
+  s = lambda lo, hi: {f"s{k}" for k in range(lo, hi + 1)}
+  want = [(v(4, 9) | s(0, 11), v(0, 1, 2, 3)), (v(0, 1, 2) | s(4, 11), set()), (v(0, 1) | s(4, 11), v(1)),
+          (v(0, 1) | s(4, 11), set()), (v(*range(9, 20)) | s(4, 7), v(4, 5, 6, 7))]
+  assert [(set(i.reads), set(i.writes)) for i in got] == want

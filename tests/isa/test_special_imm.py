@@ -32,7 +32,7 @@ def test_every_immediate_prints_like_llvm(fam, mcpu, enc_name, mnemonic, report)
   d = Disassembler(mcpu)
   bad = []
   for v, (p, r) in enumerate(zip(probes, ref)):
-    if r is None or "/*" in r[0]: continue
+    if r is None: continue           # (LLVM's /* invalid ... */ forms compared too)
     ours = d.disassemble(struct.pack(f"<{len(p)}I", *p))[0].text
     if ours != r[0]: bad.append(f"{v:#06x}: llvm {r[0]!r} ours {ours!r}")
   compared = sum(r is not None for r in ref)
