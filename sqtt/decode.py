@@ -55,32 +55,13 @@ def _build_tables():
 
 BYTE_KIND, RULES = _build_tables()
 
-def _window(data, b, odd, n_bytes):
-  """The 64 bits of the stream from nibble 2*b + odd, little-endian; past the end reads as zero."""
-  w = 0
-  if b + 9 <= n_bytes:
-    for i in range(8): w |= np.int64(data[b + i]) << (8 * i)
-    if odd: w = ((w >> 4) & 0x0FFFFFFFFFFFFFFF) | (np.int64(data[b + 8]) << 60)   # logical shift: w is signed
-  else:
-    for i in range(8):
-      if b + i < n_bytes: w |= np.int64(data[b + i]) << (8 * i)
-    if odd:
-      w = (w >> 4) & 0x0FFFFFFFFFFFFFFF
-      if b + 8 < n_bytes: w |= np.int64(data[b + 8]) << 60
-  return w
-
-def _window_python(data, b, odd, n_bytes):
-  """_window over bytes in plain Python: one int.from_bytes instead of eight shifts (unsigned, as the plain loop's
-  ints are)."""
-  return (int.from_bytes(data[b:b + 9], "little") >> 4 * odd) & 0xFFFF_FFFF_FFFF_FFFF
-
 def _frame(data, first_kind, byte_kind, rules, nk, state, offset, kind, time, raw, lay):
   """Walk the nibble stream of `data`, appending packets to the output arrays until the stream ends or they
   are full. `state` carries the walk between calls (the caller grows the arrays and calls again)."""
   p, n, t, base, anchored, layout = int(state[0]), int(state[1]), int(state[2]), int(state[3]), int(state[4]), int(state[5])
   err_at, err_code, err_arg = int(state[6]), int(state[7]), int(state[8])    # err_at: nibble of the first problem, -1 if none
   n_bytes = len(data)
-  n_nib, cap, done = 2 * n_bytes, offset.shape[0], 1
+  n_nib, cap, done = 2 * n_bytes, len(offset), 1
   while p < n_nib:
     if n == cap:
       done = 0
@@ -98,7 +79,16 @@ def _frame(data, first_kind, byte_kind, rules, nk, state, offset, kind, time, ra
     if p + size > n_nib:
       if err_at < 0: err_at, err_code, err_arg = p, E_TRUNCATED, k
       break
-    w = _window(data, b, p & 1, n_bytes)
+    w = 0
+    if b + 9 <= n_bytes:
+      for i in range(8): w |= np.int64(data[b + i]) << (8 * i)
+      if p & 1: w = ((w >> 4) & 0x0FFFFFFFFFFFFFFF) | (np.int64(data[b + 8]) << 60)   # logical shift: w is signed
+    else:                                   # the last 9 bytes: what lies past the end reads as zero
+      for i in range(8):
+        if b + i < n_bytes: w |= np.int64(data[b + i]) << (8 * i)
+      if p & 1:
+        w = (w >> 4) & 0x0FFFFFFFFFFFFFFF
+        if b + 8 < n_bytes: w |= np.int64(data[b + 8]) << 60
     # every delta rule, branch-free: markers (rt set, pl clear) reuse the delta bits and do not move the clock
     marker = rules[r, C_MARKS] & (w >> rules[r, C_RT]) & ~(w >> rules[r, C_PL]) & 1
     t += (((w >> rules[r, C_DLO]) & rules[r, C_DMASK]) * rules[r, C_MUL] + rules[r, C_ADD]) * (1 - marker)
@@ -134,9 +124,7 @@ def _frame_new(data, first_kind, byte_kind, rules, nk, state):
   return offset[:n].copy(), kind[:n].copy(), time[:n].copy(), raw[:n].copy(), lay[:n].copy()
 
 COLUMN_TYPES = (np.int64, np.uint8, np.int64, np.uint64, np.uint8)   # offset, kind, time, raw, layout
-_frame.jit_calls = {"_window": _window}
-_window.jit_options = {"inline": "always"}   # a call per packet in the compiled loop costs a third of its speed
-_frame_python = python_ints(_frame, _window=_window_python)
+_frame_python = python_ints(_frame)
 _TABLES_PYTHON: list = []
 
 
@@ -147,7 +135,10 @@ def _framer():
   if not _TABLES_PYTHON: _TABLES_PYTHON.extend((as_dict(BYTE_KIND), as_dict(RULES)))
   def frame(data, first_kind, byte_kind, rules, nk, state, *out):
     st = state.tolist()
-    _frame_python(bytes(data), first_kind, *_TABLES_PYTHON, nk, st, *out)
+    room = min(len(out[0]), st[1] + 2 * len(data) + 2)     # (a packet is a nibble at least: no more can come)
+    lists = [[0] * room for _ in out]                      # written as lists, copied into the arrays after
+    _frame_python(bytes(data), first_kind, *_TABLES_PYTHON, nk, st, *lists)
+    for o, col in zip(out, lists): o[state[1]:st[1]] = col[state[1]:st[1]]
     state[:] = st
   return frame
 

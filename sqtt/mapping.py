@@ -259,9 +259,9 @@ def _walk(kind, raw, lay, time, first_packet, cdna, kind_class, op_class, op_pip
   A packet's class comes from its kind (INST: from its op), its fields from the per-(layout, kind) `fields` rows
   (lo, mask, lo2, mask2, shift2, present). One function with no helper calls on purpose: a compiled call that
   takes arrays costs reference-count updates per array per call, several times the work of a packet."""
-  nk = kind_class.shape[0]
-  n_prog = program_pc.shape[0]
-  for p in range(kind.shape[0]):
+  nk = len(kind_class)
+  n_prog = len(program_pc)
+  for p in range(len(kind)):
     k = np.int64(kind[p])
     c = np.int64(kind_class[k])
     key = np.int64(lay[p]) * nk + k
@@ -576,26 +576,20 @@ _walk_python = python_ints(_walk)
 _WALK_ARGS = _walk.__code__.co_varnames[:_walk.__code__.co_argcount]
 _WALK_STATE = _WALK_ARGS.index("slot_wave")     # from here on the walk writes: its state and outputs
 
-class _Column(list):
-  """A 1-D array as a list (what the plain-Python walk indexes), with the .shape the walk asks of it."""
-  __slots__ = ()
-  @property
-  def shape(self): return (len(self),)
-
 # outputs the walk only appends to, at the row its count names: filled from fresh lists, copied back from that row on
 _APPENDED = {**dict.fromkeys(("ev_pkt", "ev_time", "ev_wave", "ev_inst", "ev_stepped", "ev_done"), C_EVENTS),
              **dict.fromkeys(("be_wave", "be_block", "be_kind"), C_ENTRIES), **dict.fromkeys(("x_inst", "x_delay"), C_XPAIRS)}
 
 def _as_python(a):
   if not isinstance(a, np.ndarray): return int(a) if isinstance(a, (np.integer, np.bool_)) else a
-  return _Column(a.tolist()) if a.ndim == 1 else Rows(a)
+  return a.tolist() if a.ndim == 1 else Rows(a)
 
 def _walk_interpreted(*args):
   """_walk as plain Python over lists of Python ints (sqtt.jit.interpreted: small captures), about 3x faster than
   over numpy arrays, whose every element read makes a numpy scalar. What the walk wrote goes back into the arrays."""
   counts = args[-1]
   before = counts.tolist()
-  py = [_Column([0] * len(a)) if name in _APPENDED else _as_python(a) for name, a in zip(_WALK_ARGS, args)]
+  py = [[0] * len(a) if name in _APPENDED else _as_python(a) for name, a in zip(_WALK_ARGS, args)]
   _walk_python(*py)
   after = py[-1]
   for name, a, b in zip(_WALK_ARGS[_WALK_STATE:], args[_WALK_STATE:], py[_WALK_STATE:]):
