@@ -65,19 +65,16 @@ def as_dict(a) -> dict:
   return {(i, j): v for i, row in enumerate(a.tolist()) for j, v in enumerate(row)}
 
 
-def python_ints(fn, **calls):
-  """`fn` with numpy's scalar constructors replaced by Python ints (see PythonInts), and the global names in `calls`
-  bound to plain-Python versions of its helpers; for the interpreted path, whose caller hands it bytes, Rows and
-  lists so that no numpy scalar is made per packet."""
-  return types.FunctionType(fn.__code__, {**fn.__globals__, "np": PythonInts(), **calls}, fn.__name__, fn.__defaults__,
-                            fn.__closure__)
+def python_ints(fn):
+  """`fn` with numpy's scalar constructors replaced by Python ints (see PythonInts); for the interpreted path, whose
+  caller hands it bytes, lists, dicts (as_dict) and Rows so that no numpy scalar is made per packet."""
+  return types.FunctionType(fn.__code__, {**fn.__globals__, "np": PythonInts()}, fn.__name__, fn.__defaults__, fn.__closure__)
 
 
 def compiled(fn, **calls):
-  """`fn` compiled by numba (nogil, cached on disk). `calls` (default: fn.jit_calls) maps global names `fn` calls to
-  the plain functions behind them; fn sees their compiled versions under those names."""
+  """`fn` compiled by numba (nogil, cached on disk). `calls` maps global names `fn` calls to the plain
+  functions behind them; fn sees their compiled versions under those names."""
   if getattr(_local, "interpreted", False): return fn       # its calls are to the plain functions already
-  calls = calls or getattr(fn, "jit_calls", {})             # helpers a function always calls compiled (fn.jit_calls)
   key = (fn, tuple(sorted(calls.items(), key=lambda kv: kv[0])))
   if (hit := _done.get(key)) is not None: return hit
   with _lock:
@@ -88,7 +85,7 @@ def compiled(fn, **calls):
         fn.__qualname__ = key[0].__qualname__
       try:
         import numba
-        hit = numba.njit(cache=True, nogil=True, **getattr(key[0], "jit_options", {}))(fn)
+        hit = numba.njit(cache=True, nogil=True)(fn)
       except ImportError:   # pragma: no cover - numba is a dependency; this keeps a broken install usable, slowly
         hit = fn
       _done[key] = hit
