@@ -115,7 +115,8 @@ class Disassembler:
     ld, f = ({fl.name: fl.get(val(k)) for fl in enc.fields} for k in (i, i + enc.words))
     if f["opsel"] != 1 or f["opsel_hi2"]: return None
     takes = lambda e, fs: all(any(lo <= fs[k] <= hi for lo, hi in r) for k, r in e.get("scale_ok", {}).items())
-    if not takes(mfma, f) or not takes(self.ops["VOP3P"][enc.opcode.get(words[i])], ld): return None
+    ld_entry = self.ops["VOP3P"][enc.opcode.get(words[i])]
+    if not takes(mfma, f) or not takes(ld_entry, ld): return None
     f["opsel"] = 0
     sel = {"src0": f["neg_hi"], "src1": f["neg"]}   # cbsz / blgp: the A / B formats, hence register widths
     slots = [[s[0], mfma["src_widths"][s[0]][sel[s[0]]], *s[2:]] if s[0] in mfma.get("src_widths", {}) else s
@@ -123,7 +124,8 @@ class Disassembler:
     if any(f[s[0]] + s[1] > (512 if enc.field(s[0]).kind == "src9" else 256) for s in slots if f[s[0]] >= 256 or
            enc.field(s[0]).kind == "vgpr8"): return None   # a register range running past v255/a255
     operands, mods = _valu_mods("VOP3P", mfma, f, _operands(self, enc, mfma, slots, f, None, pc), slots)
-    operands += [Operand(*_src(self, ld[k], 1, None, None)) for k in ("src0", "src1")]
+    # (the scales are VGPR_32 operands there: an SGPR or a constant prints with LLVM's invalid comment, 'scale_vals')
+    operands += _operands(self, enc, {**ld_entry, "vals": ld_entry.get("scale_vals", {})}, ld_entry["ops"], ld, None, pc)
     bits = lambda x: f"[{x & 1},{x >> 1 & 1},0]"
     scale = (f" op_sel:{bits(ld['opsel'])}" if ld["opsel"] & 3 else "") + f" op_sel_hi:{bits(ld['opsel_hi'])}"
     return _instruction(self, pc, tuple(words[i:i + 2 * enc.words]), mfma["scale"], operands, scale + mods, None)
@@ -178,7 +180,9 @@ def _format(d: Disassembler, enc: Encoding, entry: dict, v: int, words, i: int, 
     slots = entry.get("ops_rtn", slots)
   if f.get("tfe") and "ops_tfe" in entry: slots = entry["ops_tfe"]   # buffer tfe: one more data register
   elif f.get("tfe") and name == "MTBUF": raise _Unsupported            # (LLVM 19 decodes no gfx11 tbuffer tfe)
-  if f.get("lds") and "ops_lds" in entry: slots = entry["ops_lds"]   # gfx9 buffer load to LDS: no data register
+  if f.get("lds") and "ops_lds" in entry:    # gfx9 buffer load to LDS: no data register
+    if (fixed := entry.get("lds_fixed")) and (v ^ fixed[1]) & fixed[0]: raise _Unsupported   # (LLVM wants it 0)
+    slots = entry["ops_lds"]
   if "src_widths" in entry:   # gfx950 f8f6f4 MFMA: cbsz (neg_hi) / blgp (neg) pick A / B formats, hence widths
     sel = {"src0": f["neg_hi"], "src1": f["neg"]}
     slots = [[s[0], entry["src_widths"][s[0]][sel[s[0]]], *s[2:]] if isinstance(s, list) and s[0] in entry["src_widths"]
@@ -409,6 +413,7 @@ SDWA_UNUSED = ["UNUSED_PAD", "UNUSED_SEXT", "UNUSED_PRESERVE", "UNUSED_PAD"]   #
 def _format_sdwa(d: Disassembler, enc: Encoding, entry: dict, f: dict, w: int, ws: tuple, pc: int) -> Instruction:
   """gfx9 SDWA: sub-dword selects; the extra dword also holds src0, sext/neg/abs, clamp/omod (VOPC: sdst)."""
   if w & entry.get("sdwa_fixed", 0): raise _Unsupported   # a modifier the opcode refuses (learned)
+  w &= ~entry.get("sdwa_quiet", 0)                          # ... or takes and never prints
   f = dict(f, src0=(w & 0xFF) + (0 if w >> 23 & 1 else 256))
   if name_is_vopc := enc.name == "VOPC":
     f["sdst"] = (w >> 8 & 0x7F) if w >> 15 & 1 else 106

@@ -207,12 +207,14 @@ def constant(num: int | float, rule: str | None) -> tuple[int | None, int | None
 
 @dataclass(frozen=True)
 class Form:
-  """One way to encode a mnemonic: encoding, opcode, table entry; dpp when it is the DPP variant."""
+  """One way to encode a mnemonic: encoding, opcode, table entry; dpp when it is the DPP variant; scale: the gfx950
+  v_mfma_scale_* pair (v_mfma_ld_scale_b32, then this f8f6f4 MFMA)."""
   enc: Encoding
   op: int
   entry: dict
   dpp: bool = False
   sdwa: bool = False
+  scale: bool = False
 
 
 class _Lit:
@@ -272,6 +274,7 @@ class Assembler:
         if "sdwa" in entry:
           for name in [entry["sdwa"]] + _names(entry["m"], tname):
             self.forms.setdefault(name, []).append(Form(form.enc, form.op, entry, sdwa=True))
+        if "scale" in entry: self.forms.setdefault(entry["scale"], []).append(Form(form.enc, form.op, entry, scale=True))
     for name, forms in self.forms.items():   # exact name first, then 32-bit encodings (LLVM prefers _e32)
       forms.sort(key=lambda f: (name not in (f.entry["m"], f.entry.get("dpp"), f.entry.get("sdwa")), f.enc.words,
                                 not f.entry["m"].endswith("_e32")))
@@ -308,6 +311,7 @@ class Assembler:
   def _encode1(self, form: Form, ops: list[str], mods: dict, inline_text: bool) -> bytes:
     enc, entry = form.enc, form.entry
     if enc.name in IMAGE: return self._image(form, ops, dict(mods))
+    if form.scale: return self._scaled_mfma(form, ops, dict(mods))
     f, lit, mods = self._defaults(form), _Lit(inline_text), dict(mods)
     if enc.name == "EXP" and ops: ops = [*ops[0].split(None, 1), *ops[1:]]   # 'mrt0 v0, ..': the target, then vsrc0
     slots = self._slots(form, ops, mods, f)
@@ -380,6 +384,28 @@ class Assembler:
       raise _NoFit("image data or address size does not match dmask, d16, tfe, dim and a16")
     return out
 
+  def _scaled_mfma(self, form: Form, ops: list[str], mods: dict) -> bytes:
+    """gfx950 v_mfma_scale_*: v_mfma_ld_scale_b32 with the last two operands (the A and B scales; op_sel /
+    op_sel_hi pick their bytes, 0 unless written) followed by the MFMA with op_sel 1; checked by decoding the pair."""
+    if len(ops) != len(form.entry["ops"]) + 2:
+      raise _NoFit(f"{form.entry['scale']} takes {len(form.entry['ops']) + 2} operands, got {len(ops)}")
+    if "abid" in mods: raise _NoFit("modifier 'abid' not allowed")
+    for pos in (len(ops) - 2, len(ops) - 1):   # (LLVM decodes others, calling them invalid, but assembles none)
+      if getattr(parse_reg(ops[pos], self.scalars), "file", None) != "v": raise _NoFit("a scale must be a VGPR", pos)
+    ld_mods = {"op_sel_hi": "[0,0]", **{k: mods.pop(k) for k in ("op_sel", "op_sel_hi") if k in mods}}
+    ld_form = next(f for f in self.forms["v_mfma_ld_scale_b32"] if not (f.dpp or f.sdwa))
+    enc = form.enc
+    try: ld = int.from_bytes(self._encode1(ld_form, ops[-2:], ld_mods, False), "little")
+    except _NoFit as e: raise _NoFit(e.msg, e.pos + len(ops) - 2 if e.pos >= 0 else -1) from None
+    mfma = int.from_bytes(self._encode1(Form(enc, form.op, form.entry), ops[:-2], mods, False), "little")
+    ld &= ~(1 << enc.field("opsel_hi2").lo)                  # (op_sel_hi's third bit: 0 in the pair)
+    mfma |= 1 << enc.field("opsel").lo                       # op_sel 1 marks the MFMA as scaled
+    if ld >> 32 * enc.words or mfma >> 32 * enc.words: raise _NoFit("no literal allowed in a scaled MFMA")
+    out = ld.to_bytes(4 * enc.words, "little") + mfma.to_bytes(4 * enc.words, "little")
+    if self._decoder().disassemble(out)[0].mnemonic != form.entry["scale"]:   # a source the pair does not read
+      raise _NoFit(f"operands {form.entry['scale']} cannot take")
+    return out
+
   def _decoder(self) -> Disassembler:
     if not hasattr(self, "_dis"): self._dis = Disassembler(self.arch)
     return self._dis
@@ -410,6 +436,12 @@ class Assembler:
     if name == "GLOBAL" and any(isinstance(s, list) and s[0] == "saddr" and t.lower() == "off"
                                 for s, t in zip(slots, ops)):
       slots = [["addr", 2, "v"] if isinstance(s, list) and s[0] == "addr" else s for s in slots]
+    if "src_widths" in entry:   # gfx950 f8f6f4 MFMA: cbsz / blgp name the A / B formats, hence their widths
+      def width(slot: list) -> int:
+        v = parse_number(mods.get("cbsz" if slot[0] == "src0" else "blgp") or "0")
+        ws = entry["src_widths"][slot[0]]
+        return ws[v] if isinstance(v, int) and 0 <= v < len(ws) and ws[v] else slot[1]
+      slots = [[s[0], width(s), *s[2:]] if isinstance(s, list) and s[0] in entry["src_widths"] else s for s in slots]
     if name in ("MUBUF", "MTBUF"):
       n = ("offen" in mods) + ("idxen" in mods)
       slots = [["vaddr", n, "v"] if isinstance(s, list) and s[0] == "vaddr" else s for s in slots]
@@ -635,13 +667,7 @@ class Assembler:
       for field, word in form.entry.get("flags", ()):
         if word in mods: f[field] = _flag(mods, word)
     if name in ("MUBUF", "MTBUF") and "format" in mods and form.entry.get("fmt"):   # tbuffer data format
-      val = (mods.pop("format") or "").replace(" ", "")
-      # (gfx11 also takes the gfx9 pair [BUF_DATA_FORMAT_8,BUF_NUM_FORMAT_UNORM] for its BUF_FMT_8_UNORM)
-      pair = re.fullmatch(r"\[BUF_DATA_FORMAT_(\w+),BUF_NUM_FORMAT_(\w+)\]", val)
-      names = self.special.get("format", {})
-      f["format"] = names.get(f"format:{val}", names.get(f"format:[BUF_FMT_{pair[1]}_{pair[2]}]") if pair else None)
-      if f["format"] is None: f["format"] = _int(val, "format", 0, 127)
-      f["_raw"] = 0
+      f["format"], f["_raw"] = self._format(mods.pop("format")), 0
     if "policy" in form.entry:
       if "th" in mods:
         f["th"] = self._th(form, mods, f.get("_rtn"))
@@ -649,6 +675,22 @@ class Assembler:
         mods.pop("th")
       if "scope" in mods: f["scope"] = self._policy(form, "scope", mods.pop("scope"))
     if mods: raise _NoFit(f"modifier '{next(iter(mods))}' not allowed")
+
+  def _format(self, tok: str | None) -> int:
+    """A tbuffer format:[..] word: a name the table learned, the gfx9 data / number format pair (either, in any
+    order; the other one then is its default, 8 / UNORM: gfx11 and gfx12 map the pair to their unified names), or
+    a number. The default format (1) LLVM never prints, so no name was learned for it: stated here."""
+    val, names = (tok or "").replace(" ", ""), self.special.get("format", {})
+    parts = val[1:-1].split(",") if val.startswith("[") and val.endswith("]") else []
+    dfmt = [p[16:] for p in parts if p.startswith("BUF_DATA_FORMAT_")]
+    nfmt = [p[15:] for p in parts if p.startswith("BUF_NUM_FORMAT_")]
+    if parts and len(dfmt) + len(nfmt) == len(parts) and len(dfmt) < 2 and len(nfmt) < 2:
+      d, n = (dfmt or ["8"])[0], (nfmt or ["UNORM"])[0]
+      if self.gfx9: val = "[" + ",".join([f"BUF_DATA_FORMAT_{d}"] * (d != "8") + [f"BUF_NUM_FORMAT_{n}"] * (n != "UNORM")) + "]"
+      else: val = "[BUF_FMT_INVALID]" if (d, n) == ("INVALID", "UNORM") else f"[BUF_FMT_{d}_{n}]"
+    if val == ("[]" if self.gfx9 else "[BUF_FMT_8_UNORM]"): return 1     # (8-bit UNORM, dfmt 1 nfmt 0 on gfx9)
+    if f"format:{val}" in names: return names[f"format:{val}"]
+    return _int(val, "format", 0, 127)
 
   def _opsel(self, form: Form, text: str) -> int:
     """VOP3 op_sel:[..] / byte_sel:N: the smallest opsel value the table prints as that text."""
@@ -826,6 +868,7 @@ class Assembler:
       if k == 0: w |= code | scalar << 23
       else: f["vsrc1"] = code; w |= scalar << 31
       done.add(p)
+    if w & entry.get("sdwa_quiet", 0): raise _NoFit("source modifier not allowed")   # (LLVM would not print it)
     if vopc:   # the mask: vcc (sd 0) or any SGPR pair (sd 1)
       p = next((j for j, sl in enumerate(slots) if sl == "vcc"), None)
       if p is not None and ops[p].lower() != "vcc":

@@ -396,6 +396,18 @@ def learn_validity(enc: Encoding, half: int | None, table: dict, ops: dict, mcpu
   for (op, b), r in zip(keys, run([base[op] ^ 1 << b for op, b in keys])):
     if r is None: fixed[op] = fixed.get(op, 0) | 1 << b
   for op, mask in fixed.items(): table[op]["fixed_bits"] = [mask, base[op] & mask]
+  # gfx9 MUBUF lds forms: the same, from the lds probe, where the fields only the plain form uses (vdata) are free
+  # no longer: LLVM wants them zero ('lds_fixed')
+  lds_of = lambda e: {s[0] for s in e.get("ops_lds", ()) if isinstance(s, list)}
+  lds_base = {op: base[op] & ~sum(f.mask for f in view.fields if f.name in used(e) - lds_of(e)) | view.field("lds").mask
+              for op, e in table.items() if "ops_lds" in e and op in clean}
+  lds_ok = [op for op, r in zip(lds_base, run(list(lds_base.values()))) if r and "/*" not in r[0]]
+  keys = [(op, b) for op in lds_ok for b in range(32 * view.words) if not (view.mask | view.opcode.mask | sum(
+          f.mask for f in view.fields if f.name in lds_of(table[op]) or f.name == "lds")) >> b & 1]
+  fixed = {}
+  for (op, b), r in zip(keys, run([lds_base[op] ^ 1 << b for op, b in keys])):
+    if r is None: fixed[op] = fixed.get(op, 0) | 1 << b
+  for op, mask in fixed.items(): table[op]["lds_fixed"] = [mask, lds_base[op] & mask]
   # DPP16 control dword: modifier bits of operands the opcode lacks (a VOP1's src1 neg/abs) must be clear
   # (the plain probe at src0 = 250; or with every other source v0, which VOP3P mix ops want in their DPP forms)
   dpp = [op for op, e in table.items() if "dpp" in e and "src0" in view.by_name]
@@ -416,10 +428,12 @@ def learn_validity(enc: Encoding, half: int | None, table: dict, ops: dict, mcpu
   # gfx9 SDWA dword: the clamp/omod and source sext/neg/abs bits an opcode refuses set ('sdwa_fixed')
   sdwa, dword = [op for op, e in table.items() if "sdwa" in e and view.name in SDWA_DWORD], SDWA_DWORD.get(view.name, 0)
   at249 = lambda op: base[op] & ~view.field("src0").mask | 249 << view.field("src0").lo
-  ok249 = [op for op, r in zip(sdwa, run([at249(op) for op in sdwa], [dword] * len(sdwa))) if r]
-  keys = [(op, b) for op in ok249 for b in (19, 20, 21, 27, 28, 29) + ((13, 14, 15) if view.name != "VOPC" else ())]
+  text249 = {op: r[0] for op, r in zip(sdwa, run([at249(op) for op in sdwa], [dword] * len(sdwa))) if r}
+  keys = [(op, b) for op in text249 for b in (19, 20, 21, 27, 28, 29) + ((13, 14, 15) if view.name != "VOPC" else ())]
   for (op, b), r in zip(keys, run([at249(op) for op, b in keys], [dword | 1 << b for op, b in keys])):
     if r is None: table[op]["sdwa_fixed"] = table[op].get("sdwa_fixed", 0) | 1 << b
+    # ... and those it takes but never prints ('sdwa_quiet': gfx950 v_pk_fmac_f16_sdwa's neg/abs)
+    elif r[0] == text249[op]: table[op]["sdwa_quiet"] = table[op].get("sdwa_quiet", 0) | 1 << b
   # operand fields: one probe per kind of value the field can hold, in the plain form and in the DPP16 form
   # ('vals_dpp': there src0 is the control dword's VGPR, and the other sources may take fewer kinds)
   for key, todo, dpp_form in (("vals", list(clean), False), ("vals_dpp", ok, True)):
@@ -688,6 +702,16 @@ def learn_image(enc: Encoding, earlier: list[Encoding], mcpu: str, special: dict
     shown = [w.split(":")[0] for w in _mod_words(text0[op])]
     if "dim" not in shown: entry["bare"] = True     # BVH: no dmask, no dim
     table[op] = entry
+  if mimg:   # gfx11: bits LLVM requires at one value (a sampler field the opcode lacks, bits of no field), as learn_validity
+    free = lambda e: enc.mask | enc.opcode.mask | sum(f.mask for f in enc.fields if f.name in IMAGE_FLAGS + (
+      "nsa", "dim", "dmask") or any(s[0] == f.name for s in e["ops"]))
+    keys = [(op, b) for op, e in table.items() for b in range(32 * enc.words) if not free(e) >> b & 1]
+    flip = lambda data, b: (int.from_bytes(data, "little") ^ 1 << b).to_bytes(len(data), "little")
+    res = objdump_probes([flip(image_probe(enc, op, base[op]), b) for op, b in keys], mcpu)
+    for (op, b), r in zip(keys, res):
+      if r is None: table[op].setdefault("fixed_bits", [0, 0])[0] |= 1 << b
+    for op, e in table.items():   # (the value: the base probe's bits there)
+      if "fixed_bits" in e: e["fixed_bits"][1] = probe_word(enc, op, **base[op]) & e["fixed_bits"][0]
   # flags: the word each one-bit field prints when set, in LLVM's order (gfx12's th/scope: 'policy', in place)
   flags = [f for f in IMAGE_FLAGS if f in names]
   items = [(op, {**base[op], f: 1 - base[op].get(f, 0)}) for op in table for f in flags]
@@ -784,6 +808,7 @@ def build_table(fam: str) -> dict:
   classes: list[dict] = []
   out: dict = {"family": fam, "mcpu": MCPU[fam], "classes": classes, "encodings": {}, "sregs": learn_sreg_names(fam),
                "valclasses": []}
+  scale_status: dict = {}   # (table, opcode) -> {field: {kind: status}}: gfx950 scaled MFMA scales, interned last
   jobs = [(enc.name, enc, i, None) for i, enc in enumerate(encs) if enc.name != "VOPD"]
   jobs += [(f"VOPD{xy}", enc, i, h) for i, enc in enumerate(encs) if enc.name == "VOPD" for h, xy in enumerate("XY")]
   for tname, enc, i, half in jobs:
@@ -844,7 +869,19 @@ def build_table(fam: str) -> dict:
         tail = lambda **kw: word_bytes(probe_word(enc, op, **{**ops[op]["base"], "opsel": 1, **kw}), enc.words)
         table[op]["scale_ok"] = {n: accepted(lambda v: lead_with() + tail(**{n: v})) for n in ("src0", "src1", "src2")}
         table[pre].setdefault("scale_ok", {n: accepted(lambda v: lead_with(**{n: v}) + tail()) for n in ("src0", "src1")})
-      if any("scale" in e for e in table.values()): table[pre]["scale_prefix"] = True
+      if any("scale" in e for e in table.values()):
+        table[pre]["scale_prefix"] = True
+        # in the pair the scales are VGPR_32 operands: how each kind of value prints there ('scale_vals', as 'vals')
+        op = next(op for op, e in table.items() if "scale" in e)
+        tail = word_bytes(probe_word(enc, op, **{**ops[op]["base"], "opsel": 1}), enc.words)
+        keys = [(n, kind, lead_with(**{n: raw}) + tail) for n in ("src0", "src1")
+                for kind, raw in kind_reps("src9", 9, False).items()]
+        res = disassemble_words([struct.unpack(f"<{len(k[2]) // 4}I", k[2]) for k in keys], MCPU[fam])
+        for (n, kind, _), r in zip(keys, res):
+          if not r or r[1] != 2 * enc.words: continue    # (refused in the pair: scale_ok says so)
+          m = re.search(r"/\*Invalid register.*?\*/", r[0])
+          if st := "i" if "/*Invalid immediate*/" in r[0] else m[0] if m else None:
+            scale_status.setdefault((tname, pre), {}).setdefault(n, {})[kind] = st
     # gfx90a+ acc bit: which operand fields turn into AGPRs (ds_gws_* data sits in the addr field)
     if "acc" in names:
       for extra in ({"acc": 1},) + (({"acc": 1, **rtn_bit},) if enc.name in ATOMIC_RTN else ()):
@@ -891,6 +928,10 @@ def build_table(fam: str) -> dict:
     for op, info in learn_encoding(enc, list(encs[:i]), MCPU[fam], h, defaults={"other": partner}).items():
       entry = out["encodings"][tname].get(op)
       if entry is not None and (cls := class_ids(info, classes)) and cls != entry.get("cls"): entry["cls_k"] = cls
+  for (tname, op), fields in scale_status.items():
+    for n, cls in fields.items():
+      if cls not in out["valclasses"]: out["valclasses"].append(cls)
+      out["encodings"][tname][op].setdefault("scale_vals", {})[n] = out["valclasses"].index(cls)
   return out
 
 

@@ -575,6 +575,71 @@ def test_gfx950_round_trip_and_llvm_mc_22(report):
   assert not wrong, "\n".join(wrong[:20])
 
 
+# hand-written gfx950 f8f6f4 MFMAs: cbsz / blgp (A / B formats fp8, bf8, fp6, bf6, fp4) narrow the A / B ranges;
+# the scaled form (v_mfma_ld_scale_b32 + the MFMA with op_sel 1) with its scale byte selects, AGPRs; and texts
+# llvm-mc-22 refuses (ranges of the wrong width, abid, an SGPR scale, a literal scale)
+SCALED_LINES = [
+  "v_mfma_f32_16x16x128_f8f6f4 v[0:3], v[4:9], v[12:19], v[20:23] cbsz:2",
+  "v_mfma_f32_16x16x128_f8f6f4 v[0:3], v[4:7], v[12:15], v[20:23] cbsz:4 blgp:4",
+  "v_mfma_f32_32x32x64_f8f6f4 a[0:15], a[4:9], v[12:17], a[16:31] cbsz:3 blgp:2",
+  "v_mfma_scale_f32_16x16x128_f8f6f4 v[0:3], v[4:11], v[12:19], v[20:23], v24, v25",
+  "v_mfma_scale_f32_16x16x128_f8f6f4 v[0:3], v[4:9], v[12:19], v[20:23], v24, v25 cbsz:2",
+  "v_mfma_scale_f32_16x16x128_f8f6f4 v[0:3], v[4:7], v[12:15], v[20:23], v24, v25 op_sel:[1,0,0] op_sel_hi:[0,1,0] "
+  "cbsz:4 blgp:4",
+  "v_mfma_scale_f32_32x32x64_f8f6f4 v[0:15], v[4:11], v[12:19], 1.0, v1, v2 op_sel:[0,1,0] op_sel_hi:[1,1,0]",
+  "v_mfma_scale_f32_32x32x64_f8f6f4 a[0:15], a[4:11], a[12:19], a[16:31], v1, v255 op_sel_hi:[1,0,0]",
+  "v_mfma_scale_f32_32x32x64_f8f6f4 a[0:15], a[4:9], v[12:15], 0, v1, v2 cbsz:2 blgp:4",
+  "v_mfma_f32_16x16x128_f8f6f4 v[0:3], v[4:11], v[12:19], v[20:23] cbsz:4 blgp:4",          # A/B too wide
+  "v_mfma_scale_f32_32x32x64_f8f6f4 v[0:15], v[4:11], v[12:19], 1.0, v1, v2 blgp:2",         # B too wide
+  "v_mfma_scale_f32_32x32x64_f8f6f4 v[0:15], v[4:11], v[12:19], 1.0, v1, v2 abid:1",         # no abid
+  "v_mfma_scale_f32_32x32x64_f8f6f4 v[0:15], v[4:11], v[12:19], v[16:31], s24, v2",          # scales: VGPRs
+  "v_mfma_scale_f32_32x32x64_f8f6f4 v[0:15], v[4:11], v[12:19], v[16:31], 64, v2",
+]
+
+
+def _scaled_probes(n: int, seed: int) -> list[tuple[int, ...]]:
+  """Random v_mfma_ld_scale_b32 + f8f6f4 MFMA (op_sel 1) pairs: registers, formats, AGPR bits, scale selects."""
+  enc, rnd = next(e for e in ENCODINGS["gfx95"] if e.name == "VOP3P"), random.Random(seed)
+  table = load_table("gfx95")["encodings"]["VOP3P"]
+  ld = next(int(op) for op, e in table.items() if e.get("scale_prefix"))
+  mfmas = sorted(int(op) for op, e in table.items() if "scale" in e)
+  def word(op: int, **fields) -> list[int]:
+    v = enc.match | op << enc.opcode.lo
+    for k, x in fields.items(): v |= x << enc.field(k).lo
+    return [v & 0xFFFFFFFF, v >> 32]
+  reg = lambda: 256 + rnd.randrange(256) if rnd.random() < 0.9 else rnd.choice([3, 106, 129, 242, 255])
+  return [tuple(word(ld, src0=reg(), src1=reg(), opsel=rnd.randrange(4), opsel_hi=rnd.randrange(4)) +
+                word(rnd.choice(mfmas), vdst=rnd.randrange(0, 256, 4), src0=256 + rnd.randrange(0, 256, 2),
+                     src1=256 + rnd.randrange(0, 256, 2), src2=rnd.choice([256 + rnd.randrange(0, 256, 4), 128]),
+                     opsel=1, neg_hi=rnd.randrange(8), neg=rnd.randrange(8), opsel_hi=rnd.randrange(4),
+                     clamp=rnd.randrange(2))) for _ in range(n)]
+
+
+@pytest.mark.skipif(not have_llvm("gfx950"), reason="LLVM 22 (llvm-objdump-22, llvm-mc-22, llc-22) or clang-19 missing")
+def test_gfx950_scaled_and_narrow_mfma_like_llvm_mc_22(report):
+  """gfx950 f8f6f4 MFMAs with narrowed A/B ranges and the scaled v_mfma_scale_* pair: we encode what llvm-mc-22
+  encodes, to its bytes, refuse what it refuses; random pairs that llvm-objdump-22 and we print alike assemble back
+  to their words, and to llvm-mc-22's bytes."""
+  dis = Disassembler("gfx950")
+  ref = mc_encode(SCALED_LINES, "gfx950")
+  assert sum(r is not None for r in ref) == 9
+  for text, r in zip(SCALED_LINES, ref):
+    try: ours = assemble(text, "gfx950")
+    except AsmError: ours = None
+    assert ours == (r and r[1]), f"{text}: llvm {r and hex_words(r[1])}, ours {ours and hex_words(ours)}"
+    if ours: assert dis.disassemble(ours)[0].text == r[0]
+  probes = _scaled_probes(150, seed=2)
+  agreed = [i for p, r in zip(probes, disassemble_words(probes, "gfx950")) if r and "/*" not in r[0] and
+            (i := dis.disassemble(as_bytes(p))[0]).mnemonic.startswith("v_mfma_scale") and r == (i.text, len(i.words))]
+  n, ambiguous, bad = round_trip(agreed, "gfx950")
+  assert n > 60 and not bad and not ambiguous, "\n".join(bad[:20])
+  texts = sorted({i.text for i in agreed})
+  wrong = [t for t, r in zip(texts, mc_encode(texts, "gfx950")) if r is None or r[1] != assemble(t, "gfx950")]
+  report(f"asm gfx950 scaled MFMA: {n} of {len(probes)} random pairs print alike and assemble back to their words, "
+         f"{len(texts) - len(wrong)} of {len(texts)} texts as llvm-mc-22")
+  assert not wrong, wrong[:10]
+
+
 # --------------------------------------------------------------------------- image instructions (gfx11 MIMG, gfx12)
 
 # hand-written: address lists (NSA), BVH, d16/a16/tfe sizes, cache policy; and texts LLVM refuses (wrong sizes)
