@@ -118,9 +118,7 @@ class Disassembler:
     ld_entry = self.ops["VOP3P"][enc.opcode.get(words[i])]
     if not takes(mfma, f) or not takes(ld_entry, ld): return None
     f["opsel"] = 0
-    sel = {"src0": f["neg_hi"], "src1": f["neg"]}   # cbsz / blgp: the A / B formats, hence register widths
-    slots = [[s[0], mfma["src_widths"][s[0]][sel[s[0]]], *s[2:]] if s[0] in mfma.get("src_widths", {}) else s
-             for s in mfma["ops"]]
+    slots = _f8f6f4_widths(mfma, f, mfma["ops"])
     if any(f[s[0]] + s[1] > (512 if enc.field(s[0]).kind == "src9" else 256) for s in slots if f[s[0]] >= 256 or
            enc.field(s[0]).kind == "vgpr8"): return None   # a register range running past v255/a255
     operands, mods = _valu_mods("VOP3P", mfma, f, _operands(self, enc, mfma, slots, f, None, pc), slots)
@@ -132,6 +130,14 @@ class Disassembler:
 
 
 class _Unsupported(Exception): pass
+
+
+def _f8f6f4_widths(entry: dict, f: dict, slots: list) -> list:
+  """gfx950 f8f6f4 MFMA: cbsz (neg_hi) / blgp (neg) pick the A / B formats, hence the src0 / src1 register widths."""
+  if "src_widths" not in entry: return slots
+  sel = {"src0": f["neg_hi"], "src1": f["neg"]}
+  return [[s[0], entry["src_widths"][s[0]][sel[s[0]]], *s[2:]] if isinstance(s, list) and s[0] in entry["src_widths"]
+          else s for s in slots]
 
 
 def _long(pc: int, w: int) -> Instruction:
@@ -183,10 +189,7 @@ def _format(d: Disassembler, enc: Encoding, entry: dict, v: int, words, i: int, 
   if f.get("lds") and "ops_lds" in entry:    # gfx9 buffer load to LDS: no data register
     if (fixed := entry.get("lds_fixed")) and (v ^ fixed[1]) & fixed[0]: raise _Unsupported   # (LLVM wants it 0)
     slots = entry["ops_lds"]
-  if "src_widths" in entry:   # gfx950 f8f6f4 MFMA: cbsz (neg_hi) / blgp (neg) pick A / B formats, hence widths
-    sel = {"src0": f["neg_hi"], "src1": f["neg"]}
-    slots = [[s[0], entry["src_widths"][s[0]][sel[s[0]]], *s[2:]] if isinstance(s, list) and s[0] in entry["src_widths"]
-             else s for s in slots]
+  slots = _f8f6f4_widths(entry, f, slots)
   operands, mods = _operands(d, enc, entry, slots, f, literal, pc), ""
   if name in ("VOP3", "VOP3P"): operands, mods = _valu_mods(name, entry, f, operands, slots)
   elif name == "DS": mods = _ds_mods(mnemonic, f, entry.get("gds", False), entry.get("off2"), d.special.get("swizzle", ()))
@@ -209,6 +212,23 @@ IMAGE = ("MIMG", "VIMAGE", "VSAMPLE")
 IMAGE_FLAGS = ("unorm", "glc", "slc", "dlc", "r128", "a16", "tfe", "lwe", "d16")
 
 
+def image_data_size(g4: bool, dmask: int, d16: int, tfe: int) -> int:
+  """Registers an image instruction's data moves: a channel per dmask bit (4 for gather4 / msaa_load), two to a
+  register with d16, one more for the tfe status."""
+  n = 4 if g4 else max(bin(dmask).count("1"), 1)
+  return ((n + 1) // 2 if d16 else n) + tfe
+
+
+def image_variant(entry: dict, key: str, dim: int, size: int, fits=lambda vd, groups: True):
+  """(data width, address groups) of an image opcode for an address key, dim and data size; where the opcode has
+  no such variant, or it does not `fit`, the one LLVM decoded first ('orig'); None where LLVM refuses the word."""
+  groups = entry["addr"][key][dim]
+  if groups is None: return None
+  vd = entry["dst"].get(str(size))
+  if groups and vd is not None and fits(vd, groups): return vd, groups
+  return tuple(entry["orig"][key]) if entry["orig"].get(key) else None
+
+
 def _format_image(d: Disassembler, enc: Encoding, entry: dict, f: dict, words, i: int, pc: int, n: int) -> Instruction:
   """gfx11 MIMG, gfx12 VIMAGE / VSAMPLE. The data operand spans the channels moved (dmask; 4 for gather4 and
   msaa_load; d16 packs two a register, tfe adds the status dword), the address operand the groups the opcode, dim
@@ -228,13 +248,10 @@ def _format_image(d: Disassembler, enc: Encoding, entry: dict, f: dict, words, i
     if any(f[k] != v for k, v in entry["needs"].items()): raise _Unsupported
     vd, groups = entry["ops"][0][1], entry["addr"][key][f["dim"]]
   else:
-    size = (4 if entry.get("g4") else max(bin(f["dmask"]).count("1"), 1))
-    size = ((size + 1) // 2 if f["d16"] else size) + f["tfe"]
-    vd, groups = entry["dst"].get(str(size)), entry["addr"][key][f["dim"]]
-    if groups is None: raise _Unsupported
-    if not groups or vd is None or f["vdata"] + vd > 256 or not fits(groups):
-      if not entry["orig"].get(key): raise _Unsupported
-      vd, groups = entry["orig"][key]
+    size = image_data_size(entry.get("g4", False), f["dmask"], f["d16"], f["tfe"])
+    variant = image_variant(entry, key, f["dim"], size, lambda vd, g: f["vdata"] + vd <= 256 and fits(g))
+    if variant is None: raise _Unsupported
+    vd, groups = variant
   if not groups or f["vdata"] + vd > 256 or not fits(groups): raise _Unsupported
   mnemonic = entry["m"]
   store, atomic = "store" in mnemonic, "atomic" in mnemonic

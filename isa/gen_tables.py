@@ -16,6 +16,7 @@ from isa.encodings import ENCODINGS, Encoding
 from isa.llvm_oracle import disassemble_words
 from isa.operand_text import FIELD_STYLES, LITERAL_RULES, field_imm
 from isa.validity import kind_reps
+from isa.decode import image_data_size, image_variant   # the decoder's rule the probes are checked against
 
 MCPU = {"gfx11": "gfx1100", "gfx12": "gfx1200", "gfx94": "gfx942", "gfx95": "gfx950"}
 PAD = 0x12345678  # filler after each probe: read as the literal when an opcode takes one
@@ -647,19 +648,6 @@ def image_operands(text: str) -> tuple:
   return parse_reg(toks[0]), [parse_reg(t) for t in addr], [parse_reg(t) for t in toks[2:]]
 
 
-def _data_size(g4: bool, dmask: int, d16: int, tfe: int) -> int:
-  n = 4 if g4 else max(bin(dmask).count("1"), 1)
-  return ((n + 1) // 2 if d16 else n) + tfe
-
-
-def _image_rule(e: dict, key: str, dim: int, n: int):
-  """(data width, address groups) the decoder's rule gives for data size n (isa/decode.py _format_image)."""
-  g, o = e["addr"][key][dim], e["orig"][key]
-  if g is None: return None
-  if g and str(n) in e["dst"]: return (e["dst"][str(n)], g)
-  return tuple(o) if o else None
-
-
 def learn_image(enc: Encoding, earlier: list[Encoding], mcpu: str, special: dict) -> dict:
   names = set(enc.by_name)
   mimg = enc.name == "MIMG"
@@ -756,7 +744,7 @@ def learn_image(enc: Encoding, earlier: list[Encoding], mcpu: str, special: dict
   # 4 prints 5) and the resized addresses; a size it lacks prints the kept variant
   keys, items = [], []
   for op, e in table.items():
-    combos = {} if "needs" in e else {_data_size(op in g4, *c): c for c in reversed(IMAGE_DATA)}
+    combos = {} if "needs" in e else {image_data_size(op in g4, *c): c for c in reversed(IMAGE_DATA)}
     for nsa, a16 in forms:
       for dim in range(8):
         fl = {**base[op], "a16": a16, "dim": dim, **at(nsa)[0]}
@@ -785,9 +773,9 @@ def learn_image(enc: Encoding, earlier: list[Encoding], mcpu: str, special: dict
                    if str(n) in e["dst"]) and len({str(v[1]) for v in conv}) == 1
         g = None if None in vals else conv[0][1] if same else 0
         e.setdefault("addr", {}).setdefault(key, [None] * 8)[dim] = g
-    bad = [k for k, v in got.items() if v != _image_rule(e, *k)]
+    bad = [k for k, v in got.items() if v != image_variant(e, *k)]
     if bad: print(f"  {e['m']}: {len(bad)} of {len(got)} probes not as the rule says, e.g. {bad[0]} "
-                  f"{got[bad[0]]} vs {_image_rule(e, *bad[0])}", file=sys.stderr)
+                  f"{got[bad[0]]} vs {image_variant(e, *bad[0])}", file=sys.stderr)
   # which values the resource and sampler fields take (SGPR ranges, ttmp, null, a few src_*): [lo, hi] ranges
   for field in (f for f in ("srsrc", "ssamp", "rsrc", "samp") if f in names):
     op = next(op for op, e in table.items() if any(s[0] == field for s in e["ops"]))
