@@ -95,7 +95,7 @@ def calibration() -> list[dict]:
     for t in cap.traces:
       kv = ws.kernel_of_trace(t)
       if kv is None or kv.program_tables is None: continue
-      m = map_buffer(t.blob, kv.arch, kv.program_tables, kv.program.base)
+      m = map_buffer(t.data(), kv.arch, kv.program_tables, kv.program.base)
       costs = cycles.InstructionCosts(kv.instructions, arch_layout(kv.arch), not kv.kernel.descriptor.wave32)
       pcs_all, t_all = kv.program_tables.pc[m.ev_inst], m.ev_time
       for w in np.unique(m.ev_wave):

@@ -49,7 +49,7 @@ def real_buffers(captures: Path) -> list[tuple[str, bytes]]:
   for path in sorted(captures.glob("*/*.pkl")):
     cap = load_capture(str(path))
     arch = {d.name: d.arch for d in cap.devices}
-    out += [(arch.get(t.device, ""), t.blob) for t in cap.traces]
+    out += [(arch.get(t.device, ""), t.data()) for t in cap.traces]
   return out
 
 def inputs(buffers: list[tuple[str, bytes]], mb: float) -> list[tuple[str, list[tuple[str, bytes]]]]:

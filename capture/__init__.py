@@ -14,7 +14,7 @@ changing class signatures do not matter.
 """
 from __future__ import annotations
 import decimal, mmap, os, pickle, re, reprlib, stat
-from dataclasses import dataclass, field, fields, MISSING
+from dataclasses import dataclass, field, fields, replace, MISSING
 from pathlib import Path
 from isa.elf import MAX_ADDRESS, CodeObject, CodeObjectError, arch_from_gfx_target_version, load_code_object
 import blake3
@@ -55,14 +55,47 @@ class Program(_ByName):
   base: int = 0                # load address on the device
   tag: int | None = None       # what TraceBuffer.kern_tag refers to
 
+class FileBytes:
+  """A byte string left in the capture file it was loaded from (a trace buffer of at least safe_pickle.LAZY_BYTES):
+  its size is known at load, its bytes are read when it is analysed, so a big capture is held once (the file
+  cache) rather than twice. Reading checks that the file is still the one loaded (device, inode, size and
+  modification time): a capture rewritten since is an error, not a mix of two captures."""
+  __slots__ = ("path", "offset", "size", "identity")
+
+  def __init__(self, path: str, offset: int, size: int, identity: tuple):
+    self.path, self.offset, self.size, self.identity = path, offset, size, identity
+
+  def __len__(self) -> int: return self.size
+  def __repr__(self) -> str: return f"<{self.size} bytes at {self.offset} of {self.path}>"
+
+  def read(self) -> bytearray:
+    try:
+      with open(self.path, "rb", buffering=0) as f:
+        if file_identity(os.fstat(f.fileno())) != self.identity:
+          raise CaptureError(f"{self.path} changed on disk since it was loaded: load it again")
+        out, done = bytearray(self.size), 0
+        view = memoryview(out)
+        f.seek(self.offset)
+        while done < self.size and (n := f.readinto(view[done:])): done += n
+        view.release()
+    except OSError as e: raise CaptureError(f"cannot read capture {self.path}: {e.strerror or _one_line(e)}") from None
+    if done < self.size: raise CaptureError(f"{self.path} ends early: it changed on disk since it was loaded")
+    return out
+
+def file_identity(st: os.stat_result) -> tuple: return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
 @dataclass
 class TraceBuffer(_ByName):
   device: str
   kern_tag: int | None         # Program.tag of the kernel being traced
   se: int                      # shader engine
-  blob: bytes                  # raw SQTT bytes
+  blob: bytes                  # raw SQTT bytes (a FileBytes when loaded from a file and big: see data())
   itrace: bool = True          # instruction tracing was on for this SE
   exec_tag: int | None = None  # which dispatch of that kernel
+
+  def data(self) -> bytes | bytearray:
+    """The raw SQTT bytes, read from the capture file if they were left there (CaptureError if it changed)."""
+    return self.blob.read() if isinstance(self.blob, FileBytes) else self.blob
 
 @dataclass
 class CaptureFile(_ByName):
@@ -215,7 +248,9 @@ class _Fields:
     if not isinstance(v, int) or v not in (0, 1): raise self.bad(name, "a bool", v)
     return bool(v)
 
-  def data(self, name: str, v) -> bytes:
+  def data(self, name: str, v, lazy: bool = False) -> bytes:
+    """Bytes; a FileBytes is kept as it is when `lazy` (trace buffers), read otherwise."""
+    if isinstance(v, FileBytes): return v if lazy else bytes(v.read())
     if isinstance(v, bytearray): return bytes(v)
     if not isinstance(v, bytes): raise self.bad(name, "bytes", v)
     return v
@@ -241,7 +276,7 @@ def _program(i: int, device, name, lib, base, tag) -> Program:
 def _trace(i: int, device, kern_tag, se, blob, itrace, exec_tag) -> TraceBuffer:
   f = _Fields("trace buffer", i)
   return TraceBuffer(f.text("device", device), f.tag("kern_tag", kern_tag), f.integer("se", se, 0, MAX_SE),
-                     f.data("blob", b"" if blob is None else blob), f.flag("itrace", True if itrace is None else itrace),
+                     f.data("blob", b"" if blob is None else blob, lazy=True), f.flag("itrace", True if itrace is None else itrace),
                      f.tag("exec_tag", exec_tag))
 
 def _from_tinygrad(events: list, path: str) -> Capture:
@@ -302,7 +337,8 @@ def _from_elf(data: bytes, path: str, arch: str | None) -> Capture:
 def load_capture(source: str | Path | bytes | bytearray | memoryview, arch: str | None = None) -> Capture:
   """Load a tinygrad profile pickle, an amdviz CaptureFile or a bare ELF code object (`arch` names the
   target of an ELF whose e_flags has none). A file is mapped, not read: it is scanned and hashed in place and
-  unpickled from the file, so a big capture is in memory once."""
+  unpickled from the file; its big trace buffers stay there (FileBytes, read by TraceBuffer.data() when analysed),
+  so a capture of a gigabyte of trace costs no gigabyte of memory to open."""
   if isinstance(source, (bytes, bytearray, memoryview)): return _load_bytes(bytes(source), "<bytes>", arch)
   path = str(source)
   try:
@@ -311,8 +347,9 @@ def load_capture(source: str | Path | bytes | bytearray | memoryview, arch: str 
       if size == 0 or not stat.S_ISREG(os.fstat(f.fileno()).st_mode): return _load_bytes(f.read(), path, arch)
       with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as view:
         if view[:4] == b"\x7fELF" or view[:1] != b"\x80": return _load_bytes(view[:], path, arch)
-        key = _file_key(f)
-        try: obj = safe_pickle.safe_load(f, view, allowed_class)
+        key, identity = _file_key(f), file_identity(os.fstat(f.fileno()))
+        def lazy(offset: int, size: int) -> FileBytes: return FileBytes(path, offset, size, identity)
+        try: obj = safe_pickle.safe_load(f, view, allowed_class, lazy)
         except safe_pickle.UnsafePickle as e: raise _unsafe(e) from None
   except FileNotFoundError: raise CaptureError(f"capture not found: {path}") from None
   except IsADirectoryError: raise CaptureError(f"cannot read capture {path}: Is a directory") from None
@@ -338,5 +375,7 @@ def _capture_of(obj, path: str, size: int, key: str) -> Capture:
 
 def save_capture(capture: Capture | CaptureFile, path: str | Path) -> None:
   """Write `capture` in this project's own format (CaptureFile, version FORMAT_VERSION)."""
-  if isinstance(capture, Capture): capture = CaptureFile(FORMAT_VERSION, capture.devices, capture.programs, capture.traces, dict(capture.meta))
+  if isinstance(capture, Capture):
+    traces = [replace(t, blob=bytes(t.data())) if isinstance(t.blob, FileBytes) else t for t in capture.traces]
+    capture = CaptureFile(FORMAT_VERSION, capture.devices, capture.programs, traces, dict(capture.meta))
   Path(path).write_bytes(pickle.dumps(capture, protocol=4))

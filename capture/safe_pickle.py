@@ -100,14 +100,18 @@ REFUSED = {0x82: "EXT1 (extension registry)", 0x83: "EXT2 (extension registry)",
 MAX_LINE = 1024             # a GLOBAL's module or name
 
 
-def scan_pickle(data: bytes | memoryview, budget: int | None = None) -> int:
-  """Check `data` as described in the module docstring without building anything; return the memory charge.
-  Raises UnsafePickle."""
-  with memoryview(data) as mv:                         # released on the way out, even raising: `data` may be an mmap
-    return _scan(mv, budget)
+LAZY_BYTES = 1 << 20         # byte strings at least this long may be left in the file (safe_load's `lazy`)
+LAZY_OPCODES = (ord("B"), 0x8e)   # BINBYTES, BINBYTES8
 
-def _scan(mv: memoryview, budget: int | None) -> int:
-  n = len(mv)
+def scan_pickle(data: bytes | memoryview, budget: int | None = None, lazy: list | None = None) -> int:
+  """Check `data` as described in the module docstring without building anything; return the memory charge.
+  `lazy`, a list: gets (opcode position, payload position, payload size) of every byte string of at least
+  LAZY_BYTES outside a frame. Raises UnsafePickle."""
+  with memoryview(data) as mv:                         # released on the way out, even raising: `data` may be an mmap
+    return _scan(mv, budget, lazy)
+
+def _scan(mv: memoryview, budget: int | None, lazy: list | None = None) -> int:
+  n, frame_end = len(mv), 0
   budget = memory_budget(n) if budget is None else budget
   if n < 2 or mv[0] != 0x80 or not 2 <= mv[1] <= 5:
     raise UnsafePickle("not a pickle of protocol 2 to 5")
@@ -132,14 +136,18 @@ def _scan(mv: memoryview, budget: int | None) -> int:
         memo += index == memo
       elif op in MEMO_GETS and (index := unpack_from(MEMO_GETS[op], mv, start)[0]) >= memo:
         raise UnsafePickle(f"memo index {index} at byte {start - 1} was never stored")
-      elif op == 0x95 and unpack_from("<Q", mv, start)[0] > n - pos:
-        raise UnsafePickle(f"truncated pickle: the frame at byte {start - 1} runs past the end of the file")
+      elif op == 0x95:
+        if (frame := unpack_from("<Q", mv, start)[0]) > n - pos:
+          raise UnsafePickle(f"truncated pickle: the frame at byte {start - 1} runs past the end of the file")
+        frame_end = pos + frame
     elif arg[0] == "len":
       width = arg[1]
       if start + width > n: raise UnsafePickle(f"truncated pickle: opcode at byte {start - 1} runs past the end")
       size = int.from_bytes(mv[start:start + width], "little", signed=op in (ord("T"), 0x8b))
       if size < 0 or size > n - start - width:
         raise UnsafePickle(f"truncated pickle: {size} bytes at byte {start - 1} run past the end of the file")
+      if lazy is not None and op in LAZY_OPCODES and size >= LAZY_BYTES and start > frame_end:
+        lazy.append((start - 1, start + width, size))   # (a frame is read whole: only strings outside one are left)
       pos = start + width + size
       cost += size * PAYLOAD_FACTOR.get(op, 1)
     else:                                                   # GLOBAL: module and name, each ended by a newline
@@ -157,9 +165,10 @@ def _scan(mv: memoryview, budget: int | None) -> int:
 
 
 class SafeUnpickler(pickle.Unpickler):
-  """find_class from `allowed(module, name)` only (None: refused); no persistent ids."""
-  def __init__(self, file, allowed):
-    super().__init__(file)
+  """find_class from `allowed(module, name)` only (None: refused); no persistent ids. `buffers`: what stands for
+  the byte strings safe_load left in the file (the only NEXT_BUFFER opcodes: the scan refuses any in the input)."""
+  def __init__(self, file, allowed, buffers=None):
+    super().__init__(file, buffers=buffers)
     self.allowed = allowed
 
   def find_class(self, module: str, name: str):
@@ -181,15 +190,45 @@ def safe_loads(data: bytes, allowed) -> object:
   scan_pickle(data)
   return _unpickle(io.BytesIO(data), allowed)
 
-def safe_load(file, view, allowed) -> object:
+def safe_load(file, view, allowed, lazy=None) -> object:
   """As safe_loads, for a file: `view` (the file's bytes, e.g. an mmap) is scanned, then the pickle is read from
-  `file` at its start, so its byte strings are read straight into place rather than copied from a second copy."""
-  scan_pickle(view)
+  `file` at its start, so its byte strings are read straight into place rather than copied from a second copy.
+  `lazy(offset, size)`: what to make of each byte string of at least LAZY_BYTES instead of reading it (an object
+  that reads it later from the file), so the unpickled objects hold no copy of the big buffers."""
+  spans = [] if lazy is not None else None
+  scan_pickle(view, lazy=spans)
   file.seek(0)
-  return _unpickle(file, allowed)
+  if not spans: return _unpickle(file, allowed)
+  with io.BufferedReader(_Spliced(view, spans), 1 << 16) as spliced:
+    return _unpickle(spliced, allowed, [lazy(at, size) for _, at, size in spans])
 
-def _unpickle(file, allowed) -> object:
-  try: return SafeUnpickler(file, allowed).load()
+class _Spliced(io.RawIOBase):
+  """The pickle stream of `view` with each span (opcode, payload, size) of `spans` replaced by one NEXT_BUFFER
+  opcode: the unpickler then takes the next of its `buffers` where the byte string was."""
+  def __init__(self, view, spans):
+    self.view, self.pos, self.spans, self.k = memoryview(view), 0, spans, 0
+
+  def readable(self) -> bool: return True
+
+  def readinto(self, b) -> int:
+    out, want, done = memoryview(b).cast("B"), len(b), 0
+    while done < want:
+      if self.k < len(self.spans) and self.pos == self.spans[self.k][0]:       # at a left-out string: one opcode
+        out[done] = 0x97
+        self.pos, self.k, done = self.spans[self.k][1] + self.spans[self.k][2], self.k + 1, done + 1
+        continue
+      end = min(len(self.view), self.spans[self.k][0] if self.k < len(self.spans) else len(self.view), self.pos + want - done)
+      if end <= self.pos: break
+      out[done:done + end - self.pos] = self.view[self.pos:end]
+      done, self.pos = done + end - self.pos, end
+    return done
+
+  def close(self) -> None:
+    self.view.release()
+    super().close()
+
+def _unpickle(file, allowed, buffers=None) -> object:
+  try: return SafeUnpickler(file, allowed, buffers).load()
   except UnsafePickle: raise
   except EOFError: raise UnsafePickle("truncated pickle: data ends early") from None
   except RecursionError: raise UnsafePickle("nested too deeply") from None

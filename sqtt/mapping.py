@@ -558,12 +558,17 @@ def _step_bound(program: ProgramTables) -> int:
   return int((edges[1::2] - edges[::2]).max()) + 1
 
 def _grow(arrays: list, used: int, need: int) -> list:
-  """Make room for used + need rows, growing by half again: in place (realloc, which for big arrays remaps pages
-  rather than copying them), so growing never holds two copies of a column."""
+  """Room for used + need rows, growing by half again. New arrays, not ndarray.resize: resize zero-fills the
+  room it adds, and touching memory is what big traces pay for most (a fresh page costs more than its copy);
+  the rows past `used` are never touched unless written."""
   if used + need <= len(arrays[0]): return arrays
   size = max(used + need, len(arrays[0]) * 3 // 2, 1024)
-  for a in arrays: a.resize((size,) + a.shape[1:], refcheck=False)   # the walk owns these: no views exist
-  return arrays
+  grown = []
+  for a in arrays:
+    b = np.empty((size,) + a.shape[1:], a.dtype)
+    b[:used] = a[:used]
+    grown.append(b)
+  return grown
 
 EV_TYPES = (np.int64, np.int64, np.int32, np.int32, bool, bool)         # packet, time, wave, inst, stepped, done
 BE_TYPES = (np.int32, np.int32, np.int8)                                # wave, block, kind
@@ -673,14 +678,15 @@ class Walk:
     ev, be, (w_start, w_end, w_unit, w_slot, w_traced, w_status, w_nev, w_last), (x_inst, x_delay) = self.ev, self.be, self.wv, self.x
     self.ev = self.be = self.wv = self.x = None
     cdna = self.layout == "cdna"
-    cu, simd = (w_unit, w_slot // 16) if cdna else (w_unit // 4, w_unit % 4)
-    hw_slot = w_slot % 16 if cdna else w_slot
+    # CU, SIMD and slot from the unit and slot columns, in place where a column becomes one (a wave column is big)
+    if cdna: cu, simd = w_unit, w_slot // 16; np.remainder(w_slot, 16, out=w_slot)
+    else: simd = w_unit % 4; np.floor_divide(w_unit, 4, out=w_unit); cu = w_unit
     problems = []
     if self.first_mismatch is not None: problems.append(f"{self.first_mismatch} did not fit its wave's instruction: the wave was dropped")
     if c["orphan"]: problems.append(f"{c['orphan']} instruction packets for wave slots with no live wave (trace began mid-wave?)")
     if self.traced[0] < 0 and c["instruction_packets"]: problems.append("instruction packets but no WAVE_START: nothing to walk")
     return Mapping(self.program, self.layout, int(self.traced[0]), c["packets"], self.kind_counts, self.error, *ev, *be,
-                   w_start, w_end, cu.astype(np.int16), simd.astype(np.int16), hw_slot.astype(np.int16), w_traced.astype(bool),
+                   w_start, w_end, cu, simd, w_slot, w_traced.view(bool),
                    w_status, w_nev, w_last, x_inst, x_delay, self.hits, c, problems)
 
 def map_packets(p: Packets, program: ProgramTables, load_base: int = 0) -> Mapping:

@@ -34,7 +34,7 @@ state for each of 10 wave slots; what the states mean is not known here).
 from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np
-from sqtt.jit import compiled
+from sqtt.jit import compiled, is_interpreted, python_ints
 from sqtt.mapping import (ENTER_FALL, ENTER_RESYNC, ENTER_START, ENTER_TAKEN, NO_TIME, Mapping, ProgramTables, W_ENDED,
                           WAVE_STATUS)
 
@@ -125,6 +125,54 @@ def _attribute_waits(ev_inst, ev_wave, inc, thr, out_wait, out_counter, out_src,
           tail[c] += 1
   return n_out
 
+
+def _event_sums(order, ev_inst, ev_wave, ev_time, ev_done, w_status, w_end, ended, timed_n, total, mn, mx, stall_total,
+                inst_out, wave_out, stall_out):
+  """The clock model (module docstring) over a mapping's events in per-wave order (order[0], order[1]...), in one
+  pass: per instruction the timed count, cycle total / min / max and stall total (accumulated into those arrays);
+  per event, in that order, its instruction, wave and stall (for the wait queues). A big trace has tens of
+  millions of events: the same sums as numpy expressions made a dozen temporaries of that length."""
+  n = len(order)
+  prev_w, prev_t, prev_iss, prev_i, iss = -1, 0, 0, 0, 0
+  for k in range(n + 1):
+    w = -1
+    if k < n:
+      e = order[k]
+      w, t, i = ev_wave[e], ev_time[e], ev_inst[e]
+      iss = t                        # issued at its stamp, or (completion-stamped) a cycle after the previous packet
+      if ev_done[e] and w == prev_w and prev_t + 1 < t: iss = prev_t + 1
+    if k > 0:                        # the previous event's cycles: to this issue, or (last of its wave) to the wave's end
+      c, timed = 0, True
+      if w == prev_w: c = iss - prev_iss
+      elif w_status[prev_w] == ended: c = w_end[prev_w] - prev_iss
+      else: timed = False
+      if timed:
+        timed_n[prev_i] += 1
+        total[prev_i] += c
+        if c < mn[prev_i]: mn[prev_i] = c
+        if c > mx[prev_i]: mx[prev_i] = c
+    if k < n:
+      stall = t - iss
+      if ev_done[e]: stall_total[i] += stall
+      inst_out[k], wave_out[k], stall_out[k] = i, w, stall
+      prev_w, prev_t, prev_iss, prev_i = w, t, iss, i
+
+def _clock(m: Mapping, n: int):
+  """_event_sums of a mapping: (timed, total, min, max, stall total) per instruction; (inst, wave, stall) per event
+  in per-wave order."""
+  order = np.argsort(m.ev_wave, kind="stable")
+  timed_n, total, stall_total = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64)
+  mn, mx = np.full(n, np.iinfo(np.int64).max, np.int64), np.full(n, -1, np.int64)
+  ne = len(order)
+  per_inst, per_event = (timed_n, total, mn, mx, stall_total), (np.empty(ne, np.int64), np.empty(ne, np.int64), np.empty(ne, np.int64))
+  columns = (order, m.ev_inst, m.ev_wave, m.ev_time, m.ev_done, m.w_status, m.w_end)
+  if is_interpreted():              # small traces: plain Python over lists (numpy scalars per element cost more)
+    lists = [a.tolist() for a in columns + per_inst] + [[0] * ne for _ in per_event]
+    python_ints(_event_sums)(*lists[:7], W_ENDED, *lists[7:])
+    for a, b in zip(per_inst + per_event, lists[7:]): a[:] = b
+  else:
+    compiled(_event_sums)(*columns, W_ENDED, *per_inst, *per_event)
+  return per_inst, per_event
 
 QUEUE = 256       # outstanding instructions remembered per counter (hardware counters hold at most 63)
 
@@ -331,17 +379,16 @@ def time_mapping(tables: TimingTables, program: ProgramTables, nb: int, m: Mappi
   edge counts; and the paths its waves walked."""
   n, z = program.n, np.zeros(0, np.int64)
   if len(m.ev_inst):
-    inst, wave, t, _, done = _per_wave_order(m)
-    cycles, timed, stall = _cycles(m, inst, wave, t, done)
-    timed_n, total, mn, mx = _sums(inst[timed], cycles[timed], n)
-    stall_total = np.bincount(inst[done], weights=stall[done], minlength=n).round().astype(np.int64)
+    (timed_n, total, mn, mx, stall_total), (inst, wave, stall) = _clock(m, n)
     w_inst, w_src, w_counter, waited = _wait_sources(inst, wave, stall, tables)
+    del inst, wave, stall
     key = (w_inst * n + w_src) * len(tables.counters) + w_counter
     wait_keys, inv = np.unique(key, return_inverse=True)
     wait_sums = np.bincount(inv, weights=waited, minlength=len(wait_keys)).round().astype(np.int64)
     wait_counts = np.bincount(inv, minlength=len(wait_keys)).astype(np.int64)
     bh, bs, be, edge_keys, edge_counts, (bw, bb) = _block_walks(m, nb)
-    path_start = np.r_[0, np.cumsum(np.bincount(bw, minlength=m.n_waves))].astype(np.int64)
+    path_start = np.zeros(m.n_waves + 1, np.int64)
+    np.cumsum(np.bincount(bw, minlength=m.n_waves), out=path_start[1:])
     path_blocks = bb.astype(np.int32)
   else:
     timed_n, total, stall_total = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64)

@@ -19,7 +19,7 @@ from isa.elf import CodeObject, CodeObjectError, Kernel
 from isa.gc_pause import gc_paused
 from isa.instruction import Instruction
 from sqtt.mapping import NO_TIME
-from capture import Capture, Program, TraceBuffer, load_capture
+from capture import Capture, CaptureError, Program, TraceBuffer, load_capture
 
 log = logging.getLogger("amdviz")
 
@@ -161,7 +161,8 @@ class Workspace:
       if self._analysis is None and self.capture.traces: self._analysis = analysis_cache.load(self)
       if self._analysis is None:
         self._analysis = analyze(self, progress)
-        self._unsaved = bool(self.capture.traces)
+        # (a trace whose bytes could not be read says so; that is not what the capture's content key names)
+        self._unsaved = bool(self.capture.traces) and not any(r.unreadable for r in self._analysis.traces)
     return self._analysis
 
   def save_analysis(self) -> None:
@@ -231,6 +232,7 @@ class TraceResult:
   mapping: object = None
   problem: str | None = None
   part: object = None                # sqtt.timing.MappingTiming of the mapping
+  unreadable: bool = False           # its bytes could not be read (the file changed): the analysis is not cached
 
 @dataclass
 class Analysis:
@@ -248,21 +250,24 @@ def _analyze_trace(i: int, t: TraceBuffer, arch: str | None, kv: KernelView | No
   with interpreted(small): return _analyze_trace_now(i, t, arch, kv)
 
 def _analyze_trace_now(i: int, t: TraceBuffer, arch: str | None, kv: KernelView | None) -> TraceResult:
-  from sqtt.decode import PacketCounts, count_packets
+  from sqtt.decode import NK, PacketCounts, count_packets
   from sqtt.mapping import map_buffer
   from sqtt.timing import time_mapping
+  try: blob = t.data()                 # read now (a big buffer stays in the file until its turn)
+  except CaptureError as e:
+    return TraceResult(i, t, kv, PacketCounts(0, np.zeros(NK, np.int64), None, None), None, str(e), unreadable=True)
   tables = kv.program_tables if kv is not None else None
   problem = (kv.problem or kv.trace_problem) if kv is not None else None
   if tables is not None:
     try:
-      m = map_buffer(t.blob, arch, tables, kv.program.base if kv.program else 0)
+      m = map_buffer(blob, arch, tables, kv.program.base if kv.program else 0)
       if m is not None:
         part = time_mapping(kv.timing_tables, tables, len(kv.cfg.blocks), m)
         return TraceResult(i, t, kv, PacketCounts(m.n_packets, m.kind_counts, m.layout, m.error), m, part=part)
     except Exception as e:
       log.info("trace %d of kernel %d: cannot map", i, kv.id, exc_info=True)
       problem = f"cannot map to kernel {kv.id}: {one_line(e)}"
-  return TraceResult(i, t, kv, count_packets(t.blob, arch), None, problem)
+  return TraceResult(i, t, kv, count_packets(blob, arch), None, problem)
 
 def analyze(ws: Workspace, progress: Callable[[int, int, str], None] | None = None) -> Analysis:
   """Decode every buffer, walk it through its kernel (ANALYSIS_THREADS buffers at once) and time each kernel.

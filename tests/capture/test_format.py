@@ -50,6 +50,44 @@ def test_own_format_round_trip(real_captures, tmp_path):
     Spy(io.BytesIO(out.read_bytes()), allowed_class).load()
     assert seen == {("capture", c) for c in ("CaptureFile", "Device", "Program", "TraceBuffer")}   # nothing else referenced
 
+def big_buffers(src, out, size: int = 1 << 17):
+  """`src` saved in our format with every other trace buffer repeated to `size` bytes or more: byte strings big
+  enough to be pickled outside a frame (tinygrad's own buffers are small and framed with the rest)."""
+  from dataclasses import replace
+  cap = load_capture(src)
+  save_capture(replace(cap, traces=[replace(t, blob=t.blob * -(-size // len(t.blob))) if i % 2 == 0 else t for i, t in enumerate(cap.traces)]), out)
+  return out
+
+def test_big_buffers_stay_in_the_file(real_captures, tmp_path, monkeypatch):
+  """A trace buffer of at least LAZY_BYTES outside a pickle frame is left in the file and read when asked for: the
+  same bytes as an eager load; code objects are always read at load, and saving writes the bytes themselves."""
+  from capture import FileBytes, safe_pickle
+  monkeypatch.setattr(safe_pickle, "LAZY_BYTES", 1 << 16)
+  for src in real_captures:
+    path = big_buffers(src, tmp_path / f"{src.parent.name}_{src.stem}.amdviz")
+    eager, cap = load_capture(path.read_bytes()), load_capture(path)
+    assert all(isinstance(t.blob, bytes) for t in eager.traces) and all(isinstance(p.lib, bytes) for p in cap.programs)
+    assert [isinstance(t.blob, FileBytes) for t in cap.traces] == [len(t.blob) >= 1 << 16 for t in eager.traces]
+    assert any(isinstance(t.blob, FileBytes) for t in cap.traces) and not all(isinstance(t.blob, FileBytes) for t in cap.traces)
+    assert [bytes(t.data()) for t in cap.traces] == [t.blob for t in eager.traces], src
+    assert cap.programs == eager.programs
+    save_capture(cap, again := tmp_path / "again.amdviz")
+    assert [bytes(t.data()) for t in load_capture(again).traces] == [t.blob for t in eager.traces], src
+    again.unlink()
+
+def test_a_capture_rewritten_after_loading(real_captures, tmp_path, monkeypatch):
+  """Bytes left in the file are read only from the file that was loaded: once it changed, reading is an error."""
+  from capture import FileBytes, safe_pickle
+  monkeypatch.setattr(safe_pickle, "LAZY_BYTES", 1 << 16)
+  path = big_buffers(real_captures[0], tmp_path / "c.amdviz")
+  cap = load_capture(path)
+  t = next(t for t in cap.traces if isinstance(t.blob, FileBytes))
+  assert bytes(t.data()) == bytes(t.data())
+  os.truncate(path, t.blob.offset + 10)
+  with pytest.raises(CaptureError, match="changed on disk"): t.data()
+  path.unlink()
+  with pytest.raises(CaptureError, match="cannot read capture"): t.data()
+
 def test_own_format_from_before_the_move(real_captures, monkeypatch):
   """Captures written while the format lived in viz/capture.py name `viz.capture`: they load the same."""
   import sys, types

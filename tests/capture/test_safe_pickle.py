@@ -109,3 +109,20 @@ def test_real_captures_scan_within_budget(real_captures):
     data = p.read_bytes()
     assert scan_pickle(data) <= memory_budget(len(data))
     assert measured_peak(data) <= scan_pickle(data)
+
+def test_big_byte_strings_left_in_the_file(monkeypatch):
+  """safe_load's `lazy`: byte strings of at least LAZY_BYTES outside a frame become what lazy(offset, size) makes,
+  the rest of the stream unpickles as before; a string inside a frame is read (frames are read whole)."""
+  import struct
+  from capture import safe_pickle
+  monkeypatch.setattr(safe_pickle, "LAZY_BYTES", 1000)
+  big, small = bytes(range(256)) * 400, b"abc"        # (the pickler writes strings over 64 KB outside its frames)
+  data = pickle.dumps([big, small, big, {"k": bytearray(3000)}], protocol=5)
+  left = lambda offset, size: ("left", offset, size)
+  got = safe_pickle.safe_load(io.BytesIO(data), data, lambda m, n: None, left)
+  (_, at, size), rest = got[0], got[1:]
+  assert size == len(big) and data[at:at + size] == big and got[2] is got[0]     # one string, referenced twice
+  assert rest[0] == small and rest[2] == {"k": bytearray(3000)}
+  body = b"B" + struct.pack("<I", len(big)) + big + b"."
+  framed = b"\x80\x04\x95" + struct.pack("<Q", len(body)) + body
+  assert safe_pickle.safe_load(io.BytesIO(framed), framed, lambda m, n: None, left) == big

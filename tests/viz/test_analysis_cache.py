@@ -1,12 +1,12 @@
 """viz.analysis_cache: a capture opened again takes its analysis from disk and answers exactly as before; an
 entry that is stale, corrupt or lies about itself is ignored and rebuilt, never trusted."""
-import json, logging
+import json, logging, os
 import numpy as np
 import pytest
 from tests.conftest import REAL_CAPTURES, real_capture
 from tools.analysis_golden import bodies_of
 from viz import analysis_cache
-from viz.api import Workspace
+from viz.api import Workspace, route
 
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
@@ -41,6 +41,23 @@ def test_a_changed_file_is_a_new_entry(cache, tmp_path):
   b.write_bytes(src + b"\0")                             # trailing byte after the pickle's STOP: same capture, other file
   ws = Workspace.open(b)
   assert ws.capture.key != Workspace.open(a).capture.key and analysis_cache.load(ws) is None
+
+def test_a_file_changed_while_analysed(cache, tmp_path, monkeypatch):
+  """Trace bytes left in the file (capture.FileBytes) are read when analysed: if the file changed since it was
+  opened, those traces say so, the others are analysed, and nothing is cached under the old content's key."""
+  from capture import FileBytes, safe_pickle
+  from tests.capture.test_format import big_buffers
+  monkeypatch.setattr(safe_pickle, "LAZY_BYTES", 1 << 16)
+  path = big_buffers(real_capture("gfx1100", "gemm"), tmp_path / "c.amdviz")
+  ws = Workspace.open(path)
+  lazy = [i for i, t in enumerate(ws.capture.traces) if isinstance(t.blob, FileBytes)]
+  assert lazy and len(lazy) < len(ws.capture.traces)
+  os.utime(path, ns=(0, 0))                                        # touched: no longer provably the file hashed
+  traces = {t["id"]: t for t in route(ws, "/api/traces")["traces"]}
+  for i in lazy: assert any("changed on disk" in p for p in traces[i]["problems"]) and traces[i]["packets"] == 0
+  assert any(traces[i]["mapped"] for i in traces if i not in lazy)
+  ws.save_analysis()
+  assert not cache.exists() or not list(cache.iterdir())
 
 def test_other_code_makes_entries_stale(cache, monkeypatch):
   path = real_capture("gfx1100", "gemm")
