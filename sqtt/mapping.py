@@ -249,7 +249,7 @@ F_WAVE, F_CU, F_SIMD, F_MASK, F_OP, F_PC, F_SRC = range(len(WALK_FIELDS))
 def _walk(kind, raw, lay, time, first_packet, cdna, kind_class, op_class, op_pipe, fields, exec_pipes, load_base,
           program_pc, entry, accept, silent, optional, nxt, target, flags, block, slot_wave, slot_pc, slot_enter, live,
           xq_inst, xq_time, xq_head, xq_tail, traced, ev_pkt, ev_time, ev_wave, ev_inst, ev_stepped, ev_done, be_wave,
-          be_block, be_kind, w_start, w_end, w_unit, w_slot, w_traced, w_status, w_nev, w_last, x_inst, x_delay, hits,
+          be_block, be_kind, w_start, w_end, w_unit, w_slot, w_traced, w_status, w_nev, x_inst, x_delay, hits,
           counts):
   """Walk one chunk of packets (columns kind, raw, layout, time; the chunk's first packet is number
   `first_packet` of the stream) on from where the previous chunk left the walk: slot_*, live and the exec queues
@@ -324,7 +324,7 @@ def _walk(kind, raw, lay, time, first_packet, cdna, kind_class, op_class, op_pip
         counts[C_WAVES] = w + 1
         if live[lkey] >= 0 and w_status[live[lkey]] == W_RUNNING: w_status[live[lkey]] = W_CUT   # its end never came
         live[lkey] = w
-        w_start[w], w_end[w], w_unit[w], w_slot[w], w_status[w], w_last[w], w_nev[w] = tp, NO_TIME, unit, slot, W_RUNNING, -1, 0
+        w_start[w], w_end[w], w_unit[w], w_slot[w], w_status[w], w_nev[w] = tp, NO_TIME, unit, slot, W_RUNNING, 0
         w_traced[w] = 1 if mine else 0
         if mine: slot_wave[s], slot_pc[s], slot_enter[s] = w, entry, ENTER_START
         continue
@@ -394,7 +394,6 @@ def _walk(kind, raw, lay, time, first_packet, cdna, kind_class, op_class, op_pip
           continue
       while True:                                # execute i (and each instruction stepped over on the way to j)
         hits[i] += 1
-        w_last[w] = i
         w_nev[w] += 1
         e = counts[C_EVENTS]
         ev_pkt[e], ev_time[e], ev_wave[e], ev_inst[e] = first_packet + p, tp, w, i
@@ -454,7 +453,7 @@ class Mapping:
   ev_inst, ev_stepped, ev_done (completion-stamped: a wait, s_endpgm, or stepped over; see sqtt.timing).
   Block entries, in stream order: be_wave, be_block (index into cfg.blocks), be_kind (ENTER_KINDS).
   Per wave instance (every WAVE_START, traced unit or not): w_start / w_end (times; w_end NO_TIME: never
-    ended), w_cu, w_simd, w_slot (hardware wave slot), w_traced, w_status (WAVE_STATUS), w_n_insts, w_last_inst.
+    ended), w_cu, w_simd, w_slot (hardware wave slot), w_traced, w_status (WAVE_STATUS), w_n_insts.
   Exec pairs (RDNA): x_inst, x_delay: an instruction and the cycles from its issue to its ALU_EXEC / VMEM_EXEC.
   hits: per instruction, how often a traced wave executed it (stepped-over instructions included).
   """
@@ -481,7 +480,6 @@ class Mapping:
   w_traced: np.ndarray
   w_status: np.ndarray
   w_n_insts: np.ndarray
-  w_last_inst: np.ndarray
   x_inst: np.ndarray
   x_delay: np.ndarray
   hits: np.ndarray
@@ -572,7 +570,7 @@ def _grow(arrays: list, used: int, need: int) -> list:
 
 EV_TYPES = (np.int64, np.int64, np.int32, np.int32, bool, bool)         # packet, time, wave, inst, stepped, done
 BE_TYPES = (np.int32, np.int32, np.int8)                                # wave, block, kind
-W_TYPES = (np.int64, np.int64, np.int16, np.int16, np.int8, np.int8, np.int32, np.int32)   # start, end, unit, slot, traced, status, n, last
+W_TYPES = (np.int64, np.int64, np.int16, np.int16, np.int8, np.int8, np.int32)   # start, end, unit, slot, traced, status, n
 X_TYPES = (np.int32, np.int64)                                          # inst, delay
 
 UNIT_TRIES = 8   # chunks with instruction packets looked at for the traced unit (only OTHER_* ops: no unit to find)
@@ -675,7 +673,7 @@ class Walk:
     ne, nb, nw, nx = c["events"], c["entries"], c["waves"], c["exec_pairs"]
     for arrays, n in ((self.ev, ne), (self.be, nb), (self.wv, nw), (self.x, nx)):
       for a in arrays: a.resize((n,) + a.shape[1:], refcheck=False)         # trimmed in place: the result keeps them
-    ev, be, (w_start, w_end, w_unit, w_slot, w_traced, w_status, w_nev, w_last), (x_inst, x_delay) = self.ev, self.be, self.wv, self.x
+    ev, be, (w_start, w_end, w_unit, w_slot, w_traced, w_status, w_nev), (x_inst, x_delay) = self.ev, self.be, self.wv, self.x
     self.ev = self.be = self.wv = self.x = None
     cdna = self.layout == "cdna"
     # CU, SIMD and slot from the unit and slot columns, in place where a column becomes one (a wave column is big)
@@ -687,7 +685,7 @@ class Walk:
     if self.traced[0] < 0 and c["instruction_packets"]: problems.append("instruction packets but no WAVE_START: nothing to walk")
     return Mapping(self.program, self.layout, int(self.traced[0]), c["packets"], self.kind_counts, self.error, *ev, *be,
                    w_start, w_end, cu, simd, w_slot, w_traced.view(bool),
-                   w_status, w_nev, w_last, x_inst, x_delay, self.hits, c, problems)
+                   w_status, w_nev, x_inst, x_delay, self.hits, c, problems)
 
 def map_packets(p: Packets, program: ProgramTables, load_base: int = 0) -> Mapping:
   """Walk every traced wave of `p` (one shader engine's packets, all of them) through `program`. `load_base`: where

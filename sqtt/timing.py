@@ -387,7 +387,7 @@ def time_mapping(tables: TimingTables, program: ProgramTables, nb: int, m: Mappi
     wait_sums = np.bincount(inv, weights=waited, minlength=len(wait_keys)).round().astype(np.int64)
     wait_counts = np.bincount(inv, minlength=len(wait_keys)).astype(np.int64)
     bh, bs, be, edge_keys, edge_counts, (bw, bb) = _block_walks(m, nb)
-    path_start = np.zeros(m.n_waves + 1, np.int64)
+    path_start = np.zeros(m.n_waves + 1, np.int32)             # (a trace's block entries number far below 2**31)
     np.cumsum(np.bincount(bw, minlength=m.n_waves), out=path_start[1:])
     path_blocks = bb.astype(np.int32)
   else:
@@ -395,7 +395,7 @@ def time_mapping(tables: TimingTables, program: ProgramTables, nb: int, m: Mappi
     mn, mx = np.full(n, np.iinfo(np.int64).max, np.int64), np.full(n, -1, np.int64)
     wait_keys = wait_sums = wait_counts = edge_keys = edge_counts = z
     bh = bs = be = np.zeros(nb, np.int64)
-    path_start, path_blocks = np.zeros(m.n_waves + 1, np.int64), np.zeros(0, np.int32)
+    path_start, path_blocks = np.zeros(m.n_waves + 1, np.int32), np.zeros(0, np.int32)
   exec_n, exec_total, _, exec_max = _sums(m.x_inst.astype(np.int64), m.x_delay, n)
   return MappingTiming(timed_n, total, mn, mx, stall_total, exec_n, exec_total, exec_max, wait_keys, wait_sums, wait_counts,
                        bh, bs, be, edge_keys, edge_counts.astype(np.int64), path_start, path_blocks)

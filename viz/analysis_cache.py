@@ -34,12 +34,12 @@ ROOT = Path(__file__).resolve().parents[1]
 MAPPING_ARRAYS = {"ev_packet": np.int64, "ev_time": np.int64, "ev_wave": np.int32, "ev_inst": np.int32, "ev_stepped": np.bool_,
                   "ev_done": np.bool_, "be_wave": np.int32, "be_block": np.int32, "be_kind": np.int8, "w_start": np.int64,
                   "w_end": np.int64, "w_cu": np.int16, "w_simd": np.int16, "w_slot": np.int16, "w_traced": np.bool_,
-                  "w_status": np.int8, "w_n_insts": np.int32, "w_last_inst": np.int32, "x_inst": np.int32,
+                  "w_status": np.int8, "w_n_insts": np.int32, "x_inst": np.int32,
                   "x_delay": np.int64, "hits": np.int64, "kind_counts": np.int64}
 PART_ARRAYS = {f: np.int64 for f in ("timed", "total", "mn", "mx", "stall", "exec_n", "exec_total", "exec_max", "wait_keys",
                                      "wait_sums", "wait_counts", "block_hits", "block_starts", "block_ends", "edge_keys",
-                                     "edge_counts", "path_start")}
-PART_ARRAYS["path_blocks"] = np.int32
+                                     "edge_counts")}
+PART_ARRAYS["path_start"] = PART_ARRAYS["path_blocks"] = np.int32
 
 
 def enabled() -> bool: return os.environ.get("AMDVIZ_CACHE", "1") not in ("0", "", "off", "no")
@@ -120,7 +120,7 @@ def _read(ws, d: Path):
       _within("ev_inst", arr["ev_inst"], prog.n); _within("ev_wave", arr["ev_wave"], n_w)
       _within("be_wave", arr["be_wave"], n_w); _within("be_block", arr["be_block"], nb)
       _within("be_kind", arr["be_kind"], len(ENTER_KINDS)); _within("w_status", arr["w_status"], len(WAVE_STATUS))
-      _within("x_inst", arr["x_inst"], prog.n); _within("w_last_inst", arr["w_last_inst"], prog.n, -1)
+      _within("x_inst", arr["x_inst"], prog.n)
       m = Mapping(prog, mm["layout"], int(mm["traced_unit"]), int(mm["n_packets"]), arr.pop("kind_counts"),
                   tuple(mm["error"]) if mm["error"] else None, **arr, counts=c, problems=[str(x) for x in mm["problems"]])
       per = {"timed", "total", "mn", "mx", "stall", "exec_n", "exec_total", "exec_max"}

@@ -287,7 +287,7 @@ def test_real_capture_flow_balances(capture_path):
 
 
 MAPPING_ARRAYS = ("ev_packet", "ev_time", "ev_wave", "ev_inst", "ev_stepped", "ev_done", "be_wave", "be_block", "be_kind",
-                  "w_start", "w_end", "w_cu", "w_simd", "w_slot", "w_traced", "w_status", "w_n_insts", "w_last_inst",
+                  "w_start", "w_end", "w_cu", "w_simd", "w_slot", "w_traced", "w_status", "w_n_insts",
                   "x_inst", "x_delay", "hits", "kind_counts")
 
 def same_mapping(a, b, where):
