@@ -53,7 +53,7 @@ def build(mb: float) -> Path:
   traces = []
   for t in cap.traces:
     # SE 1's real buffer ends in a packet cut off by the buffer's end: glue SE 0's (same kernel, same tracing) instead
-    blob = cap.traces[0].blob if t.se == 1 else t.blob
+    blob = bytes(cap.traces[0].data() if t.se == 1 else t.data())
     traces.append(TraceBuffer(t.device, t.kern_tag, t.se, blob * max(1, round(per_se / len(blob))), t.itrace, t.exec_tag))
   tmp = out.with_suffix(f".tmp{os.getpid()}")
   save_capture(Capture(str(out), cap.devices, cap.programs, traces, "amdviz",
@@ -97,7 +97,7 @@ def tinygrad(py: Path, path: Path, tmp: Path) -> float | None:
   (tmp / "lib.bin").write_bytes(cap.programs[0].lib)
   files = []
   for i, t in enumerate(cap.traces):
-    (f := tmp / f"se{i}.bin").write_bytes(t.blob); files.append(str(f))
+    (f := tmp / f"se{i}.bin").write_bytes(t.data()); files.append(str(f))
   t0 = time.perf_counter()
   r = subprocess.run([str(py), "-c", TG_CHILD, str(tmp / "lib.bin"), *files], capture_output=True, text=True)
   if r.returncode:

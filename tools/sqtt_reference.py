@@ -69,11 +69,11 @@ def main(argv=None) -> int:
       cap, rel = load_capture(str(path)), f"{path.parent.name}/{path.name}"
       arch = {d.name: d.arch for d in cap.devices}
       for i, t in enumerate(cap.traces):
-        f = Path(tmp) / f"{len(jobs)}.bin"
-        f.write_bytes(t.blob)
+        f, blob = Path(tmp) / f"{len(jobs)}.bin", t.data()
+        f.write_bytes(blob)
         jobs.append([str(f), (rel, i) in SEQUENCES])
-        rows.append({"capture": rel, "trace": i, "se": t.se, "arch": arch.get(t.device, ""), "bytes": len(t.blob),
-                     "sha256": hashlib.sha256(t.blob).hexdigest()[:16]})
+        rows.append({"capture": rel, "trace": i, "se": t.se, "arch": arch.get(t.device, ""), "bytes": len(blob),
+                     "sha256": hashlib.sha256(blob).hexdigest()[:16]})
     run = subprocess.run([args.tinygrad_python, "-c", CHILD], input=json.dumps([jobs, DETAIL]), capture_output=True, text=True)
     if run.returncode: sys.exit(f"the tinygrad side failed:\n{run.stderr}")
     res = json.loads(run.stdout)
