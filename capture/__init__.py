@@ -69,18 +69,26 @@ class FileBytes:
   def __repr__(self) -> str: return f"<{self.size} bytes at {self.offset} of {self.path}>"
 
   def read(self) -> bytearray:
+    """All its bytes."""
+    out = bytearray(self.size)
+    self.readinto(out, 0)
+    return out
+
+  def readinto(self, buf, start: int = 0) -> int:
+    """Its bytes [start, start + len(buf)) into `buf` (a writable buffer, not past its end); returns how many.
+    CaptureError if the file is not the one loaded, or cannot be read."""
+    view = memoryview(buf).cast("B")
+    want, done = min(len(view), self.size - start), 0
     try:
       with open(self.path, "rb", buffering=0) as f:
         if file_identity(os.fstat(f.fileno())) != self.identity:
           raise CaptureError(f"{self.path} changed on disk since it was loaded: load it again")
-        out, done = bytearray(self.size), 0
-        view = memoryview(out)
-        f.seek(self.offset)
-        while done < self.size and (n := f.readinto(view[done:])): done += n
-        view.release()
+        f.seek(self.offset + start)
+        while done < want and (n := f.readinto(view[done:want])): done += n
     except OSError as e: raise CaptureError(f"cannot read capture {self.path}: {e.strerror or _one_line(e)}") from None
-    if done < self.size: raise CaptureError(f"{self.path} ends early: it changed on disk since it was loaded")
-    return out
+    finally: view.release()
+    if done < want: raise CaptureError(f"{self.path} ends early: it changed on disk since it was loaded")
+    return done
 
 def file_identity(st: os.stat_result) -> tuple: return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 

@@ -62,7 +62,11 @@ def _frame(data, first_kind, byte_kind, rules, nk, state, offset, kind, time, ra
   err_at, err_code, err_arg = int(state[6]), int(state[7]), int(state[8])    # err_at: nibble of the first problem, -1 if none
   n_bytes = len(data)
   n_nib, cap, done = 2 * n_bytes, len(offset), 1
-  while p < n_nib:
+  # `data` may be a window of the stream: packets then start before `stop` (0: up to its end) and `at` is the
+  # window's first nibble in the stream (offsets and error positions are the stream's)
+  stop, at = int(state[10]), int(state[11])
+  if stop == 0: stop = n_nib
+  while p < stop:
     if n == cap:
       done = 0
       break
@@ -77,7 +81,7 @@ def _frame(data, first_kind, byte_kind, rules, nk, state, offset, kind, time, ra
     if n == 0 and first_kind >= 0: k, size = first_kind, rules[layout * nk + first_kind, C_NIBBLES]
     r = layout * nk + k
     if p + size > n_nib:
-      if err_at < 0: err_at, err_code, err_arg = p, E_TRUNCATED, k
+      if err_at < 0: err_at, err_code, err_arg = p + at, E_TRUNCATED, k
       break
     w = 0
     if b + 9 <= n_bytes:
@@ -102,9 +106,9 @@ def _frame(data, first_kind, byte_kind, rules, nk, state, offset, kind, time, ra
       elif code == R_HEADER:
         field = (w >> 7) & 0x3F             # the `layout` field; 3 and 4 are the first two rows of LAYOUTS
         if field == 3 or field == 4: next_layout = field - 3
-        elif err_at < 0: err_at, err_code, err_arg = p, E_BAD_HEADER, field
-      elif err_at < 0: err_at, err_code, err_arg = p, E_UNKNOWN, w & 0xFF
-    offset[n], kind[n], time[n], lay[n] = p, k, t, layout
+        elif err_at < 0: err_at, err_code, err_arg = p + at, E_BAD_HEADER, field
+      elif err_at < 0: err_at, err_code, err_arg = p + at, E_UNKNOWN, w & 0xFF
+    offset[n], kind[n], time[n], lay[n] = p + at, k, t, layout
     raw[n] = np.uint64(w & (((1 << (4 * size & 63)) - 1) | -np.int64(size >= 16)))   # clipped to the packet's own bits
     n += 1
     p += size
@@ -145,8 +149,9 @@ def _framer():
 
 def _walk(data, layout: int, first_kind: int):
   """Frame the whole stream: (offset, kind, time, raw, layout columns), first error (nibble or -1, code, detail)."""
-  # state: nibble, packets so far, clock, CDNA clock base, base set, layout, first error (nibble, code, detail), done
-  state = np.zeros(10, np.int64)
+  # state: nibble, packets so far, clock, CDNA clock base, base set, layout, first error (nibble, code, detail), done,
+  # window end, window start (0, 0: the whole stream)
+  state = np.zeros(12, np.int64)
   state[5], state[6] = layout, -1
   frame, frame_new = _framer(), compiled(_frame_new, _frame=_frame)
   if len(data) < 1 << 20 and not is_interpreted():
@@ -314,31 +319,56 @@ def decode(blob: bytes, arch: str | None = None) -> Packets:
 
 CHUNK = 1 << 21   # packets per chunk when a buffer is decoded chunk by chunk (columns of 2M packets: 52 MB)
 
-def decode_chunks(blob: bytes, arch: str | None = None, chunk: int = CHUNK):
+WINDOW = 16 << 20   # bytes of a buffer held at once when it is read from a file (decode_chunks)
+WINDOW_MARGIN = 32  # a window's packets start this many bytes before its end: the longest packet and its 64-bit read fit
+
+def decode_chunks(blob, arch: str | None = None, chunk: int = CHUNK):
   """Decode one buffer as decode() does, `chunk` packets at a time: yields Packets in stream order, each
   carrying the stream's first error so far. The chunks share one set of column arrays, so a chunk is valid
-  only until the next is asked for: a big buffer is walked with memory for one chunk, not for every packet."""
-  layout, cdna_header, problem = _stream_layout(blob, arch)
-  if layout is None or not len(blob):
+  only until the next is asked for: a big buffer is walked with memory for one chunk, not for every packet.
+  `blob`: bytes, or a buffer still in a file, which is read WINDOW bytes at a time into one reused buffer:
+  anything with len() and readinto(buffer, start) -> bytes read (capture.FileBytes)."""
+  total, reader = len(blob), blob if hasattr(blob, "readinto") else None
+  if reader is not None and total:
+    window = np.empty(min(WINDOW, total), np.uint8)
+    data = window[:_read(reader, window, 0)]
+    head = bytes(data[:8])
+  else: data, head = (np.frombuffer(blob, np.uint8) if total else None), blob
+  layout, cdna_header, problem = _stream_layout(head, arch)
+  if layout is None or not total:
     z = np.zeros(0, np.int64)
     yield Packets(z, z.astype(np.uint8), z, z.astype(np.uint64), z.astype(np.uint8), problem, layout)
     return
-  data = np.frombuffer(blob, np.uint8)
-  data.flags.writeable = False
-  state = np.zeros(10, np.int64)
+  data = data.view()
+  data.flags.writeable = False                    # bytes, bytearray and windows alike: one compiled signature
+  state = np.zeros(12, np.int64)
   state[5], state[6] = LAYOUT_NAMES.index(layout), -1
+  start = 0                                       # the window's first byte in the buffer
   out = [np.empty(chunk, t) for t in COLUMN_TYPES]
   frame, first_kind = _framer(), LAYOUT_HEADER if cdna_header else -1
   while True:
     state[1] = 0                                  # packets written into this chunk's arrays
-    frame(data, first_kind, BYTE_KIND, RULES, NK, state, *out)
-    first_kind = -1                               # only the stream's first packet may be a CDNA header
+    while True:
+      final = start + len(data) == total
+      state[10], state[11] = (0 if final else 2 * (len(data) - WINDOW_MARGIN)), 2 * start
+      frame(data, first_kind, BYTE_KIND, RULES, NK, state, *out)
+      first_kind = -1                             # only the stream's first packet may be a CDNA header
+      if final or not state[9]: break             # the stream's end, or the chunk is full
+      start += int(state[0]) >> 1                 # the window is framed: the next one begins at the next packet
+      state[0] &= 1
+      data = window[:_read(reader, window[:min(WINDOW, total - start)], start)].view()
+      data.flags.writeable = False
     err_at = int(state[6])
     error = problem if problem is not None or err_at < 0 else \
-      (err_at >> 1, _error_text(err_at, int(state[7]), int(state[8]), len(blob)))
+      (err_at >> 1, _error_text(err_at, int(state[7]), int(state[8]), total))
     n = int(state[1])
     yield Packets(*(c[:n] for c in out), error, layout)
-    if state[9]: return
+    if state[9] and final: return
+
+def _read(reader, window: np.ndarray, start: int) -> int:
+  if (n := reader.readinto(window, start)) != len(window):
+    raise EOFError(f"the buffer's reader gave {n} of {len(window)} bytes at byte {start}")
+  return n
 
 @dataclass
 class PacketCounts:

@@ -253,21 +253,22 @@ def _analyze_trace_now(i: int, t: TraceBuffer, arch: str | None, kv: KernelView 
   from sqtt.decode import NK, PacketCounts, count_packets
   from sqtt.mapping import map_buffer
   from sqtt.timing import time_mapping
-  try: blob = t.data()                 # read now (a big buffer stays in the file until its turn)
-  except CaptureError as e:
-    return TraceResult(i, t, kv, PacketCounts(0, np.zeros(NK, np.int64), None, None), None, str(e), unreadable=True)
   tables = kv.program_tables if kv is not None else None
   problem = (kv.problem or kv.trace_problem) if kv is not None else None
-  if tables is not None:
-    try:
-      m = map_buffer(blob, arch, tables, kv.program.base if kv.program else 0)
-      if m is not None:
-        part = time_mapping(kv.timing_tables, tables, len(kv.cfg.blocks), m)
-        return TraceResult(i, t, kv, PacketCounts(m.n_packets, m.kind_counts, m.layout, m.error), m, part=part)
-    except Exception as e:
-      log.info("trace %d of kernel %d: cannot map", i, kv.id, exc_info=True)
-      problem = f"cannot map to kernel {kv.id}: {one_line(e)}"
-  return TraceResult(i, t, kv, count_packets(blob, arch), None, problem)
+  try:                                 # (a big buffer is still in the file: read window by window as it is decoded)
+    if tables is not None:
+      try:
+        m = map_buffer(t.blob, arch, tables, kv.program.base if kv.program else 0)
+        if m is not None:
+          part = time_mapping(kv.timing_tables, tables, len(kv.cfg.blocks), m)
+          return TraceResult(i, t, kv, PacketCounts(m.n_packets, m.kind_counts, m.layout, m.error), m, part=part)
+      except CaptureError: raise
+      except Exception as e:
+        log.info("trace %d of kernel %d: cannot map", i, kv.id, exc_info=True)
+        problem = f"cannot map to kernel {kv.id}: {one_line(e)}"
+    return TraceResult(i, t, kv, count_packets(t.blob, arch), None, problem)
+  except CaptureError as e:
+    return TraceResult(i, t, kv, PacketCounts(0, np.zeros(NK, np.int64), None, None), None, str(e), unreadable=True)
 
 def analyze(ws: Workspace, progress: Callable[[int, int, str], None] | None = None) -> Analysis:
   """Decode every buffer, walk it through its kernel (ANALYSIS_THREADS buffers at once) and time each kernel.

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 import sqtt
 from sqtt import KIND, KINDS, decode
-from sqtt.decode import C_NIBBLES, NK, RULES, _parts
+from sqtt.decode import C_NIBBLES, NK, RULES, _parts, decode_chunks
 from sqtt.encode import encode            # the inverse of decode (tests/sqtt/test_encode.py checks it)
 from sqtt.packets import CDNA_HEADER, LAYOUTS
 from tests.conftest import REAL_CAPTURES
@@ -282,3 +282,40 @@ def test_fuzz_concatenated_real_buffers(order):
   """Streams glued together (what the benchmark's big buffer is): still framed end to end."""
   blob = b"".join(real_buffer(i)[0] for i in order)
   check_invariants(decode(blob), len(blob))
+
+class InFile:
+  """A buffer read on demand, as a big trace buffer left in its capture file is (capture.FileBytes)."""
+  def __init__(self, blob: bytes): self.blob, self.reads = blob, 0
+  def __len__(self) -> int: return len(self.blob)
+  def readinto(self, buf, start: int) -> int:
+    n = min(len(buf), len(self.blob) - start)
+    memoryview(buf).cast("B")[:n] = self.blob[start:start + n]
+    self.reads += 1
+    return n
+
+def same_packets(blob, arch, window: int, chunk: int, monkeypatch) -> None:
+  import sys
+  monkeypatch.setattr(sys.modules["sqtt.decode"], "WINDOW", window)
+  whole, src = decode(blob, arch), InFile(blob)
+  parts = [(*(getattr(p, f).copy() for f in ("offset", "kind", "time", "raw", "layout")), p.error)
+           for p in decode_chunks(src, arch, chunk)]
+  cols = [np.concatenate([p[k] for p in parts]) for k in range(5)]
+  assert all((c == getattr(whole, f)).all() for c, f in zip(cols, ("offset", "kind", "time", "raw", "layout")))
+  assert parts[-1][5] == whole.error and (src.reads >= len(blob) // window or not len(whole))
+
+def test_windows_of_a_file_decode_as_the_whole(capture_path, monkeypatch):
+  """A buffer read from its file a window at a time (windows of 97 bytes: every one is crossed by packets) frames
+  exactly as the whole buffer does: offsets, clock, layout switches and the first error, chunk after chunk."""
+  for blob, arch in traces(f"{capture_path.parent.name}/{capture_path.name}"):
+    for chunk in (50, 1 << 21): same_packets(blob, arch, 97, chunk, monkeypatch)
+
+@FUZZ
+@given(st.integers(0, len(REAL) - 1), st.lists(st.tuples(st.floats(0, 1), st.integers(0, 7)), max_size=8), ARCHS,
+       st.integers(33, 400), st.integers(1, 300))
+def test_fuzz_windows_of_damaged_buffers(which, flips, arch, window, chunk):
+  """Bad bytes (unknown ids, cut packets, bad headers) report the same first error, at the same byte, read a
+  window at a time as whole."""
+  import pytest
+  blob = bytearray(real_buffer(which)[0])
+  for where, bit in flips: blob[int(where * (len(blob) - 1))] ^= 1 << bit
+  with pytest.MonkeyPatch.context() as mp: same_packets(bytes(blob), arch, window, chunk, mp)

@@ -1,8 +1,10 @@
 """sqtt.mapping: every traced wave walked through its kernel, on every real capture (pcs, branch directions, flow
 balance) and on streams built packet by packet (exact events for RDNA3, RDNA4 and CDNA, desync, orphans)."""
 from __future__ import annotations
+import sys
 from functools import lru_cache
 import numpy as np
+import pytest
 import sqtt
 from isa.cfg import build_cfg
 from isa.decode import Disassembler
@@ -11,6 +13,7 @@ from sqtt.decode import field_ranges
 from sqtt.mapping import (ENTER_START, ENTER_TAKEN, W_ENDED, W_LOST, instruction_kind, map_buffer, map_packets,
                           program_tables)
 from tests.conftest import real_capture
+from tests.sqtt.test_decode import InFile
 from tests.sqtt.test_decode import encode
 
 # ---------------------------------------------------------------------------------------------------
@@ -306,6 +309,9 @@ def test_chunked_walk_equals_whole(capture_path):
     for chunk in (257, 4096):
       same_mapping(map_buffer(r.trace.blob, a, r.kernel.program_tables, chunk=chunk), whole, (capture_path.name, r.id, chunk))
     same_mapping(r.mapping, whole, (capture_path.name, r.id))
+    with pytest.MonkeyPatch.context() as mp:              # read from a file 97 bytes at a time (a big capture's buffers)
+      mp.setattr(sys.modules["sqtt.decode"], "WINDOW", 97)
+      same_mapping(map_buffer(InFile(r.trace.blob), a, r.kernel.program_tables, chunk=257), whole, (capture_path.name, r.id, "windows"))
 
 def test_glued_buffers_map_every_copy():
   """A buffer glued to itself (as the scale benchmark builds big traces) maps every copy: n times the waves,
