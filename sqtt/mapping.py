@@ -668,6 +668,15 @@ class Walk:
       q = int(c[C_FIRST_MISMATCH])
       self.first_mismatch = f"packet {q} ({p.describe(q - first).split()[2]})"
 
+  def reserve(self, scale: float) -> None:
+    """Room for `scale` times what the walk wrote so far (and a quarter more), given after its first chunk for the
+    rest of the buffer: a fresh page costs more than the array growing into it, and growing step by step
+    copies each output several times over. Rooms never written are never touched."""
+    c = self.counts
+    for name, k in (("ev", C_EVENTS), ("be", C_ENTRIES), ("wv", C_WAVES), ("x", C_XPAIRS)):
+      used = int(c[k])
+      setattr(self, name, _grow(getattr(self, name), used, int(used * (scale - 1) * 1.25)))
+
   def result(self) -> Mapping:
     c = {name: int(self.counts[i]) for i, name in enumerate(COUNT_NAMES)}
     ne, nb, nw, nx = c["events"], c["entries"], c["waves"], c["exec_pairs"]
@@ -702,8 +711,11 @@ def map_buffer(blob: bytes, arch: str | None, program: ProgramTables, load_base:
   walk = None
   for p in decode_chunks(blob, arch, chunk or CHUNK):
     if p.stream_layout is None: return None
-    if walk is None: walk = Walk(program, p.stream_layout, load_base)
+    first = walk is None
+    if first: walk = Walk(program, p.stream_layout, load_base)
     walk.feed(p)
+    if first and len(p) and not p.error:
+      walk.reserve(len(blob) / ((int(p.offset[-1]) >> 1) + 1))
   return walk.result()
 
 __all__ = ["Mapping", "ProgramTables", "program_tables", "map_packets", "map_buffer", "instruction_kind", "traced_unit",
