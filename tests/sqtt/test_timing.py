@@ -145,6 +145,26 @@ def test_interpreted_waits_equal_compiled(monkeypatch):
   _, _, b, _ = timing("gfx1100", GFX11_KERNEL, "rdna3", TWO_WAVES)
   assert a.waits == b.waits and a.waits
 
+def test_clock_pass_equals_numpy(real_captures):
+  """time_mapping's one-pass clock (_event_sums, compiled and as plain Python) gives, per instruction and per event,
+  what the clock model's numpy form (the one wave_issues uses) gives, on every trace of every real capture."""
+  from sqtt.jit import interpreted
+  from sqtt.timing import _clock, _cycles, _per_wave_order, _sums
+  checked = 0
+  for r in (r for path in real_captures for r in real(str(path))[1].traces):
+    m = r.mapping
+    if m is None or not len(m.ev_inst): continue
+    n = r.kernel.program_tables.n
+    inst, wave, t, _, done = _per_wave_order(m)
+    cycles, timed, stall = _cycles(m, inst, wave, t, done)
+    want = (*_sums(inst[timed], cycles[timed], n), np.bincount(inst[done], weights=stall[done], minlength=n).round().astype(np.int64))
+    for plain in (False, True):
+      with interpreted(plain): per_inst, per_event = _clock(m, n)
+      assert all((a == b).all() for a, b in zip(per_inst, want)), (r.id, plain)
+      assert all((a == b).all() for a, b in zip(per_event, (inst, wave, stall))), (r.id, plain)
+    checked += 1
+  assert checked >= 9                  # one instruction-traced buffer a dispatch has events
+
 # ---------------------------------------------------------------------------------------------------
 # real captures
 
