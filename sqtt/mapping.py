@@ -705,8 +705,11 @@ def map_packets(p: Packets, program: ProgramTables, load_base: int = 0) -> Mappi
 
 def map_buffer(blob: bytes, arch: str | None, program: ProgramTables, load_base: int = 0, chunk: int | None = None) -> Mapping | None:
   """Decode and walk one buffer chunk by chunk (sqtt.decode_chunks): the same Mapping as map_packets(decode(blob)),
-  with memory for one chunk of packets rather than all of them. None when the stream has no layout to decode
-  (an architecture without SQTT tables)."""
+  with memory for one chunk of packets rather than all of them, provided the first chunk with instruction packets
+  tells the traced unit as the whole buffer does (a few hundred packets may not: the gfx1200 gemm capture's first
+  buffer, cut every 300 packets, picks another unit; the default chunk is 2M packets). `blob`: bytes, or a buffer
+  still in its file (decode_chunks). None when the stream has no layout to decode (an architecture without SQTT
+  tables)."""
   from sqtt.decode import CHUNK, decode_chunks
   walk = None
   for p in decode_chunks(blob, arch, chunk or CHUNK):
