@@ -127,11 +127,12 @@ def _attribute_waits(ev_inst, ev_wave, inc, thr, out_wait, out_counter, out_src,
 
 
 def _event_sums(order, ev_inst, ev_wave, ev_time, ev_done, w_status, w_end, ended, timed_n, total, mn, mx, stall_total,
-                inst_out, wave_out, stall_out):
+                inst_out, wave_out, stall_out, times, issue_out, cycles_out, timed_out):
   """The clock model (module docstring) over a mapping's events in per-wave order (order[0], order[1]...), in one
   pass: per instruction the timed count, cycle total / min / max and stall total (accumulated into those arrays);
-  per event, in that order, its instruction, wave and stall (for the wait queues). A big trace has tens of
-  millions of events: the same sums as numpy expressions made a dozen temporaries of that length."""
+  per event, in that order, its instruction, wave and stall (for the wait queues), and with `times` its issue
+  time, cycles and whether they count (for wave timelines). A big trace has tens of millions of events: the same
+  sums as numpy expressions made a dozen temporaries of that length."""
   n = len(order)
   prev_w, prev_t, prev_iss, prev_i, iss = -1, 0, 0, 0, 0
   for k in range(n + 1):
@@ -151,28 +152,34 @@ def _event_sums(order, ev_inst, ev_wave, ev_time, ev_done, w_status, w_end, ende
         total[prev_i] += c
         if c < mn[prev_i]: mn[prev_i] = c
         if c > mx[prev_i]: mx[prev_i] = c
+      if times: cycles_out[k - 1], timed_out[k - 1] = c, timed
     if k < n:
       stall = t - iss
       if ev_done[e]: stall_total[i] += stall
       inst_out[k], wave_out[k], stall_out[k] = i, w, stall
+      if times: issue_out[k] = iss
       prev_w, prev_t, prev_iss, prev_i = w, t, iss, i
 
-def _clock(m: Mapping, n: int):
+def _clock(m: Mapping, n: int, times: bool = False, order: np.ndarray | None = None):
   """_event_sums of a mapping: (timed, total, min, max, stall total) per instruction; (inst, wave, stall) per event
-  in per-wave order."""
-  order = np.argsort(m.ev_wave, kind="stable")
+  in per-wave order, and with `times` (issue, cycles, timed) too (cycles 0 where not timed). `order`: the events
+  to take, in per-wave order (default: all of them)."""
+  if order is None: order = np.argsort(m.ev_wave, kind="stable")
   timed_n, total, stall_total = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64)
   mn, mx = np.full(n, np.iinfo(np.int64).max, np.int64), np.full(n, -1, np.int64)
-  ne = len(order)
-  per_inst, per_event = (timed_n, total, mn, mx, stall_total), (np.empty(ne, np.int64), np.empty(ne, np.int64), np.empty(ne, np.int64))
+  ne, nt = len(order), len(order) if times else 0
+  per_inst = (timed_n, total, mn, mx, stall_total)
+  per_event = (np.empty(ne, np.int64), np.empty(ne, np.int64), np.empty(ne, np.int64))
+  per_time = (np.empty(nt, np.int64), np.empty(nt, np.int64), np.empty(nt, np.bool_))
   columns = (order, m.ev_inst, m.ev_wave, m.ev_time, m.ev_done, m.w_status, m.w_end)
   if is_interpreted():              # small traces: plain Python over lists (numpy scalars per element cost more)
-    lists = [a.tolist() for a in columns + per_inst] + [[0] * ne for _ in per_event]
-    python_ints(_event_sums)(*lists[:7], W_ENDED, *lists[7:])
-    for a, b in zip(per_inst + per_event, lists[7:]): a[:] = b
+    ins = [a.tolist() for a in columns + per_inst]
+    outs = [[0] * ne for _ in per_event], [[0] * nt for _ in per_time]
+    python_ints(_event_sums)(*ins[:7], W_ENDED, *ins[7:], *outs[0], times, *outs[1])
+    for a, b in zip(per_inst + per_event + per_time, ins[7:] + outs[0] + outs[1]): a[:] = b
   else:
-    compiled(_event_sums)(*columns, W_ENDED, *per_inst, *per_event)
-  return per_inst, per_event
+    compiled(_event_sums)(*columns, W_ENDED, *per_inst, *per_event, times, *per_time)
+  return per_inst, per_event + per_time if times else per_event
 
 QUEUE = 256       # outstanding instructions remembered per counter (hardware counters hold at most 63)
 
@@ -259,42 +266,13 @@ class KernelTiming:
   def cycles_mean(self) -> np.ndarray:
     return np.where(self.timed > 0, self.cycles_total / np.maximum(self.timed, 1), 0.0)
 
-def _issue_times(t: np.ndarray, same_wave_prev: np.ndarray, done: np.ndarray) -> np.ndarray:
-  """Issue time per event (in per-wave order): its stamp, or for completion-stamped events one cycle after the
-  previous event's stamp (if that is sooner)."""
-  iss = t.copy()
-  prev_t = np.roll(t, 1)
-  fix = done & same_wave_prev
-  iss[fix] = np.minimum(prev_t[fix] + 1, t[fix])
-  return iss
-
-def _per_wave_order(m: Mapping):
-  """The events of a mapping regrouped wave by wave (each wave's still in stream order): inst, wave, time, stepped,
-  completion-stamped."""
-  order = np.argsort(m.ev_wave, kind="stable")
-  return (m.ev_inst[order].astype(np.int64), m.ev_wave[order].astype(np.int64), m.ev_time[order], m.ev_stepped[order],
-          m.ev_done[order])
-
-def _cycles(m: Mapping, inst, ev_wave, t, done):
-  """Per event (per-wave order): cycles from its issue to the next's (valid where `timed`), whether it is timed,
-  its stall (stamp - issue)."""
-  same_prev = np.r_[False, ev_wave[1:] == ev_wave[:-1]]
-  same_next = np.r_[same_prev[1:], False]
-  iss = _issue_times(t, same_prev, done)
-  # a wave's last instruction (s_endpgm) counts up to the wave's end stamp (on RDNA its own WAVE_END packet)
-  ended = (m.w_status == W_ENDED)[ev_wave]
-  end_time = m.w_end[ev_wave]
-  timed = same_next | (ended & ~same_next)
-  cycles = np.where(same_next, np.roll(iss, -1) - iss, end_time - iss)
-  return cycles, timed, t - iss
-
-def wave_issues(m: Mapping):
-  """Every event of a mapping, wave by wave (each wave's in stream order): (local wave, instruction index, issue
-  time, cycles to the wave's next issue, timed). Issue times follow the clock model above, so a wave's cycles
-  tile its first-issue-to-end span without gaps."""
-  inst, wave, t, _, done = _per_wave_order(m)
-  cycles, timed, stall = _cycles(m, inst, wave, t, done)
-  return wave, inst, t.astype(np.int64) - stall, cycles, timed
+def wave_issues(m: Mapping, wave: int | None = None):
+  """Every event of a mapping (or of its wave `wave` only), wave by wave (each wave's in stream order): (local wave,
+  instruction index, issue time, cycles to the wave's next issue, timed). Issue times follow the clock model
+  above, so a wave's cycles tile its first-issue-to-end span without gaps."""
+  order = None if wave is None else np.flatnonzero(m.ev_wave == wave)
+  _, (inst, waves, _, issue, cycles, timed) = _clock(m, m.program.n, times=True, order=order)
+  return waves, inst, issue, cycles, timed
 
 def _wait_sources(inst, wave, stall, tables: TimingTables) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
   """(wait inst, source inst, counter, stall) per (wait event, counter) that forced an instruction to complete."""

@@ -414,13 +414,6 @@ INST_CLASSES = (("WAIT", ("s_waitcnt", "s_wait_", "s_barrier")), ("BRANCH", ("s_
 def inst_class(mnemonic: str) -> str:
   return next((c for c, prefixes in INST_CLASSES if mnemonic.startswith(prefixes)), "OTHER")
 
-def _wave_issues(kv: KernelView, m) -> tuple:
-  """sqtt.timing.wave_issues of one of the kernel's mappings, computed once (on the first timeline asked of it)."""
-  from sqtt.timing import wave_issues
-  cache = kv._cache.setdefault("wave_issues", {})
-  if (hit := cache.get(id(m))) is None: hit = cache[id(m)] = wave_issues(m)
-  return hit
-
 def wave_timeline_json(ws: Workspace, kv: KernelView, n: int) -> dict:
   """Wave n (its index in /waves) instruction by instruction: per executed instruction, its pc, class and span
   from its issue to the wave's next issue (the last: to the wave's end; a wave cut off before its end: zero
@@ -433,12 +426,12 @@ def wave_timeline_json(ws: Workspace, kv: KernelView, n: int) -> dict:
   out = {"wave": n, "start": int(m.w_start[local]), "end": int(m.w_end[local]) if m.w_end[local] != NO_TIME else None,
          "traced": bool(m.w_traced[local]), "spans": []}
   if not out["traced"]: return out
-  wave, inst, issue, cycles, timed = _wave_issues(kv, m)
-  sel = np.flatnonzero(wave == local)
-  ends = np.where(timed[sel], issue[sel] + cycles[sel], issue[sel])
+  from sqtt.timing import wave_issues
+  _, inst, issue, cycles, timed = wave_issues(m, local)    # this wave's events only: no pass over the whole trace
+  ends = np.where(timed, issue + cycles, issue)
   insts = kv.instructions
   out["spans"] = [{"pc": insts[i].pc, "start": a, "end": b, "class": inst_class(insts[i].mnemonic)}
-                  for i, a, b in zip(inst[sel].tolist(), issue[sel].tolist(), ends.tolist())]
+                  for i, a, b in zip(inst.tolist(), issue.tolist(), ends.tolist())]
   return out
 
 def kernel_occupancy(ws: Workspace, kv: KernelView, vgprs: int | None = None, agprs: int | None = None):

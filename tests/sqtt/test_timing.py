@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 import sqtt
-from sqtt.mapping import map_packets
+from sqtt.mapping import W_ENDED, map_packets
 from sqtt.timing import TraceRef, counters_incremented, kernel_timing, wait_thresholds
 from tests.sqtt.test_decode import encode
 from tests.sqtt.test_mapping import GFX11_KERNEL, TWO_WAVES, kernel, real, stream
@@ -145,23 +145,43 @@ def test_interpreted_waits_equal_compiled(monkeypatch):
   _, _, b, _ = timing("gfx1100", GFX11_KERNEL, "rdna3", TWO_WAVES)
   assert a.waits == b.waits and a.waits
 
+def clock_by_numpy(m):
+  """The clock model (sqtt/timing.py's docstring) in numpy, the form it had before the one compiled pass: per event
+  in per-wave order (inst, wave, issue, cycles, timed, stall, completion-stamped). The reference the pass is held to."""
+  order = np.argsort(m.ev_wave, kind="stable")
+  inst, wave, t, done = m.ev_inst[order].astype(np.int64), m.ev_wave[order].astype(np.int64), m.ev_time[order], m.ev_done[order]
+  same_prev = np.r_[False, wave[1:] == wave[:-1]]
+  same_next = np.r_[same_prev[1:], False]
+  iss = t.copy()
+  fix = done & same_prev                         # completion-stamped: issued a cycle after the previous packet, if sooner
+  iss[fix] = np.minimum(np.roll(t, 1)[fix] + 1, t[fix])
+  timed = same_next | ((m.w_status == W_ENDED)[wave] & ~same_next)
+  cycles = np.where(same_next, np.roll(iss, -1) - iss, m.w_end[wave] - iss)
+  return inst, wave, iss, cycles, timed, t - iss, done
+
 def test_clock_pass_equals_numpy(real_captures):
   """time_mapping's one-pass clock (_event_sums, compiled and as plain Python) gives, per instruction and per event,
-  what the clock model's numpy form (the one wave_issues uses) gives, on every trace of every real capture."""
+  what the clock model's numpy form gives, on every trace of every real capture; so do wave timelines."""
   from sqtt.jit import interpreted
-  from sqtt.timing import _clock, _cycles, _per_wave_order, _sums
+  from sqtt.timing import _clock, _sums, wave_issues
   checked = 0
   for r in (r for path in real_captures for r in real(str(path))[1].traces):
     m = r.mapping
     if m is None or not len(m.ev_inst): continue
     n = r.kernel.program_tables.n
-    inst, wave, t, _, done = _per_wave_order(m)
-    cycles, timed, stall = _cycles(m, inst, wave, t, done)
+    inst, wave, issue, cycles, timed, stall, done = clock_by_numpy(m)
     want = (*_sums(inst[timed], cycles[timed], n), np.bincount(inst[done], weights=stall[done], minlength=n).round().astype(np.int64))
     for plain in (False, True):
-      with interpreted(plain): per_inst, per_event = _clock(m, n)
+      with interpreted(plain):
+        per_inst, per_event = _clock(m, n)
+        w, i, iss, cyc, tm = wave_issues(m)
       assert all((a == b).all() for a, b in zip(per_inst, want)), (r.id, plain)
       assert all((a == b).all() for a, b in zip(per_event, (inst, wave, stall))), (r.id, plain)
+      assert (w == wave).all() and (i == inst).all() and (iss == issue).all() and (tm == timed).all(), (r.id, plain)
+      assert (cyc[timed] == cycles[timed]).all() and not cyc[~timed].any(), (r.id, plain)
+      for one in np.unique(wave)[[0, -1]].tolist():                # one wave's events alone: the same rows
+        sel = wave == one
+        assert all((a == b[sel]).all() for a, b in zip(wave_issues(m, one), (w, i, iss, cyc, tm))), (r.id, one, plain)
     checked += 1
   assert checked >= 9                  # one instruction-traced buffer a dispatch has events
 
