@@ -380,11 +380,13 @@ class PacketCounts:
 
   def count(self, *kinds: str) -> int: return int(sum(self.kind_counts[KIND[k]] for k in kinds))
 
-def count_packets(blob: bytes, arch: str | None = None) -> PacketCounts:
-  """Decode a buffer chunk by chunk, keeping only the counts."""
+def count_packets(blob: bytes, arch: str | None = None, framed=None) -> PacketCounts:
+  """Decode a buffer chunk by chunk, keeping only the counts. `framed(bytes)`: told after each chunk how far
+  decoding got."""
   counts, n, p = np.zeros(NK, np.int64), 0, None
   for p in decode_chunks(blob, arch):
     counts += np.bincount(p.kind, minlength=NK); n += len(p)
+    if framed is not None and len(p): framed((int(p.offset[-1]) >> 1) + 1)
   return PacketCounts(n, counts, p.stream_layout, p.error)
 
 def _error_text(nibble: int, code: int, arg: int, n_bytes: int) -> str:

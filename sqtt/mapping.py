@@ -703,13 +703,14 @@ def map_packets(p: Packets, program: ProgramTables, load_base: int = 0) -> Mappi
   walk.feed(p)
   return walk.result()
 
-def map_buffer(blob: bytes, arch: str | None, program: ProgramTables, load_base: int = 0, chunk: int | None = None) -> Mapping | None:
+def map_buffer(blob: bytes, arch: str | None, program: ProgramTables, load_base: int = 0, chunk: int | None = None,
+               framed=None) -> Mapping | None:
   """Decode and walk one buffer chunk by chunk (sqtt.decode_chunks): the same Mapping as map_packets(decode(blob)),
   with memory for one chunk of packets rather than all of them, provided the first chunk with instruction packets
   tells the traced unit as the whole buffer does (a few hundred packets may not: the gfx1200 gemm capture's first
   buffer, cut every 300 packets, picks another unit; the default chunk is 2M packets). `blob`: bytes, or a buffer
-  still in its file (decode_chunks). None when the stream has no layout to decode (an architecture without SQTT
-  tables)."""
+  still in its file (decode_chunks). `framed(bytes)`: told after each chunk how far decoding got. None when the
+  stream has no layout to decode (an architecture without SQTT tables)."""
   from sqtt.decode import CHUNK, decode_chunks
   walk = None
   for p in decode_chunks(blob, arch, chunk or CHUNK):
@@ -717,8 +718,10 @@ def map_buffer(blob: bytes, arch: str | None, program: ProgramTables, load_base:
     first = walk is None
     if first: walk = Walk(program, p.stream_layout, load_base)
     walk.feed(p)
-    if first and len(p) and not p.error:
-      walk.reserve(len(blob) / ((int(p.offset[-1]) >> 1) + 1))
+    if len(p):
+      upto = (int(p.offset[-1]) >> 1) + 1          # bytes framed so far
+      if first and not p.error: walk.reserve(len(blob) / upto)
+      if framed is not None: framed(upto)
   return walk.result()
 
 __all__ = ["Mapping", "ProgramTables", "program_tables", "map_packets", "map_buffer", "instruction_kind", "traced_unit",

@@ -243,13 +243,15 @@ ANALYSIS_THREADS = 2                 # buffers are independent: one per core (th
 
 SMALL_TRACES = 256 << 10             # bytes of trace in a capture analysed by the loops as plain Python (sqtt.jit)
 
-def _analyze_trace(i: int, t: TraceBuffer, arch: str | None, kv: KernelView | None, small: bool = False) -> TraceResult:
+def _analyze_trace(i: int, t: TraceBuffer, arch: str | None, kv: KernelView | None, small: bool = False,
+                   framed: Callable[[int], None] | None = None) -> TraceResult:
   """Decode one buffer, walk it through its kernel chunk by chunk and reduce the walk's timing: only counts, the
-  walk and its reduction are kept. `small`: the capture's traces are few bytes, not worth compiled loops."""
+  walk and its reduction are kept. `small`: the capture's traces are few bytes, not worth compiled loops.
+  `framed(bytes)`: told after each chunk how far into the buffer decoding got."""
   from sqtt.jit import interpreted
-  with interpreted(small): return _analyze_trace_now(i, t, arch, kv)
+  with interpreted(small): return _analyze_trace_now(i, t, arch, kv, framed)
 
-def _analyze_trace_now(i: int, t: TraceBuffer, arch: str | None, kv: KernelView | None) -> TraceResult:
+def _analyze_trace_now(i: int, t: TraceBuffer, arch: str | None, kv: KernelView | None, framed=None) -> TraceResult:
   from sqtt.decode import NK, PacketCounts, count_packets
   from sqtt.mapping import map_buffer
   from sqtt.timing import time_mapping
@@ -258,7 +260,7 @@ def _analyze_trace_now(i: int, t: TraceBuffer, arch: str | None, kv: KernelView 
   try:                                 # (a big buffer is still in the file: read window by window as it is decoded)
     if tables is not None:
       try:
-        m = map_buffer(t.blob, arch, tables, kv.program.base if kv.program else 0)
+        m = map_buffer(t.blob, arch, tables, kv.program.base if kv.program else 0, framed=framed)
         if m is not None:
           part = time_mapping(kv.timing_tables, tables, len(kv.cfg.blocks), m)
           return TraceResult(i, t, kv, PacketCounts(m.n_packets, m.kind_counts, m.layout, m.error), m, part=part)
@@ -266,7 +268,7 @@ def _analyze_trace_now(i: int, t: TraceBuffer, arch: str | None, kv: KernelView 
       except Exception as e:
         log.info("trace %d of kernel %d: cannot map", i, kv.id, exc_info=True)
         problem = f"cannot map to kernel {kv.id}: {one_line(e)}"
-    return TraceResult(i, t, kv, count_packets(t.blob, arch), None, problem)
+    return TraceResult(i, t, kv, count_packets(t.blob, arch, framed), None, problem)
   except CaptureError as e:
     return TraceResult(i, t, kv, PacketCounts(0, np.zeros(NK, np.int64), None, None), None, str(e), unreadable=True)
 
@@ -281,18 +283,26 @@ def analyze(ws: Workspace, progress: Callable[[int, int, str], None] | None = No
   owners = [ws.kernel_of_trace(t) for t in traces]
   for kv in {id(k): k for k in owners if k is not None}.values():
     if kv.program_tables is not None: kv.timing_tables   # once, before the threads
-  total, done = sum(len(t.blob) for t in traces), 0
+  total = sum(len(t.blob) for t in traces)
   results: list[TraceResult] = []
   if progress: progress(0, total, f"{len(traces)} traces")
   small = total < SMALL_TRACES
-  jobs = [(i, t, arch.get(t.device) or (kv.arch if kv else None), kv, small) for i, (t, kv) in enumerate(zip(traces, owners))]
+  # bytes decoded per trace, summed into one progress (workers report after each chunk, so a big buffer moves it)
+  lock, framed, sums = threading.Lock(), [0] * len(traces), {"bytes": 0, "finished": 0}
+  def report(i: int, n: int, done: bool = False) -> None:
+    with lock:                                   # (workers call it; so does this thread as each trace finishes)
+      sums["bytes"] += n - framed[i]
+      framed[i], sums["finished"] = n, sums["finished"] + done
+      if progress: progress(sums["bytes"], total, f"{sums['finished']}/{len(traces)} traces")
+  on_bytes = (lambda i: (lambda n: report(i, n))) if progress else (lambda i: None)
+  jobs = [(i, t, arch.get(t.device) or (kv.arch if kv else None), kv, small, on_bytes(i))
+          for i, (t, kv) in enumerate(zip(traces, owners))]
   # small traces take the plain-Python path, which holds the GIL: threads would only add their start-up
   with ThreadPoolExecutor(ANALYSIS_THREADS, thread_name_prefix="amdviz-trace") if not small else nullcontext() as pool:
     futures = [pool.submit(_analyze_trace, *job) for job in jobs] if pool else None
     for i, job in enumerate(jobs):
       results.append(futures[i].result() if futures else _analyze_trace(*job))
-      done += len(traces[i].blob)
-      if progress: progress(done, total, f"trace {i + 1}/{len(traces)}")
+      report(i, len(traces[i].blob), done=True)
   return finish_analysis(ws, results)
 
 def finish_analysis(ws: Workspace, results: list[TraceResult]) -> Analysis:

@@ -308,9 +308,26 @@ def test_load_progress_stages():
   messages = [m for _, m in seen]
   assert messages[0] == "loading capture" and "disassembling kernel 1/1" in messages
   n = len(ws.capture.traces)
-  assert [m for m in messages if m.startswith("decoding")] == [f"decoding {n} traces"] + [f"decoding trace {i}/{n}" for i in range(1, n + 1)]
+  decoding = [m for m in messages if m.startswith("decoding")]
+  assert decoding[0] == f"decoding {n} traces" and decoding[-1] == f"decoding {n}/{n} traces"
+  finished = [int(m.split()[1].split("/")[0]) for m in decoding[1:]]
+  assert finished == sorted(finished) and set(finished) >= set(range(1, n + 1))
   fractions = [f for f, _ in seen]
   assert fractions == sorted(fractions) and 0 <= fractions[0] and fractions[-1] <= 1
+
+def test_load_progress_moves_within_a_buffer(tmp_path, monkeypatch):
+  """A big buffer reports how far its decoding got chunk by chunk, not only when it is done."""
+  import sys
+  from tests.capture.test_format import big_buffers
+  path = big_buffers(real_capture("gfx1100", "gemm"), tmp_path / "big.amdviz", size=1 << 20)
+  monkeypatch.setattr(sys.modules["sqtt.decode"], "CHUNK", 5000)
+  monkeypatch.setattr(sys.modules["viz.api"], "SMALL_TRACES", 0)       # the compiled path, in threads
+  seen = []
+  ws = load_workspace(str(path), lambda f, m: seen.append((f, m)))
+  n = len(ws.capture.traces)
+  before_any = [f for f, m in seen if m == f"decoding 0/{n} traces"]
+  assert len(before_any) >= 10 and len(set(before_any)) >= 10 and 0.5 < max(before_any) < 1
+  assert [f for f, _ in seen] == sorted(f for f, _ in seen) and seen[-1][1] == f"decoding {n}/{n} traces"
 
 
 # ---------------------------------------------------------------------------------------------------
