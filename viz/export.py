@@ -31,8 +31,8 @@ def partition_name(capture) -> str:
 
 
 def tables(ws: Workspace) -> dict[str, dict[str, object]]:
-  """The four tables of one capture as columns (name -> list or array), without the capture column."""
-  from sqtt.mapping import NO_TIME, WAVE_STATUS
+  """The four tables of one capture as columns (name -> list or array), without the capture column; the waves
+  table as its pieces (kernel id, sqtt.timing wave segment), written batch by batch (_wave_batches)."""
   cols = {t: {} for t in TABLES}
   def add(table: str, **values):
     for k, v in values.items(): cols[table].setdefault(k, []).append(v)
@@ -60,17 +60,28 @@ def tables(ws: Workspace) -> dict[str, dict[str, object]]:
     starts = np.array([b.start for b in kv.cfg.blocks], np.int64)
     for (a, b, kind), count in sorted(t.edge_counts.items()):
       add("edges", kernel_id=kv.id, src=int(starts[a]), dst=int(starts[b]), kind=kind, count=int(count))
-    w = cols["waves"]
-    status = np.array(WAVE_STATUS, dtype=object)
-    for seg in t.waves.segments:
-      m = seg.m
-      nw = m.n_waves
-      for key, v in (("kernel_id", np.full(nw, kv.id, np.int64)), ("trace", np.full(nw, seg.trace, np.int64)),
-                     ("se", np.full(nw, seg.se, np.int64)), ("cu", m.w_cu), ("simd", m.w_simd), ("wave", m.w_slot),
-                     ("start", m.w_start), ("end", np.ma.masked_equal(m.w_end, NO_TIME)), ("n_insts", m.w_n_insts),
-                     ("traced", m.w_traced), ("status", status[m.w_status])):
-        w.setdefault(key, []).append(v)
+    cols["waves"].setdefault("pieces", []).extend((kv.id, seg) for seg in t.waves.segments)
   return cols
+
+WAVE_ROWS = 1 << 20     # waves written at a time: a big capture has tens of millions, never all in memory twice
+
+def _wave_batches(pieces):
+  """The waves table, WAVE_ROWS at a time, as Arrow record batches made from the walk's columns (no Python object
+  per wave: status is dictionary-coded, a wave that never ended has a null end)."""
+  import pyarrow as pa
+  from sqtt.mapping import NO_TIME, WAVE_STATUS
+  status = pa.array(WAVE_STATUS)
+  for kid, seg in pieces:
+    m = seg.m
+    for a in range(0, m.n_waves, WAVE_ROWS):
+      b = min(a + WAVE_ROWS, m.n_waves)
+      end = np.asarray(m.w_end[a:b])
+      yield pa.record_batch({
+        "kernel_id": np.full(b - a, kid, np.int64), "trace": np.full(b - a, seg.trace, np.int64),
+        "se": np.full(b - a, seg.se, np.int64), "cu": np.asarray(m.w_cu[a:b]), "simd": np.asarray(m.w_simd[a:b]),
+        "wave": np.asarray(m.w_slot[a:b]), "start": np.asarray(m.w_start[a:b]), "end": pa.array(end, mask=end == NO_TIME),
+        "n_insts": np.asarray(m.w_n_insts[a:b]), "traced": np.asarray(m.w_traced[a:b]),
+        "status": pa.DictionaryArray.from_arrays(pa.array(np.asarray(m.w_status[a:b])), status)})
 
 
 def _arrow_table(columns: dict[str, object]):
@@ -78,11 +89,8 @@ def _arrow_table(columns: dict[str, object]):
   arrays = {}
   for name, parts in columns.items():
     if parts and isinstance(parts[0], np.ndarray):          # per-kernel column pieces: join them
-      if any(isinstance(p, np.ma.MaskedArray) for p in parts):
-        arrays[name] = pa.array(np.ma.concatenate(parts).astype(np.int64))
-      else:
-        joined = np.concatenate(parts)
-        arrays[name] = pa.array(joined.tolist()) if joined.dtype == object else pa.array(joined)
+      joined = np.concatenate(parts)
+      arrays[name] = pa.array(joined.tolist()) if joined.dtype == object else pa.array(joined)
     elif parts and isinstance(parts[0], list): arrays[name] = pa.array([x for p in parts for x in p])
     else: arrays[name] = pa.array(parts)
   n = len(next(iter(arrays.values()))) if arrays else 0
@@ -103,6 +111,16 @@ def export(paths: list[str], out: str | Path, progress=None) -> dict[str, dict[s
     for table, columns in tables(ws).items():
       part = out / table / f"capture={name}"
       shutil.rmtree(part, ignore_errors=True)
+      if table == "waves":
+        written[name][table], writer = 0, None
+        for batch in _wave_batches(columns.get("pieces", [])):
+          if writer is None:
+            part.mkdir(parents=True)
+            writer = pq.ParquetWriter(part / "part-0.parquet", batch.schema, compression="zstd")
+          writer.write_batch(batch)
+          written[name][table] += batch.num_rows
+        if writer is not None: writer.close()
+        continue
       t = _arrow_table(columns)
       written[name][table] = 0 if t is None else t.num_rows
       if t is None: continue

@@ -70,3 +70,30 @@ def test_bare_code_object(tmp_path):
   assert main(["export", str(elf), "--out", str(tmp_path / "out")]) == 0
   assert query(tmp_path / "out", "instructions", "select count(*), sum(hits) from T") == [(72, 0)]
   assert not (tmp_path / "out" / "waves").exists()
+
+def test_waves_written_in_batches(exported, tmp_path, monkeypatch):
+  """The waves table is written a batch at a time (WAVE_ROWS): cut every 2 waves, the same rows, nulls and types."""
+  import viz.export
+  out, names = exported
+  monkeypatch.setattr(viz.export, "WAVE_ROWS", 2)
+  assert main(["export", str(CAPTURES[1]), "--out", str(tmp_path)]) == 0
+  cols = "kernel_id, trace, se, cu, simd, wave, start, \"end\", n_insts, traced, status"
+  rows = lambda d: query(d, "waves", f"select {cols} from T where capture = '{names[1]}' order by all")
+  small, whole = rows(tmp_path), rows(out)
+  assert small == whole and len(whole) >= 5
+  kinds = lambda d: query(d, "waves", f"select typeof(cu), typeof(\"end\"), typeof(status) from T limit 1")
+  assert kinds(tmp_path) == kinds(out) == [("SMALLINT", "BIGINT", "VARCHAR")]
+
+def test_a_wave_that_never_ended_has_no_end(tmp_path):
+  """A wave cut off by the end of its trace exports a null end, as /waves gives None."""
+  import dataclasses
+  from capture import load_capture, save_capture
+  cap = load_capture(CAPTURES[0])
+  t = max(cap.traces, key=lambda t: len(t.blob))
+  cut = dataclasses.replace(cap, traces=[dataclasses.replace(x, blob=x.blob[:len(x.blob) // 2]) if x is t else x
+                                           for x in cap.traces])
+  save_capture(cut, path := tmp_path / "cut.amdviz")
+  assert main(["export", str(path), "--out", str(tmp_path / "out")]) == 0
+  ws = Workspace.open(path)
+  open_waves = sum(w["end"] is None for w in route(ws, "/api/kernels/0/waves?limit=100000")["waves"])
+  assert open_waves and query(tmp_path / "out", "waves", 'select count(*) from T where "end" is null') == [(open_waves,)]
