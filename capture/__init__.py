@@ -356,7 +356,7 @@ def load_capture(source: str | Path | bytes | bytearray | memoryview, arch: str 
       with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as view:
         if view[:4] == b"\x7fELF" or view[:1] != b"\x80": return _load_bytes(view[:], path, arch)
         key, identity = _file_key(f), file_identity(os.fstat(f.fileno()))
-        def lazy(offset: int, size: int) -> FileBytes: return FileBytes(path, offset, size, identity)
+        def lazy(offset: int, size: int) -> FileBytes: return FileBytes(os.path.abspath(path), offset, size, identity)
         try: obj = safe_pickle.safe_load(f, view, allowed_class, lazy)
         except safe_pickle.UnsafePickle as e: raise _unsafe(e) from None
   except FileNotFoundError: raise CaptureError(f"capture not found: {path}") from None
