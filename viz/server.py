@@ -827,7 +827,10 @@ def serve_main(argv: list[str]) -> int:
   what = ", ".join(args.paths) if args.paths else "the demo capture"
   print(f"amdviz: serving {what} at {url}  (JSON at {url}api, Ctrl-C stops)", flush=True)
   if everywhere: print("amdviz: listening on every interface: anyone who can reach this machine can use it", flush=True)
-  watch_loads(app.state.captures)
+  loads = watch_loads(app.state.captures)
+  def warm():                     # once what was asked for is loaded, and a moment later: never in its way
+    loads.join(); time.sleep(WARM_AFTER_S); warm_compiled_loops()
+  threading.Thread(target=warm, name="amdviz-warm", daemon=True).start()
   if args.open:   # some browsers block until closed: not on the serving thread
     threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
   protocol = type("AmdvizH11", (GuardedH11,), {"header_timeout": args.header_timeout,
@@ -835,6 +838,26 @@ def serve_main(argv: list[str]) -> int:
   config = uvicorn.Config(app, log_level="warning", http=protocol, timeout_keep_alive=args.keep_alive, backlog=LISTEN_BACKLOG)
   _uvicorn_server()(config).run(sockets=[sock])
   return 0
+
+
+WARM_AFTER_S = 2.0
+
+def warm_compiled_loops() -> None:
+  """Compile the loops big traces run (or load them from numba's cache), in the background once the server's
+  captures are loaded, by analysing the demo capture's traces the way a big capture's are: a big capture opened
+  later (uploaded, or new in a watched folder) then does not wait the seconds numba takes to compile them (about
+  6 s here, once per install; small captures never need them)."""
+  from viz.api import _analyze_trace
+  try:
+    ws = Workspace.open(DEMO_CAPTURE)
+    arch = {d.name: d.arch for d in ws.capture.devices}
+    for i, t in enumerate(ws.capture.traces):
+      kv = ws.kernel_of_trace(t)
+      if kv is not None and kv.usable() and kv.program_tables is not None:
+        kv.timing_tables
+        _analyze_trace(i, t, arch.get(t.device), kv, small=False)
+  except Exception:      # only a head start is lost
+    log.info("warming the compiled loops failed", exc_info=True)
 
 
 if __name__ == "__main__":

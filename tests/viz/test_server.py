@@ -739,3 +739,34 @@ def test_vopd_route_and_summary(tmp_path):
         base = f"/captures/{cid}" if cid else ""                  # (capture 0's pages are also the site's root)
         assert html_escape(cand["text"]) in page and f'href="{base}/kernels/{kid}#pc={cand["pcs"][1]:#x}"' in page
   assert c.get("/api/captures/0/kernels/0/vopd").json()["candidates"]          # float_mix -O0 has some
+
+WARM_CHECK = r"""
+import sys
+import sqtt.jit
+from capture import safe_pickle
+from viz.api import Workspace
+import viz.api
+from viz.server import warm_compiled_loops
+warm_compiled_loops()
+loops = {fn.__name__: d for (fn, calls), d in sqtt.jit._done.items() if not calls}
+before = {name: len(d.signatures) for name, d in loops.items()}
+safe_pickle.LAZY_BYTES, viz.api.SMALL_TRACES = 1 << 16, 0       # a big capture's path: bytes left in the file, threads
+ws = Workspace.open(sys.argv[1])
+traced = sum(1 for r in ws.analysis().traces if r.mapping is not None and len(r.mapping.ev_inst))
+after = {name: len(d.signatures) for name, d in loops.items()}
+print(sorted(before.items()), traced, after == before)
+"""
+
+def test_warm_up_compiles_what_big_captures_run(tmp_path):
+  """`amdviz serve` warms numba's loops on the demo capture in the background (warm_compiled_loops): in a fresh
+  interpreter it compiles exactly the specializations a big capture's analysis then calls (read from its file
+  window by window, in worker threads), so that analysis compiles nothing more."""
+  import subprocess
+  from tests.capture.test_format import big_buffers
+  path = big_buffers(real_capture("gfx1100", "gemm"), tmp_path / "big.amdviz", size=1 << 20)
+  out = subprocess.run([sys.executable, "-c", WARM_CHECK, str(path)], capture_output=True, text=True, timeout=600,
+                       cwd=Path(__file__).resolve().parents[2])
+  assert out.returncode == 0, out.stderr[-2000:]
+  loops, traced, same = out.stdout.split("] ")[0] + "]", *out.stdout.split("] ")[1].split()
+  assert all(f"('{name}', 1)" in loops for name in ("_frame", "_walk", "_event_sums", "_attribute_waits")), loops
+  assert int(traced) >= 1 and same == "True", out.stdout
