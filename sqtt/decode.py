@@ -365,6 +365,10 @@ def decode_chunks(blob, arch: str | None = None, chunk: int = CHUNK):
     yield Packets(*(c[:n] for c in out), error, layout)
     if state[9] and final: return
 
+def bytes_framed(p: Packets) -> int:
+  """How far into its buffer a chunk of decode_chunks reaches: the byte holding its last packet's start, plus one."""
+  return (int(p.offset[-1]) >> 1) + 1
+
 def _read(reader, window: np.ndarray, start: int) -> int:
   if (n := reader.readinto(window, start)) != len(window):
     raise EOFError(f"the buffer's reader gave {n} of {len(window)} bytes at byte {start}")
@@ -386,7 +390,7 @@ def count_packets(blob: bytes, arch: str | None = None, framed=None) -> PacketCo
   counts, n, p = np.zeros(NK, np.int64), 0, None
   for p in decode_chunks(blob, arch):
     counts += np.bincount(p.kind, minlength=NK); n += len(p)
-    if framed is not None and len(p): framed((int(p.offset[-1]) >> 1) + 1)
+    if framed is not None and len(p): framed(bytes_framed(p))
   return PacketCounts(n, counts, p.stream_layout, p.error)
 
 def _error_text(nibble: int, code: int, arg: int, n_bytes: int) -> str:

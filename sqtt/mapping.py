@@ -711,7 +711,7 @@ def map_buffer(blob: bytes, arch: str | None, program: ProgramTables, load_base:
   buffer, cut every 300 packets, picks another unit; the default chunk is 2M packets). `blob`: bytes, or a buffer
   still in its file (decode_chunks). `framed(bytes)`: told after each chunk how far decoding got. None when the
   stream has no layout to decode (an architecture without SQTT tables)."""
-  from sqtt.decode import CHUNK, decode_chunks
+  from sqtt.decode import CHUNK, bytes_framed, decode_chunks
   walk = None
   for p in decode_chunks(blob, arch, chunk or CHUNK):
     if p.stream_layout is None: return None
@@ -719,7 +719,7 @@ def map_buffer(blob: bytes, arch: str | None, program: ProgramTables, load_base:
     if first: walk = Walk(program, p.stream_layout, load_base)
     walk.feed(p)
     if len(p):
-      upto = (int(p.offset[-1]) >> 1) + 1          # bytes framed so far
+      upto = bytes_framed(p)
       if first and not p.error: walk.reserve(len(blob) / upto)
       if framed is not None: framed(upto)
   return walk.result()

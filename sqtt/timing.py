@@ -160,15 +160,18 @@ def _event_sums(order, ev_inst, ev_wave, ev_time, ev_done, w_status, w_end, ende
       if times: issue_out[k] = iss
       prev_w, prev_t, prev_iss, prev_i = w, t, iss, i
 
+def _no_sums(n: int) -> tuple:
+  """Per-instruction sums before any event: timed, total, min (int64 max: none), max (-1: none), stall total."""
+  return np.zeros(n, np.int64), np.zeros(n, np.int64), np.full(n, np.iinfo(np.int64).max, np.int64), \
+    np.full(n, -1, np.int64), np.zeros(n, np.int64)
+
 def _clock(m: Mapping, n: int, times: bool = False, order: np.ndarray | None = None):
   """_event_sums of a mapping: (timed, total, min, max, stall total) per instruction; (inst, wave, stall) per event
   in per-wave order, and with `times` (issue, cycles, timed) too (cycles 0 where not timed). `order`: the events
   to take, in per-wave order (default: all of them)."""
   if order is None: order = np.argsort(m.ev_wave, kind="stable")
-  timed_n, total, stall_total = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64)
-  mn, mx = np.full(n, np.iinfo(np.int64).max, np.int64), np.full(n, -1, np.int64)
   ne, nt = len(order), len(order) if times else 0
-  per_inst = (timed_n, total, mn, mx, stall_total)
+  per_inst = _no_sums(n)
   per_event = (np.empty(ne, np.int64), np.empty(ne, np.int64), np.empty(ne, np.int64))
   per_time = (np.empty(nt, np.int64), np.empty(nt, np.int64), np.empty(nt, np.bool_))
   columns = (order, m.ev_inst, m.ev_wave, m.ev_time, m.ev_done, m.w_status, m.w_end)
@@ -369,8 +372,7 @@ def time_mapping(tables: TimingTables, program: ProgramTables, nb: int, m: Mappi
     np.cumsum(np.bincount(bw, minlength=m.n_waves), out=path_start[1:])
     path_blocks = bb.astype(np.int32)
   else:
-    timed_n, total, stall_total = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64)
-    mn, mx = np.full(n, np.iinfo(np.int64).max, np.int64), np.full(n, -1, np.int64)
+    timed_n, total, mn, mx, stall_total = _no_sums(n)
     wait_keys = wait_sums = wait_counts = edge_keys = edge_counts = z
     bh = bs = be = np.zeros(nb, np.int64)
     path_start, path_blocks = np.zeros(m.n_waves + 1, np.int32), np.zeros(0, np.int32)

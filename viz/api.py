@@ -272,10 +272,11 @@ def _analyze_trace_now(i: int, t: TraceBuffer, arch: str | None, kv: KernelView 
   except CaptureError as e:
     return TraceResult(i, t, kv, PacketCounts(0, np.zeros(NK, np.int64), None, None), None, str(e), unreadable=True)
 
-def analyze(ws: Workspace, progress: Callable[[int, int, str], None] | None = None) -> Analysis:
+def analyze(ws: Workspace, progress: Callable[[int, int, str], None] | None = None, compiled: bool | None = None) -> Analysis:
   """Decode every buffer, walk it through its kernel (ANALYSIS_THREADS buffers at once) and time each kernel.
   The decoder never raises; a kernel whose code cannot be walked, or a walk that fails, is a problem of that
-  kernel and its traces only."""
+  kernel and its traces only. `compiled`: run the compiled loops in threads, or the plain-Python ones (default:
+  by the traces' size, SMALL_TRACES)."""
   from concurrent.futures import ThreadPoolExecutor
   from contextlib import nullcontext
   arch = {d.name: d.arch for d in ws.capture.devices}
@@ -286,7 +287,7 @@ def analyze(ws: Workspace, progress: Callable[[int, int, str], None] | None = No
   total = sum(len(t.blob) for t in traces)
   results: list[TraceResult] = []
   if progress: progress(0, total, f"{len(traces)} traces")
-  small = total < SMALL_TRACES
+  small = total < SMALL_TRACES if compiled is None else not compiled
   # bytes decoded per trace, summed into one progress (workers report after each chunk, so a big buffer moves it)
   lock, framed, sums = threading.Lock(), [0] * len(traces), {"bytes": 0, "finished": 0}
   def report(i: int, n: int, done: bool = False) -> None:

@@ -847,15 +847,8 @@ def warm_compiled_loops() -> None:
   captures are loaded, by analysing the demo capture's traces the way a big capture's are: a big capture opened
   later (uploaded, or new in a watched folder) then does not wait the seconds numba takes to compile them (about
   6 s here, once per install; small captures never need them)."""
-  from viz.api import _analyze_trace
-  try:
-    ws = Workspace.open(DEMO_CAPTURE)
-    arch = {d.name: d.arch for d in ws.capture.devices}
-    for i, t in enumerate(ws.capture.traces):
-      kv = ws.kernel_of_trace(t)
-      if kv is not None and kv.usable() and kv.program_tables is not None:
-        kv.timing_tables
-        _analyze_trace(i, t, arch.get(t.device), kv, small=False)
+  from viz.api import analyze
+  try: analyze(Workspace.open(DEMO_CAPTURE), compiled=True)
   except Exception:      # only a head start is lost
     log.info("warming the compiled loops failed", exc_info=True)
 
